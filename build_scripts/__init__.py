@@ -1,0 +1,1 @@
+"""Build steps: Pyodide distribution, models, wheel, site. Run through the Makefile."""

@@ -1,0 +1,14 @@
+"""Where the build reads and writes. Everything under dist/ and .cache/ is generated."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+DIST = ROOT / "dist"
+MODELS = DIST / "models"
+WHEEL_DIR = DIST / "wheel"
+PYODIDE_DIST = DIST / "pyodide"
+SITE = DIST / "site"
+WEB = ROOT / "web"
+NPM_PYODIDE = ROOT / "node_modules" / "pyodide"
+OFFICIAL_LOCK = NPM_PYODIDE / "pyodide-lock.json"

@@ -1,0 +1,34 @@
+// Run py_pipeline inside Pyodide under Node, exactly as the browser worker does:
+// loadPackage("py-pipeline") through the site's lock file, copy a bundle's files into
+// Pyodide's file system, call py_pipeline.bridge.
+//
+// Usage: node build_scripts/pyodide_run.mjs PYODIDE_DIR < job.json > answers.json
+//   job.json: {"bundles": {"<key>": "<bundle dir>"}, "calls": [{"bundle": "<key>", "rows": [...]}]}
+//   answers:  {"load": {"<key>": <bridge answer>}, "calls": [<bridge answer>, ...], "seconds": {...}}
+import { readFileSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadPyodide } from "pyodide";
+
+const pyodideDir = resolve(process.argv[2] ?? "dist/pyodide") + "/";
+const job = JSON.parse(readFileSync(0, "utf8"));
+const started = performance.now();
+const pyodide = await loadPyodide({ indexURL: pyodideDir, lockFileURL: join(pyodideDir, "pyodide-lock.json") });
+await pyodide.loadPackage("py-pipeline", { messageCallback: () => {} });
+const loaded = performance.now();
+const bridge = pyodide.pyimport("py_pipeline.bridge");
+
+const answers = { load: {}, calls: [], seconds: {} };
+for (const [key, dir] of Object.entries(job.bundles)) {
+  const target = `/models/${key}`;
+  pyodide.FS.mkdirTree(target);
+  for (const file of readdirSync(dir)) {
+    pyodide.FS.writeFile(`${target}/${file}`, readFileSync(join(dir, file)));
+  }
+  answers.load[key] = JSON.parse(bridge.load(target));
+}
+for (const call of job.calls) {
+  answers.calls.push(JSON.parse(bridge.predict(`/models/${call.bundle}`, JSON.stringify(call.rows))));
+}
+answers.seconds = { runtime: (loaded - started) / 1000, total: (performance.now() - started) / 1000 };
+answers.python = pyodide.runPython("import sys; sys.version.split()[0]");
+process.stdout.write(JSON.stringify(answers));

@@ -1,0 +1,46 @@
+"""The JSON-in, JSON-out entry point that JavaScript calls through Pyodide.
+
+Strings cross the JS/Python boundary, not proxies: nothing leaks, floats round-trip
+exactly, and errors come back in the same shape the server sends.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import InvalidInput, PipelineError
+from .model import Model, load_model
+
+_loaded: dict[str, Model] = {}
+
+
+def load(directory: str) -> str:
+    """Load (once) the bundle in ``directory``; answer ``{"ok": true, "result": manifest}``."""
+    return _answer(lambda: _model(directory).manifest.to_dict())
+
+
+def predict(directory: str, rows_json: str) -> str:
+    """Predict the JSON-encoded ``rows`` with the bundle in ``directory``."""
+
+    def run() -> dict[str, Any]:
+        try:
+            rows = json.loads(rows_json)
+        except ValueError as exc:
+            raise InvalidInput(f"rows are not valid JSON: {exc}") from None
+        return _model(directory).predict(rows)
+
+    return _answer(run)
+
+
+def _model(directory: str) -> Model:
+    if directory not in _loaded:
+        _loaded[directory] = load_model(directory)
+    return _loaded[directory]
+
+
+def _answer(fn: Any) -> str:
+    try:
+        return json.dumps({"ok": True, "result": fn()}, allow_nan=False)
+    except PipelineError as exc:
+        return json.dumps({"ok": False, "error": exc.to_dict()})

@@ -1,0 +1,55 @@
+"""One small error hierarchy with stable codes, shared by every backend.
+
+The browser (through Pyodide) and the Flask server both turn these into the same
+``{"code", "message", "details"}`` object, so a client sees one error shape whichever
+backend answered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PipelineError(Exception):
+    """Base class: a stable ``code``, a human ``message`` and machine-readable ``details``."""
+
+    code = "pipeline_error"
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details or [])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as the JSON-ready object every backend sends."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class InvalidInput(PipelineError):
+    """The caller's rows do not fit the model's feature schema."""
+
+    code = "invalid_input"
+
+
+class UnknownModel(PipelineError):
+    """No model (or no such version of it) is registered."""
+
+    code = "unknown_model"
+
+
+class IntegrityError(PipelineError):
+    """A model artifact's sha256 does not match its manifest; it is never unpickled."""
+
+    code = "integrity_error"
+
+
+class IncompatibleModel(PipelineError):
+    """A bundle was made with other library versions than this runtime has."""
+
+    code = "incompatible_model"
+
+
+class InvalidBundle(PipelineError):
+    """A bundle's manifest is missing, malformed or inconsistent."""
+
+    code = "invalid_bundle"

@@ -1,0 +1,93 @@
+"""The model registry: bundles laid out as ``<root>/<name>/<version>/`` plus ``index.json``.
+
+The server loads every bundle at start; the browser, which cannot list directories,
+reads ``index.json`` (written by :func:`write_index`) and loads one bundle on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from .bundle import MANIFEST_FILE, Manifest, read_manifest
+from .errors import UnknownModel
+from .model import Model, load_model
+
+INDEX_FILE = "index.json"
+
+
+def version_key(version: str) -> tuple[Any, ...]:
+    """Sort key that orders ``1.10.0`` after ``1.9.0`` (numeric parts compare as numbers)."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-+]", version))
+
+
+def scan_manifests(root: str | os.PathLike[str]) -> list[tuple[Path, Manifest]]:
+    """Every bundle under ``root``, as (directory, manifest), sorted by name then version."""
+    found = []
+    for manifest_path in sorted(Path(root).glob(f"*/*/{MANIFEST_FILE}")):
+        found.append((manifest_path.parent, read_manifest(manifest_path.parent)))
+    found.sort(key=lambda item: (item[1].name, version_key(item[1].version)))
+    return found
+
+
+def write_index(root: str | os.PathLike[str]) -> dict[str, Any]:
+    """Write ``index.json`` listing every bundle under ``root`` (paths relative to it)."""
+    root = Path(root)
+    models = [
+        {"name": m.name, "version": m.version, "task": m.task, "description": m.description,
+         "runtimes": list(m.runtimes), "path": d.relative_to(root).as_posix() + "/"}
+        for d, m in scan_manifests(root)
+    ]
+    index = {"models": models}
+    (root / INDEX_FILE).write_text(json.dumps(index, indent=2) + "\n")
+    return index
+
+
+class Registry:
+    """All the models in a directory, loaded once and kept in memory."""
+
+    def __init__(self, models: list[Model]) -> None:
+        self._models: dict[str, dict[str, Model]] = {}
+        for model in models:
+            self._models.setdefault(model.name, {})[model.version] = model
+
+    @classmethod
+    def from_directory(cls, root: str | os.PathLike[str]) -> "Registry":
+        """Load every bundle under ``root``; any bad bundle stops the load with its error."""
+        return cls([load_model(d) for d, _ in scan_manifests(root)])
+
+    def names(self) -> list[str]:
+        """Model names, sorted."""
+        return sorted(self._models)
+
+    def versions(self, name: str) -> list[str]:
+        """Versions of ``name``, oldest first."""
+        if name not in self._models:
+            raise self._unknown(name)
+        return sorted(self._models[name], key=version_key)
+
+    def get(self, name: str, version: str | None = None) -> Model:
+        """The model ``name`` at ``version`` (the newest when None)."""
+        versions = self._models.get(name)
+        if not versions:
+            raise self._unknown(name)
+        if version is None:
+            return versions[max(versions, key=version_key)]
+        if version not in versions:
+            raise UnknownModel(
+                f"model '{name}' has no version '{version}'; available: {', '.join(self.versions(name))}",
+                [{"field": "version", "expected": "one of " + ", ".join(self.versions(name))}],
+            )
+        return versions[version]
+
+    def manifests(self) -> list[Manifest]:
+        """Every loaded model's manifest, sorted by name then version."""
+        return [self._models[n][v].manifest for n in self.names() for v in self.versions(n)]
+
+    def _unknown(self, name: str) -> UnknownModel:
+        known = ", ".join(self.names()) or "none"
+        return UnknownModel(f"no model named '{name}'; available: {known}",
+                            [{"field": "model", "expected": "one of " + known}])

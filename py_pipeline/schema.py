@@ -1,0 +1,239 @@
+"""Feature schemas and row validation.
+
+A row comes either as an object keyed by feature name or as an array in schema order.
+Validation is strict (no coercion of strings to numbers, no NaN or infinity, no extra
+or missing fields) and reports every problem at once, each naming the row and field.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+import numpy as np
+
+from .errors import InvalidBundle, InvalidInput
+
+FeatureType = Literal["number", "integer", "category"]
+FEATURE_TYPES: tuple[str, ...] = ("number", "integer", "category")
+
+#: How many problems an error lists; the total is always given.
+MAX_DETAILS = 100
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One input column: its name, type, unit and allowed range or categories."""
+
+    name: str
+    type: FeatureType = "number"
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[str, ...] | None = None
+    description: str = ""
+
+    def expected(self) -> str:
+        """A short phrase saying what a valid value looks like."""
+        if self.type == "category":
+            return "one of " + ", ".join(repr(c) for c in self.categories or ())
+        kind = "an integer" if self.type == "integer" else "a number"
+        unit = f" ({self.unit})" if self.unit else ""
+        if self.minimum is not None and self.maximum is not None:
+            return f"{kind}{unit} between {_fmt(self.minimum)} and {_fmt(self.maximum)}"
+        if self.minimum is not None:
+            return f"{kind}{unit} of at least {_fmt(self.minimum)}"
+        if self.maximum is not None:
+            return f"{kind}{unit} of at most {_fmt(self.maximum)}"
+        return f"{kind}{unit}"
+
+    def check(self, value: Any) -> str | None:
+        """Return why ``value`` is invalid for this feature, or None when it is valid."""
+        if self.type == "category":
+            if not isinstance(value, str) or value not in (self.categories or ()):
+                return f"got {_show(value)}"
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"got {_show(value)}"
+        if not math.isfinite(value):
+            return f"got {_show(value)}"
+        if self.type == "integer" and float(value) != int(value):
+            return f"got {_show(value)}"
+        if self.minimum is not None and value < self.minimum:
+            return f"got {_show(value)}, below the minimum"
+        if self.maximum is not None and value > self.maximum:
+            return f"got {_show(value)}, above the maximum"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The feature as it appears in a manifest."""
+        out: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.categories is not None:
+            out["categories"] = list(self.categories)
+        if self.description:
+            out["description"] = self.description
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Feature":
+        """Read a feature from a manifest entry, rejecting unknown types."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
+            raise InvalidBundle(f"a feature must be an object with a string 'name', got {data!r}")
+        ftype = data.get("type", "number")
+        if ftype not in FEATURE_TYPES:
+            raise InvalidBundle(
+                f"feature {data['name']!r}: type must be one of {', '.join(FEATURE_TYPES)}, got {ftype!r}"
+            )
+        cats = data.get("categories")
+        return cls(
+            name=data["name"],
+            type=ftype,
+            unit=data.get("unit"),
+            minimum=data.get("minimum"),
+            maximum=data.get("maximum"),
+            categories=tuple(cats) if cats is not None else None,
+            description=data.get("description", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The ordered features a model takes."""
+
+    features: tuple[Feature, ...]
+    _by_name: dict[str, Feature] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.features]
+        if not names:
+            raise InvalidBundle("a schema needs at least one feature")
+        if len(set(names)) != len(names):
+            raise InvalidBundle(f"feature names must be unique, got {names}")
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.features})
+
+    @property
+    def names(self) -> list[str]:
+        """Feature names in schema order."""
+        return [f.name for f in self.features]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """The schema as manifest JSON."""
+        return [f.to_dict() for f in self.features]
+
+    @classmethod
+    def from_list(cls, data: Iterable[Mapping[str, Any]]) -> "Schema":
+        """Read a schema from manifest JSON."""
+        if not isinstance(data, list):
+            raise InvalidBundle(f"'features' must be a list, got {type(data).__name__}")
+        return cls(tuple(Feature.from_dict(d) for d in data))
+
+    def validate(self, rows: Any) -> np.ndarray:
+        """Check ``rows`` and return them as a 2-D array in schema order.
+
+        Raises :class:`InvalidInput` listing every problem (the first ``MAX_DETAILS``,
+        with the total count) when any row is invalid.
+        """
+        if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
+            raise InvalidInput(
+                f"'rows' must be a list of rows (objects keyed by feature name or arrays of "
+                f"{len(self.features)} values), got {_type_name(rows)}",
+                [{"row": None, "field": "rows", "expected": "a list of rows"}],
+            )
+        if len(rows) == 0:
+            raise InvalidInput(
+                "'rows' is empty: send at least one row",
+                [{"row": None, "field": "rows", "expected": "at least one row"}],
+            )
+        problems: list[dict[str, Any]] = []
+        total = 0
+        ordered: list[list[Any]] = []
+        for i, row in enumerate(rows):
+            values, row_problems = self._row_values(i, row)
+            total += len(row_problems)
+            room = MAX_DETAILS - len(problems)
+            if room > 0:
+                problems.extend(row_problems[:room])
+            ordered.append(values)
+        if total:
+            more = ""
+            if total > 1:
+                listed = "" if total <= MAX_DETAILS else f"; the first {MAX_DETAILS} are listed"
+                more = f" ({total} problems in all{listed})"
+            raise InvalidInput(problems[0]["message"] + more, problems)
+        has_category = any(f.type == "category" for f in self.features)
+        return np.array(ordered, dtype=object if has_category else np.float64)
+
+    def _row_values(self, i: int, row: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+        problems: list[dict[str, Any]] = []
+        n = len(self.features)
+        if isinstance(row, Mapping):
+            for key in row:
+                if key not in self._by_name:
+                    problems.append(_problem(i, str(key), "only the fields " + ", ".join(self.names),
+                                             "got an unknown field"))
+            values = []
+            for f in self.features:
+                if f.name not in row:
+                    problems.append(_problem(i, f.name, f.expected(), "missing"))
+                    values.append(None)
+                    continue
+                values.append(row[f.name])
+        elif isinstance(row, Sequence) and not isinstance(row, (str, bytes)):
+            if len(row) != n:
+                problems.append(_problem(
+                    i, None, f"an array of {n} values in the order {', '.join(self.names)}",
+                    f"got {len(row)} value{'s' if len(row) != 1 else ''}"))
+                return [None] * n, problems
+            values = list(row)
+        else:
+            problems.append(_problem(
+                i, None, f"an object keyed by feature name or an array of {n} values",
+                f"got {_type_name(row)}"))
+            return [None] * n, problems
+        for f, value in zip(self.features, values):
+            if f.name in (row if isinstance(row, Mapping) else self._by_name):
+                why = f.check(value)
+                if why:
+                    problems.append(_problem(i, f.name, f.expected(), why))
+        return values, problems
+
+
+def _problem(row: int, name: str | None, expected: str, got: str) -> dict[str, Any]:
+    where = f"row {row}" + (f", field '{name}'" if name is not None else "")
+    return {"row": row, "field": name, "expected": expected, "message": f"{where}: expected {expected}, {got}"}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, Sequence):
+        return "an array"
+    return f"a {type(value).__name__}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    return _type_name(value)
+
+
+def _fmt(x: float) -> str:
+    return repr(int(x)) if float(x).is_integer() else repr(x)
