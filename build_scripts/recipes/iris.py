@@ -43,5 +43,5 @@ def train() -> Trained:
         schema=SCHEMA,
         task="classification",
         description="Iris species from sepal and petal measurements (logistic regression).",
-        extra={"metrics": {"held_out_accuracy": round(held_out, 4), "test_size": len(y_test)}},
+        extra={"example": X[0].tolist(), "metrics": {"held_out_accuracy": round(held_out, 4), "test_size": len(y_test)}},
     )

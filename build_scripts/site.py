@@ -1,0 +1,42 @@
+"""Assemble the static site in dist/site/ from web/, the Pyodide distribution and the models.
+
+Only browser-eligible bundles are copied; the index lists every model with its runtimes,
+so the client sends server-only models to the server without downloading anything.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from py_pipeline.registry import INDEX_FILE, scan_manifests
+
+from .paths import MODELS, PYODIDE_DIST, SITE, WEB
+
+
+def build(out: Path = SITE) -> Path:
+    if not (PYODIDE_DIST / "pyodide-lock.json").exists():
+        raise SystemExit("dist/pyodide is missing: run `make build`")
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(WEB, out, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(PYODIDE_DIST, out / "pyodide")
+    entries = []
+    for directory, manifest in scan_manifests(MODELS):
+        rel = directory.relative_to(MODELS).as_posix() + "/"
+        entries.append({"name": manifest.name, "version": manifest.version, "task": manifest.task,
+                        "description": manifest.description, "runtimes": list(manifest.runtimes), "path": rel})
+        target = out / "models" / rel
+        target.mkdir(parents=True)
+        shutil.copy2(directory / "manifest.json", target / "manifest.json")
+        if "browser" in manifest.runtimes:
+            shutil.copy2(directory / manifest.artifact_file, target / manifest.artifact_file)
+    (out / "models" / INDEX_FILE).write_text(json.dumps({"models": entries}, indent=2) + "\n")
+    files = [p for p in out.rglob("*") if p.is_file()]
+    print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}")
+    return out
+
+
+if __name__ == "__main__":
+    build()

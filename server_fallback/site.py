@@ -1,0 +1,30 @@
+"""Serves the built static site (dist/site/) at ``/`` in the demo, so one process answers both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, send_from_directory
+
+site = Blueprint("site", __name__)
+
+
+def register(app: Flask, site_dir: str) -> None:
+    root = Path(site_dir)
+    if not site_dir or not (root / "index.html").exists():
+        return
+
+    @site.get("/", defaults={"path": "index.html"})
+    @site.get("/<path:path>")
+    def static_file(path: str):
+        if path.startswith("api/"):
+            abort(404)
+        target = root / path
+        if target.is_dir():
+            path = path.rstrip("/") + "/index.html"
+        # no-cache: the browser revalidates (cheap 304s) so a new build is never mixed with an old one
+        response = send_from_directory(root, path, max_age=0)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    app.register_blueprint(site)

@@ -1,0 +1,153 @@
+// The demo page: a form generated from the model's feature schema, calling the client library.
+import { createPredictor, listModels } from "./lib/predictor.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  model: $("model"), mode: $("mode"), fields: $("fields"), form: $("features"), button: $("predict"),
+  loading: $("loading"), progress: $("progress"), progressText: $("progress-text"),
+  result: $("result"), label: $("label"), backend: $("backend"), bars: $("bars"), error: $("error"), note: $("note"),
+};
+
+/** @type {Awaited<ReturnType<typeof createPredictor>> | null} */
+let predictor = null;
+let manifest = null;
+
+async function main() {
+  const params = new URLSearchParams(location.search);
+  ui.mode.value = params.get("mode") ?? "auto";
+  const models = await listModels();
+  const names = [...new Set(models.map((m) => m.name))];
+  ui.model.replaceChildren(...names.map((n) => new Option(n, n)));
+  ui.model.value = params.get("model") ?? names[0];
+  ui.model.addEventListener("change", start);
+  ui.mode.addEventListener("change", start);
+  ui.form.addEventListener("submit", onPredict);
+  await start();
+}
+
+async function start() {
+  predictor?.close();
+  predictor = null;
+  ui.button.disabled = true;
+  ui.result.hidden = true;
+  showError(null);
+  const models = await listModels();
+  const entry = models.filter((m) => m.name === ui.model.value).at(-1);
+  manifest = await (await fetch(`models/${entry.path}manifest.json`)).json();
+  renderFields(manifest);
+  ui.loading.hidden = false;
+  setProgress({ fraction: 0.02, message: "Starting" });
+  try {
+    predictor = await createPredictor({ model: entry.name, version: entry.version, mode: ui.mode.value, onProgress: setProgress });
+    ui.note.textContent = predictor.fallbackReason ? `Using the server: ${predictor.fallbackReason}.` : "";
+    ui.button.disabled = false;
+    document.body.dataset.ready = predictor.backend;
+  } catch (error) {
+    showError(error);
+  } finally {
+    ui.loading.hidden = true;
+  }
+}
+
+/** @param {{fraction: number, message: string}} p */
+function setProgress(p) {
+  ui.progress.value = p.fraction;
+  ui.progressText.textContent = p.message;
+}
+
+function renderFields(m) {
+  const example = m.example ?? [];
+  ui.fields.replaceChildren(...m.features.map((f, i) => {
+    const wrapper = document.createElement("div");
+    wrapper.className = "field";
+    wrapper.dataset.field = f.name;
+    const id = `f-${f.name}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = `${f.description || f.name}${f.unit ? ` [${f.unit}]` : ""}`;
+    let input;
+    if (f.type === "category") {
+      input = document.createElement("select");
+      input.append(...f.categories.map((c) => new Option(c, c)));
+    } else {
+      input = document.createElement("input");
+      input.type = "number";
+      input.step = "any";
+      if (f.minimum !== undefined) input.min = f.minimum;
+      if (f.maximum !== undefined) input.max = f.maximum;
+    }
+    input.id = id;
+    input.name = f.name;
+    if (example[i] !== undefined) input.value = example[i];
+    const hint = document.createElement("div");
+    hint.className = "hint";
+    hint.textContent = f.type === "category" ? f.categories.join(" / ")
+      : `${f.minimum ?? "−∞"} to ${f.maximum ?? "∞"}${f.unit ? ` ${f.unit}` : ""}`;
+    const problem = document.createElement("div");
+    problem.className = "problem";
+    wrapper.append(label, input, hint, problem);
+    return wrapper;
+  }));
+}
+
+function readRow() {
+  const row = {};
+  for (const f of manifest.features) {
+    const raw = ui.form.elements[f.name].value;
+    // Empty stays null so the backend names the missing field; no silent defaults.
+    row[f.name] = f.type === "category" ? raw : raw.trim() === "" ? null : Number(raw);
+  }
+  return row;
+}
+
+async function onPredict(event) {
+  event.preventDefault();
+  if (!predictor) return;
+  showError(null);
+  ui.button.disabled = true;
+  try {
+    const result = await predictor.predict([readRow()]);
+    renderResult(result);
+  } catch (error) {
+    ui.result.hidden = true;
+    showError(error);
+  } finally {
+    ui.button.disabled = false;
+  }
+}
+
+function renderResult(result) {
+  ui.label.textContent = String(result.predictions[0]);
+  ui.backend.textContent = result.backend;
+  ui.backend.dataset.backend = result.backend;
+  const probabilities = result.probabilities?.[0] ?? [];
+  ui.bars.replaceChildren(...probabilities.map((p, i) => {
+    const bar = document.createElement("div");
+    bar.className = "bar";
+    bar.dataset.class = result.classes[i];
+    bar.innerHTML = `<span class="name"></span><span class="track"><span class="fill"></span></span><span class="value"></span>`;
+    bar.querySelector(".name").textContent = result.classes[i];
+    bar.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
+    bar.querySelector(".value").textContent = `${(p * 100).toFixed(1)}%`;
+    return bar;
+  }));
+  ui.result.hidden = false;
+}
+
+function showError(error) {
+  for (const el of ui.fields.querySelectorAll(".field")) {
+    el.classList.remove("invalid");
+    el.querySelector(".problem").textContent = "";
+  }
+  ui.error.hidden = !error;
+  ui.error.textContent = error ? error.message : "";
+  for (const d of error?.details ?? []) {
+    const el = d.field && ui.fields.querySelector(`[data-field="${CSS.escape(d.field)}"]`);
+    if (el) {
+      el.classList.add("invalid");
+      el.querySelector(".problem").textContent = `expected ${d.expected}`;
+    }
+  }
+}
+
+main().catch(showError);

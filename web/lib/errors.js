@@ -1,0 +1,31 @@
+// One error type for every backend: the same code, message and details whether the
+// browser runtime or the server answered.
+
+/** Client-side error codes (the backends add invalid_input, unknown_model, ...). */
+export const ErrorCode = Object.freeze({
+  SERVER_UNREACHABLE: "server_unreachable",
+  SERVER_ERROR: "server_error",
+  RUNTIME_UNAVAILABLE: "runtime_unavailable",
+  WORKER_FAILED: "worker_failed",
+  UNKNOWN_MODEL: "unknown_model",
+  CLOSED: "closed",
+});
+
+export class PredictionError extends Error {
+  /**
+   * @param {string} code stable machine-readable code, e.g. "invalid_input"
+   * @param {string} message human-readable message naming the row and field
+   * @param {object[]} [details] one entry per problem: {row, field, expected, message}
+   */
+  constructor(code, message, details = []) {
+    super(message);
+    this.name = "PredictionError";
+    this.code = code;
+    this.details = details;
+  }
+
+  /** @param {{code: string, message: string, details?: object[]}} info */
+  static from(info) {
+    return new PredictionError(info.code, info.message, info.details ?? []);
+  }
+}

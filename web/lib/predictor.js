@@ -1,0 +1,120 @@
+// Public entry point of the client library: one predictor, two backends.
+//
+//   const predictor = await createPredictor({ model: "iris" });
+//   const result = await predictor.predict([[5.1, 3.5, 1.4, 0.2]]);
+//   result.predictions, result.probabilities, result.backend  // "browser" or "server"
+import { BrowserBackend } from "./browser_backend.js";
+import { CAN_RUN_IN_BROWSER } from "./environment.js";
+import { ErrorCode, PredictionError } from "./errors.js";
+import { ServerBackend } from "./server_backend.js";
+
+export { PredictionError, ErrorCode };
+
+/** The built site's root: this module lives in <site>/lib/. */
+const SITE_URL = new URL("../", import.meta.url);
+
+/**
+ * @typedef {"auto" | "browser" | "server"} Mode
+ * @typedef {{name: string, version: string, task: string, runtimes: string[], path: string}} IndexEntry
+ * @typedef {{
+ *   backend: "browser" | "server",
+ *   model: {name: string, version: string},
+ *   fallbackReason: string | null,
+ *   predict: (rows: unknown[]) => Promise<object>,
+ *   close: () => void,
+ * }} Predictor
+ */
+
+/**
+ * Read the site's model index (models/index.json).
+ * @param {URL | string} [siteUrl]
+ * @returns {Promise<IndexEntry[]>}
+ */
+export async function listModels(siteUrl = SITE_URL) {
+  const response = await fetch(new URL("models/index.json", siteUrl));
+  if (!response.ok) throw new Error(`models/index.json answered ${response.status}`);
+  return (await response.json()).models;
+}
+
+/**
+ * Create a predictor for one model.
+ *
+ * `browser` runs py_pipeline in Pyodide in a Web Worker; `server` calls the HTTP API;
+ * `auto` uses the browser when it can (WebAssembly and Workers available, the model is
+ * browser-eligible, the runtime starts) and the server otherwise.
+ *
+ * @param {{
+ *   model: string,
+ *   version?: string,
+ *   mode?: Mode,
+ *   serverUrl?: string,
+ *   siteUrl?: string | URL,
+ *   onProgress?: (p: import("./protocol.js").Progress) => void,
+ * }} options
+ * @returns {Promise<Predictor>}
+ */
+export async function createPredictor({ model, version, mode = "auto", serverUrl, siteUrl = SITE_URL, onProgress } = {}) {
+  if (typeof model !== "string" || !model) throw new TypeError("createPredictor: 'model' must be a model name");
+  if (!["auto", "browser", "server"].includes(mode)) {
+    throw new TypeError(`createPredictor: 'mode' must be "auto", "browser" or "server", got ${JSON.stringify(mode)}`);
+  }
+  const server = serverUrl ?? globalThis.location?.origin;
+  if (mode === "server") return wrap(new ServerBackend({ name: model, version }, server), { name: model, version }, null);
+
+  let entry = null;
+  let reason = null;
+  try {
+    entry = pick(await listModels(siteUrl), model, version);
+  } catch (error) {
+    if (error instanceof PredictionError) throw error;
+    reason = `the model index could not be read: ${error.message}`;
+  }
+  if (!reason && !CAN_RUN_IN_BROWSER) reason = "this browser cannot run WebAssembly in a Web Worker";
+  if (!reason && !entry.runtimes.includes("browser")) reason = `model ${model} ${entry.version} is marked server-only`;
+  if (reason && mode === "browser") throw new PredictionError(ErrorCode.RUNTIME_UNAVAILABLE, reason);
+
+  if (!reason) {
+    try {
+      const url = new URL(entry.path, new URL("models/", siteUrl)).href;
+      const backend = await BrowserBackend.start({ name: entry.name, version: entry.version, url }, { onProgress });
+      return wrap(backend, { name: entry.name, version: entry.version }, null);
+    } catch (error) {
+      if (mode === "browser") throw error;
+      reason = `the browser runtime failed to start: ${error.message}`;
+    }
+  }
+  const target = { name: model, version: entry?.version ?? version };
+  return wrap(new ServerBackend(target, server), target, reason);
+}
+
+/** @param {IndexEntry[]} models @param {string} name @param {string} [version] */
+function pick(models, name, version) {
+  const matching = models.filter((m) => m.name === name);
+  if (matching.length === 0) {
+    throw new PredictionError(ErrorCode.UNKNOWN_MODEL,
+      `no model named '${name}'; available: ${[...new Set(models.map((m) => m.name))].join(", ") || "none"}`);
+  }
+  if (version === undefined) return matching[matching.length - 1]; // the index lists oldest first
+  const found = matching.find((m) => m.version === version);
+  if (!found) {
+    throw new PredictionError(ErrorCode.UNKNOWN_MODEL,
+      `model '${name}' has no version '${version}'; available: ${matching.map((m) => m.version).join(", ")}`);
+  }
+  return found;
+}
+
+/**
+ * @param {BrowserBackend | ServerBackend} backend
+ * @param {{name: string, version?: string}} model
+ * @param {string | null} fallbackReason why auto mode did not use the browser
+ * @returns {Predictor}
+ */
+function wrap(backend, model, fallbackReason) {
+  return {
+    backend: /** @type {"browser" | "server"} */ (backend.name),
+    model,
+    fallbackReason,
+    predict: (rows) => backend.predict(rows),
+    close: () => backend.close(),
+  };
+}

@@ -1,0 +1,19 @@
+// The worker protocol in one place. Every request carries an `id`; the worker answers
+// with the same id, either {ok: true, result} or {ok: false, error: {code, message, details}}.
+// Progress messages carry no id.
+
+/** Message types the page sends to the worker, and the progress type it sends back. */
+export const MessageType = Object.freeze({
+  LOAD_MODEL: "load-model",
+  PREDICT: "predict",
+  PROGRESS: "progress",
+});
+
+/**
+ * @typedef {{id: number, type: "load-model", model: {name: string, version: string, url: string}}} LoadModelRequest
+ *   Load the bundle whose directory is at `url` (absolute, ending in "/").
+ * @typedef {{id: number, type: "predict", model: {name: string, version: string}, rows: unknown[]}} PredictRequest
+ * @typedef {{code: string, message: string, details: object[]}} ErrorInfo
+ * @typedef {{id: number, ok: true, result: any} | {id: number, ok: false, error: ErrorInfo}} Reply
+ * @typedef {{type: "progress", stage: string, fraction: number, message: string}} Progress
+ */

@@ -1,0 +1,87 @@
+// Module Web Worker: runs py_pipeline inside Pyodide. Pyodide starts loading as soon as
+// the worker starts; every request awaits that one promise.
+import { loadPyodide } from "../pyodide/pyodide.mjs";
+import { MessageType } from "./protocol.js";
+
+const PYODIDE_URL = new URL("../pyodide/", import.meta.url).href;
+
+/** @param {string} stage @param {number} fraction @param {string} message */
+function progress(stage, fraction, message) {
+  self.postMessage({ type: MessageType.PROGRESS, stage, fraction, message });
+}
+
+async function startRuntime() {
+  progress("runtime", 0.05, "Loading the Python runtime");
+  const pyodide = await loadPyodide({ indexURL: PYODIDE_URL });
+  progress("packages", 0.4, "Loading numpy, scipy and scikit-learn");
+  // One loadPackage: the lock file lists py-pipeline with its whole dependency closure.
+  await pyodide.loadPackage("py-pipeline", {
+    messageCallback: (message) => progress("packages", 0.6, message),
+    errorCallback: (message) => progress("packages", 0.6, message),
+  });
+  progress("ready", 0.9, "Runtime ready");
+  return { pyodide, bridge: pyodide.pyimport("py_pipeline.bridge") };
+}
+
+const runtime = startRuntime();
+runtime.catch(() => {}); // reported per request below
+
+/** @param {string} name @param {string} version */
+const bundleDir = (name, version) => `/models/${name}/${version}`;
+
+/** @param {{name: string, version: string, url: string}} model */
+async function loadModel(model) {
+  const { pyodide, bridge } = await runtime;
+  progress("model", 0.92, `Loading model ${model.name} ${model.version}`);
+  const dir = bundleDir(model.name, model.version);
+  const manifestText = await fetchText(new URL("manifest.json", model.url));
+  const manifest = JSON.parse(manifestText);
+  const artifact = await fetchBytes(new URL(manifest.artifact.file, model.url));
+  pyodide.FS.mkdirTree(dir);
+  pyodide.FS.writeFile(`${dir}/manifest.json`, manifestText);
+  pyodide.FS.writeFile(`${dir}/${manifest.artifact.file}`, artifact);
+  // The bridge checks the artifact's sha256 and library versions before unpickling.
+  const answer = JSON.parse(bridge.load(dir));
+  if (answer.ok) progress("ready", 1, "Ready");
+  return answer;
+}
+
+/** @param {{name: string, version: string}} model @param {unknown[]} rows */
+async function predict(model, rows) {
+  const { bridge } = await runtime;
+  return JSON.parse(bridge.predict(bundleDir(model.name, model.version), JSON.stringify(rows)));
+}
+
+/** @param {URL} url */
+async function fetchText(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.text();
+}
+
+/** @param {URL} url */
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+self.addEventListener("message", async (event) => {
+  const request = event.data;
+  let answer;
+  try {
+    switch (request.type) {
+      case MessageType.LOAD_MODEL:
+        answer = await loadModel(request.model);
+        break;
+      case MessageType.PREDICT:
+        answer = await predict(request.model, request.rows);
+        break;
+      default:
+        answer = { ok: false, error: { code: "bad_message", message: `unknown message type ${request.type}`, details: [] } };
+    }
+  } catch (error) {
+    answer = { ok: false, error: { code: "worker_failed", message: String(error?.message ?? error), details: [] } };
+  }
+  self.postMessage({ id: request.id, ...answer });
+});
