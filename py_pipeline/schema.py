@@ -56,8 +56,12 @@ class Feature:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"got {_show(value)}"
-        if not math.isfinite(value):
-            return f"got {_show(value)}"
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int too large for a float
+            finite = False
+        if not finite:
+            return f"got {_show(value)}, not a finite number"
         if self.type == "integer" and float(value) != int(value):
             return f"got {_show(value)}"
         if self.minimum is not None and value < self.minimum:
@@ -217,6 +221,8 @@ def _type_name(value: Any) -> str:
         return "a boolean"
     if isinstance(value, str):
         return "a string"
+    if isinstance(value, (int, float)):
+        return "a number"
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, Sequence):
@@ -227,6 +233,8 @@ def _type_name(value: Any) -> str:
 def _show(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        return f"an integer of {len(str(abs(value)))} digits"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value)
     if isinstance(value, str):

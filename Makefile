@@ -1,0 +1,56 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   install, build, serve at http://127.0.0.1:$(PORT)
+#   make test   install (Debian Chromium too), build, run every test tier
+PYTHON ?= python3.12
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+# Fixed timestamp so a rebuild of the same code gives the same model bundles.
+export SOURCE_DATE_EPOCH ?= 1735689600
+
+.PHONY: install chromium build serve demo test test-host test-runtime test-browser bench clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+build: install
+	$(BIN)/python -m build_scripts.pyodide_dist
+	$(BIN)/python -m build_scripts.wheel
+	$(BIN)/python -m build_scripts.train
+	$(BIN)/python -m build_scripts.site
+
+serve:
+	PORT=$(PORT) $(BIN)/gunicorn --config server_fallback/gunicorn.conf.py server_fallback.wsgi:app
+
+demo: build serve
+
+test: install chromium build
+	$(BIN)/pytest
+
+test-host: install build
+	$(BIN)/pytest -m host
+
+test-runtime: install build
+	$(BIN)/pytest -m runtime
+
+test-browser: install chromium build
+	$(BIN)/pytest -m browser
+
+bench: install chromium build
+	$(BIN)/python bench/browser_timing.py
+
+clean:
+	rm -rf dist build .pytest_cache

@@ -1,0 +1,108 @@
+"""Model bundles: round trip, integrity before unpickling, version and manifest checks."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from py_pipeline import (Feature, IncompatibleModel, IntegrityError, InvalidBundle, Registry, Schema,
+                         UnknownModel, load_model, write_bundle)
+from py_pipeline.bundle import read_manifest
+
+pytestmark = pytest.mark.host
+
+
+def tiny_bundle(directory, version="1.0.0"):
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array(["no", "yes", "no", "yes"])
+    schema = Schema((Feature("a", minimum=0, maximum=1), Feature("b", minimum=0, maximum=1)))
+    return write_bundle(directory / "tiny" / version, LogisticRegression().fit(X, y), name="tiny",
+                        version=version, task="classification", schema=schema)
+
+
+def test_bundle_round_trip(tmp_path):
+    manifest = tiny_bundle(tmp_path)
+    model = load_model(tmp_path / "tiny" / "1.0.0")
+    assert model.manifest == manifest
+    result = model.predict([{"a": 1, "b": 0}, [0, 0]])
+    assert result["predictions"] == ["yes", "no"]
+    assert result["classes"] == ["no", "yes"]
+    assert all(abs(sum(p) - 1) < 1e-12 for p in result["probabilities"])
+
+
+def test_manifest_records_what_the_issue_asks(iris_dir):
+    data = json.loads((iris_dir / "manifest.json").read_text())
+    assert [f["name"] for f in data["features"]] == [
+        "sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"]
+    assert data["classes"] == ["setosa", "versicolor", "virginica"]
+    assert data["library_versions"]["scikit-learn"] == "1.6.1"
+    assert len(data["artifact"]["sha256"]) == 64
+    for key in ("name", "version", "task", "created_at"):
+        assert data[key]
+
+
+def test_tampered_artifact_is_refused_before_unpickling(bundle_copy, monkeypatch):
+    artifact = bundle_copy / "model.joblib"
+    artifact.write_bytes(artifact.read_bytes() + b"\0")
+    unpickled = []
+    monkeypatch.setattr("joblib.load", lambda *a, **k: unpickled.append(a))
+    with pytest.raises(IntegrityError) as caught:
+        load_model(bundle_copy)
+    assert "refusing to load" in caught.value.message
+    assert caught.value.code == "integrity_error"
+    assert unpickled == []
+
+
+def test_other_scikit_learn_version_is_refused(bundle_copy):
+    path = bundle_copy / "manifest.json"
+    data = json.loads(path.read_text())
+    data["library_versions"]["scikit-learn"] = "1.5.2"
+    path.write_text(json.dumps(data))
+    with pytest.raises(IncompatibleModel, match="built with scikit-learn 1.5.2"):
+        load_model(bundle_copy)
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d.pop("features"), "'features'"),
+    (lambda d: d.update(task="clustering"), "'task'"),
+    (lambda d: d["artifact"].update(file="../../etc/passwd"), "plain file name"),
+    (lambda d: d["artifact"].update(sha256="abc"), "64 hex"),
+    (lambda d: d.update(classes=["a", "b", "c"]), "classes"),
+    (lambda d: d["features"].pop(), "features"),
+    (lambda d: d.update(engine="onnx"), "'engine'"),
+])
+def test_inconsistent_manifest_is_refused(bundle_copy, change, words):
+    path = bundle_copy / "manifest.json"
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(InvalidBundle, match=words):
+        load_model(bundle_copy)
+
+
+def test_missing_or_broken_manifest(tmp_path):
+    with pytest.raises(InvalidBundle, match="no manifest.json"):
+        read_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(InvalidBundle, match="not valid JSON"):
+        read_manifest(tmp_path)
+
+
+def test_registry_serves_newest_version_and_names_unknowns(tmp_path):
+    tiny_bundle(tmp_path, "1.9.0")
+    tiny_bundle(tmp_path, "1.10.0")
+    registry = Registry.from_directory(tmp_path)
+    assert registry.versions("tiny") == ["1.9.0", "1.10.0"]
+    assert registry.get("tiny").version == "1.10.0"
+    assert registry.get("tiny", "1.9.0").version == "1.9.0"
+    with pytest.raises(UnknownModel, match="no model named 'nope'; available: tiny"):
+        registry.get("nope")
+    with pytest.raises(UnknownModel, match="no version '2.0.0'"):
+        registry.get("tiny", "2.0.0")
+
+
+def test_iris_predicts_the_issue_example(iris_dir):
+    result = load_model(iris_dir).predict([[2.5, 1.3, 4.0, 0.8]])
+    assert result["predictions"] == ["versicolor"]
+    assert result["model"] == {"name": "iris", "version": "1.0.0"}

