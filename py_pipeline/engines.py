@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import numpy as np
+from sklearn import config_context
 
 
 class Engine(Protocol):
@@ -24,6 +25,10 @@ class Engine(Protocol):
         """Per-class probabilities in the order of ``classes``, or None if not a classifier."""
         ...
 
+    def classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Labels and probabilities together (one pass through the model where it can)."""
+        ...
+
     @property
     def classes(self) -> list[Any] | None:
         """Class labels in probability-column order, or None for regression."""
@@ -36,7 +41,11 @@ class Engine(Protocol):
 
 
 class SklearnEngine:
-    """Runs a fitted scikit-learn estimator or pipeline."""
+    """Runs a fitted scikit-learn estimator or pipeline.
+
+    Rows reach it already validated (finite, in range), so scikit-learn's own finiteness and
+    parameter checks are skipped: they cost more than the prediction for a single row.
+    """
 
     name = "sklearn"
 
@@ -46,12 +55,22 @@ class SklearnEngine:
         self.estimator = estimator
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(self.estimator.predict(X))
+        with _validated_input():
+            return np.asarray(self.estimator.predict(X))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray | None:
         if not hasattr(self.estimator, "predict_proba"):
             return None
-        return np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+        with _validated_input():
+            return np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+
+    def classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        # predict() of scikit-learn's probabilistic classifiers is the argmax of predict_proba
+        # (first class on ties); doing it here halves the work for one row.
+        proba = self.predict_proba(X)
+        if proba is None:
+            return self.predict(X), None
+        return np.asarray(self.estimator.classes_)[np.argmax(proba, axis=1)], proba
 
     @property
     def classes(self) -> list[Any] | None:
@@ -62,6 +81,10 @@ class SklearnEngine:
     def n_features(self) -> int | None:
         n = getattr(self.estimator, "n_features_in_", None)
         return None if n is None else int(n)
+
+
+def _validated_input() -> Any:
+    return config_context(assume_finite=True, skip_parameter_validation=True)
 
 
 ENGINES = {"sklearn": SklearnEngine}

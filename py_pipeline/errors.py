@@ -15,14 +15,19 @@ class PipelineError(Exception):
 
     code = "pipeline_error"
 
-    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None, total: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details or [])
+        #: How many problems there were in all, when ``details`` lists only the first ones.
+        self.total = total
 
     def to_dict(self) -> dict[str, Any]:
         """The error as the JSON-ready object every backend sends."""
-        return {"code": self.code, "message": self.message, "details": self.details}
+        out: dict[str, Any] = {"code": self.code, "message": self.message, "details": self.details}
+        if self.total is not None:
+            out["total"] = self.total
+        return out
 
 
 class InvalidInput(PipelineError):

@@ -33,15 +33,15 @@ class Model:
         :class:`~py_pipeline.errors.InvalidInput` for rows that do not fit the schema.
         """
         X = self.manifest.schema.validate(rows)
-        result: dict[str, Any] = {
-            "model": {"name": self.name, "version": self.version},
-            "predictions": self.engine.predict(X).tolist(),
-        }
-        if self.manifest.task == "classification":
-            result["classes"] = list(self.manifest.classes or [])
-            proba = self.engine.predict_proba(X)
-            if proba is not None:
-                result["probabilities"] = proba.tolist()
+        result: dict[str, Any] = {"model": {"name": self.name, "version": self.version}}
+        if self.manifest.task != "classification":
+            result["predictions"] = self.engine.predict(X).tolist()
+            return result
+        labels, proba = self.engine.classify(X)
+        result["predictions"] = labels.tolist()
+        result["classes"] = list(self.manifest.classes or [])
+        if proba is not None:
+            result["probabilities"] = proba.tolist()
         return result
 
 

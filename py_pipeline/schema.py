@@ -170,7 +170,7 @@ class Schema:
             if total > 1:
                 listed = "" if total <= MAX_DETAILS else f"; the first {MAX_DETAILS} are listed"
                 more = f" ({total} problems in all{listed})"
-            raise InvalidInput(problems[0]["message"] + more, problems)
+            raise InvalidInput(problems[0]["message"] + more, problems, total=total)
         has_category = any(f.type == "category" for f in self.features)
         return np.array(ordered, dtype=object if has_category else np.float64)
 

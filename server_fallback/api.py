@@ -1,4 +1,4 @@
-"""HTTP routes: the versioned API, the classic ``POST /predict`` and health."""
+"""HTTP routes: the versioned API, the classic ``POST /predict``, health and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -7,34 +7,46 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from py_pipeline import Registry
+from py_pipeline import Model, Registry
 
+from . import openapi
 from .errors import ApiError
+from .observability import record_prediction
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 classic = Blueprint("classic", __name__)
 
 
 def registry() -> Registry:
-    return current_app.extensions["registry"]
+    """The loaded models (503 ``not_ready`` while they load)."""
+    return current_app.extensions["models"].registry
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f"duplicate key {dup!r} in a JSON object")
+    return obj
+
+
 def read_json() -> Any:
     """The request body as JSON; 415 for another content type, 400 when malformed.
 
-    NaN and Infinity literals are refused here (Python's json would accept them).
+    NaN and Infinity literals and duplicate keys are refused (Python's json would accept them).
     """
     if request.mimetype != "application/json":
         shown = request.mimetype or "no content type"
-        raise ApiError(415, "unsupported_media_type",
-                       f"send the body as application/json (got {shown})")
+        raise ApiError(415, "unsupported_media_type", f"send the body as application/json (got {shown})")
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
+                          object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError:
         raise ApiError(400, "malformed_json", "the body is not UTF-8 text") from None
     except RecursionError:
@@ -50,7 +62,14 @@ def check_row_count(rows: Any) -> None:
                        [{"field": "rows", "expected": f"at most {limit} rows"}])
 
 
-def predict_body(name: str, version: str | None = None) -> dict[str, Any]:
+def run(model: Model, rows: Any) -> dict[str, Any]:
+    check_row_count(rows)
+    result = model.predict(rows)
+    record_prediction(model.name, model.version, len(rows))
+    return result
+
+
+def predict_body(name: str, version: str | None) -> dict[str, Any]:
     body = read_json()
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", 'the body must be a JSON object like {"rows": [...]}',
@@ -60,9 +79,7 @@ def predict_body(name: str, version: str | None = None) -> dict[str, Any]:
         raise ApiError(400, "invalid_request", f"unknown field(s) in the body: {', '.join(unknown)}; "
                        "expected only 'rows'", [{"field": k, "expected": "only 'rows'"} for k in unknown])
     model = registry().get(name, version)  # unknown model before bad rows: 404 is the more useful answer
-    rows = body.get("rows")
-    check_row_count(rows)
-    result = model.predict(rows)
+    result = run(model, body.get("rows"))
     result["backend"] = "server"
     return result
 
@@ -79,26 +96,53 @@ def get_model(name: str):
     return jsonify(registry().get(name).manifest.to_dict())
 
 
+@api.get("/models/<name>/versions/<version>")
+def get_model_version(name: str, version: str):
+    return jsonify(registry().get(name, version).manifest.to_dict())
+
+
 @api.post("/models/<name>/predict")
 def predict(name: str):
-    return jsonify(predict_body(name))
+    return jsonify(predict_body(name, None))
+
+
+@api.post("/models/<name>/versions/<version>/predict")
+def predict_version(name: str, version: str):
+    return jsonify(predict_body(name, version))
+
+
+@api.get("/openapi.json")
+def openapi_document():
+    config = current_app.config
+    return jsonify(openapi.build(registry(), config["MAX_ROWS"], config["DEFAULT_MODEL"]))
 
 
 @classic.post("/predict")
 def classic_predict():
-    """The pre-v1 contract: ``{"features": [...]}`` in, ``{"prediction": [...]}`` out."""
+    """The pre-v1 contract: ``{"features": [...]}`` in (one row in schema order, or a list of
+    rows), ``{"prediction": [...]}`` out."""
     body = read_json()
-    if not isinstance(body, dict) or "features" not in body:
-        raise ApiError(400, "invalid_request", 'the body must be a JSON object like {"features": [5.1, 3.5, 1.4, 0.2]}')
+    if not isinstance(body, dict) or set(body) != {"features"}:
+        raise ApiError(400, "invalid_request",
+                       'the body must be a JSON object with only "features", like {"features": [5.1, 3.5, 1.4, 0.2]}')
     features = body["features"]
-    rows = features
-    if isinstance(features, list) and features and not isinstance(features[0], (list, dict)):
-        rows = [features]  # one row in schema order
-    check_row_count(rows)
+    if not isinstance(features, list) or not features:
+        raise ApiError(422, "invalid_input", "'features' must be a non-empty array of values in schema order, "
+                       "or an array of such arrays")
+    many = isinstance(features[0], list)
+    if many and not all(isinstance(row, list) for row in features):
+        raise ApiError(422, "invalid_input", "'features' mixes arrays and values; send one row or a list of rows")
     model = registry().get(current_app.config["DEFAULT_MODEL"])
-    return jsonify({"prediction": model.predict(rows)["predictions"]})
+    return jsonify({"prediction": run(model, features if many else [features])["predictions"]})
 
 
 @classic.get("/healthz")
 def healthz():
-    return jsonify({"status": "ok", "models": len(registry().manifests())})
+    return jsonify({"status": "ok"})
+
+
+@classic.get("/readyz")
+def readyz():
+    store = current_app.extensions["models"]
+    models = store.registry.manifests()  # 503 not_ready until loaded
+    return jsonify({"status": "ready", "models": [f"{m.name}@{m.version}" for m in models]})

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import mimetypes
 import re
 import uuid
 from typing import Any, Mapping
 
 from flask import Flask, g, request
+from flask_cors import CORS
 
-from py_pipeline import Registry
-
-from . import errors, site
+from . import errors, observability, site
 from .api import api, classic
 from .config import from_environment
+from .models import ModelStore
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# API answers are data, never documents: nothing may load, frame or run from them.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 # Browsers refuse module scripts and streaming WebAssembly served with the wrong type.
 mimetypes.add_type("text/javascript", ".mjs")
@@ -25,14 +26,21 @@ mimetypes.add_type("application/wasm", ".wasm")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings from the environment, then ``config``; every model loaded once."""
+    """Build the app: settings from the environment, then ``config``; models loaded per LOAD_MODELS."""
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(from_environment())
     if config:
         app.config.from_mapping(config)
+    app.debug = False  # never on, whatever FLASK_DEBUG says; tests use TESTING instead
     app.json.sort_keys = False
-    app.extensions["registry"] = Registry.from_directory(app.config["MODEL_DIR"])
-    logging.basicConfig(level=logging.INFO)
+    observability.setup_logging(app.config["LOG_LEVEL"])
+
+    store = ModelStore(app.config["MODEL_DIR"])
+    app.extensions["models"] = store
+    if app.config["LOAD_MODELS"] == "background":
+        store.load_in_background()
+    else:
+        store.load()
 
     @app.before_request
     def assign_request_id() -> None:
@@ -40,13 +48,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
 
     @app.after_request
-    def headers(response):
+    def security_headers(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault("Content-Security-Policy", API_CSP)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
     errors.register(app)
+    observability.register(app)
     app.register_blueprint(api)
     app.register_blueprint(classic)
+    origins = app.config["CORS_ORIGINS"]
+    if origins:  # default deny: no CORS headers at all unless origins are configured
+        CORS(app, resources={r"/api/*": {}, r"/predict": {}}, origins=origins, methods=["GET", "POST"],
+             allow_headers=["Content-Type", "X-Request-ID"], expose_headers=["X-Request-ID"], max_age=600)
     site.register(app, app.config["SITE_DIR"])
     return app

@@ -1,21 +1,40 @@
-"""Configuration: documented defaults, overridden by environment variables, then by the
-mapping given to ``create_app`` (tests)."""
+"""Configuration: documented defaults, overridden by environment variables (same names),
+then by the mapping given to ``create_app`` (tests)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: name -> (default, parser, what it means). Environment variables use the same names.
-SETTINGS: dict[str, tuple[Any, Any, str]] = {
+
+def _origins(raw: str) -> list[str]:
+    return [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return raw
+
+    parse.__name__ = "one of " + ", ".join(allowed)
+    return parse
+
+
+#: name -> (default, parser, meaning). The README's deployment section lists the same.
+SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "MODEL_DIR": (str(ROOT / "dist" / "models"), str, "directory of model bundles (<name>/<version>/)"),
-    "SITE_DIR": (str(ROOT / "dist" / "site"), str, "built static site served at / ('' to serve none)"),
+    "SITE_DIR": (str(ROOT / "dist" / "site"), str, "built static site served at / ('' serves none)"),
     "DEFAULT_MODEL": ("iris", str, "model the classic POST /predict uses"),
-    "MAX_ROWS": (10_000, int, "most rows one request may carry"),
-    "MAX_CONTENT_LENGTH": (5 * 1024 * 1024, int, "largest request body in bytes"),
+    "MAX_ROWS": (10_000, int, "most rows one request may carry (413 beyond)"),
+    "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, int, "largest request body in bytes (413 beyond)"),
+    "CORS_ORIGINS": ([], _origins, "comma-separated origins allowed to call the API from a browser; none by default"),
+    "LOAD_MODELS": ("sync", _choice("sync", "background"),
+                    "sync: load every model before serving; background: serve at once, /readyz is 503 until loaded"),
+    "LOG_LEVEL": ("INFO", str, "level of the JSON request log"),
 }
 
 
@@ -30,6 +49,6 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
             continue
         try:
             config[name] = parse(raw)
-        except ValueError:
-            raise SystemExit(f"environment variable {name}={raw!r} is not a valid {parse.__name__}") from None
+        except ValueError as exc:
+            raise SystemExit(f"environment variable {name}={raw!r} is invalid: {exc}") from None
     return config

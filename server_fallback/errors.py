@@ -32,6 +32,7 @@ HTTP_CODES = {
     405: ("method_not_allowed", "this method is not allowed here"),
     413: ("payload_too_large", "the request body is too large"),
     415: ("unsupported_media_type", "send the body as application/json"),
+    503: ("not_ready", "the server is not ready"),
 }
 
 
@@ -52,10 +53,15 @@ def classic_route() -> bool:
     return request.path == "/predict"
 
 
-def respond(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
+def respond(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+            total: int | None = None):
+    g.error_code = code  # for the request log: the code, never the message (it may quote values)
     if classic_route():
         return jsonify({"error": message}), status
-    return jsonify(error_body(code, message, details)), status
+    body = error_body(code, message, details)
+    if total is not None:
+        body["error"]["total"] = total
+    return jsonify(body), status
 
 
 def register(app: Flask) -> None:
@@ -70,7 +76,7 @@ def register(app: Flask) -> None:
         status = STATUS_BY_CODE.get(exc.code, 500)
         if status >= 500:
             log.error("model fault (request %s): %s", g.get("request_id"), exc.message)
-        return respond(status, exc.code, exc.message, exc.details)
+        return respond(status, exc.code, exc.message, exc.details, exc.total)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

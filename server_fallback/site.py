@@ -8,6 +8,11 @@ from flask import Blueprint, Flask, abort, send_from_directory
 
 site = Blueprint("site", __name__)
 
+# Works with Pyodide: WebAssembly compilation needs 'wasm-unsafe-eval', nothing else is relaxed.
+SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+            "connect-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; "
+            "base-uri 'self'; frame-ancestors 'none'")
+
 
 def register(app: Flask, site_dir: str) -> None:
     root = Path(site_dir)
@@ -25,6 +30,7 @@ def register(app: Flask, site_dir: str) -> None:
         # no-cache: the browser revalidates (cheap 304s) so a new build is never mixed with an old one
         response = send_from_directory(root, path, max_age=0)
         response.headers["Cache-Control"] = "no-cache"
+        response.headers["Content-Security-Policy"] = SITE_CSP
         return response
 
     app.register_blueprint(site)

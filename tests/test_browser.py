@@ -28,7 +28,9 @@ async ({options, rowSets}) => {
     try {
       answers.push({ ok: true, result: await predictor.predict(rows) });
     } catch (e) {
-      answers.push({ ok: false, name: e.name, error: { code: e.code, message: e.message, details: e.details } });
+      const error = { code: e.code, message: e.message, details: e.details };
+      if (e.total !== undefined) error.total = e.total;
+      answers.push({ ok: false, name: e.name, error });
     }
   }
   predictor.close();

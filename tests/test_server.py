@@ -142,8 +142,8 @@ def test_too_many_rows_and_too_large_bodies(model_dir):
 
 
 def test_unexpected_fault_is_500_json_with_request_id(app, client, monkeypatch):
-    model = app.extensions["registry"].get("iris")
-    monkeypatch.setattr(model.engine, "predict", lambda X: 1 / 0)
+    model = app.extensions["models"].registry.get("iris")
+    monkeypatch.setattr(model.engine, "classify", lambda X: 1 / 0)
     response = client.post(PREDICT, json={"rows": [GOOD]}, headers={"X-Request-ID": "abc-123"})
     assert response.status_code == 500
     body = response.get_json()

@@ -11,11 +11,13 @@ const ui = {
 /** @type {Awaited<ReturnType<typeof createPredictor>> | null} */
 let predictor = null;
 let manifest = null;
+/** @type {import("./lib/predictor.js").IndexEntry[]} */
+let models = [];
 
 async function main() {
   const params = new URLSearchParams(location.search);
   ui.mode.value = params.get("mode") ?? "auto";
-  const models = await listModels();
+  models = await listModels();
   const names = [...new Set(models.map((m) => m.name))];
   ui.model.replaceChildren(...names.map((n) => new Option(n, n)));
   ui.model.value = params.get("model") ?? names[0];
@@ -31,7 +33,6 @@ async function start() {
   ui.button.disabled = true;
   ui.result.hidden = true;
   showError(null);
-  const models = await listModels();
   const entry = models.filter((m) => m.name === ui.model.value).at(-1);
   manifest = await (await fetch(`models/${entry.path}manifest.json`)).json();
   renderFields(manifest);

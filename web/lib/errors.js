@@ -16,16 +16,18 @@ export class PredictionError extends Error {
    * @param {string} code stable machine-readable code, e.g. "invalid_input"
    * @param {string} message human-readable message naming the row and field
    * @param {object[]} [details] one entry per problem: {row, field, expected, message}
+   * @param {number} [total] problems in all, when `details` lists only the first ones
    */
-  constructor(code, message, details = []) {
+  constructor(code, message, details = [], total = undefined) {
     super(message);
     this.name = "PredictionError";
     this.code = code;
     this.details = details;
+    if (total !== undefined) this.total = total;
   }
 
-  /** @param {{code: string, message: string, details?: object[]}} info */
+  /** @param {{code: string, message: string, details?: object[], total?: number}} info */
   static from(info) {
-    return new PredictionError(info.code, info.message, info.details ?? []);
+    return new PredictionError(info.code, info.message, info.details ?? [], info.total);
   }
 }

@@ -1,0 +1,91 @@
+"""Prometheus metrics (the official prometheus-client) and one JSON log line per request.
+
+Under gunicorn, PROMETHEUS_MULTIPROC_DIR (set by gunicorn.conf.py) makes every worker write
+its samples to shared files and /metrics sums them, so the figures cover all workers.
+Logs carry the request id, route, status, latency, model and row count, never feature values.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
+                               multiprocess)
+
+REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["method", "route", "status"])
+LATENCY = Histogram("http_request_duration_seconds", "Time to answer a request", ["route"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+ROWS = Counter("rows_predicted_total", "Rows predicted", ["model", "version"])
+
+access_log = logging.getLogger("server_fallback.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: the message plus the record's ``fields``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                                 "event": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def setup_logging(level: str) -> None:
+    """JSON lines on stderr for the server's loggers (idempotent: tests build many apps)."""
+    logger = logging.getLogger("server_fallback")
+    if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(level)
+
+
+def route_label() -> str:
+    """The URL rule, not the path, so labels stay few ("/api/v1/models/<name>/predict")."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "unmatched"
+
+
+def record_prediction(model: str, version: str, rows: int) -> None:
+    """Called by the predict routes; shows up in the metrics and the request's log line."""
+    ROWS.labels(model, version).inc(rows)
+    g.log_model, g.log_version, g.log_rows = model, version, rows
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def observe(response: Response) -> Response:
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        route = route_label()
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        LATENCY.labels(route).observe(elapsed)
+        fields = {"request_id": g.get("request_id"), "method": request.method, "route": route,
+                  "status": response.status_code, "latency_ms": round(elapsed * 1000, 3)}
+        if g.get("log_model"):
+            fields.update(model=g.log_model, version=g.log_version, rows=g.log_rows)
+        if g.get("error_code"):
+            fields["error"] = g.error_code
+        access_log.info("request", extra={"fields": fields})
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            from prometheus_client import REGISTRY as registry
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,162 @@
+"""The OpenAPI 3.1 document, generated from the live model registry.
+
+Each model gets its own predict paths whose request schema lists that model's features
+(names, types, units, ranges, categories), so a client generator or a fuzzer sees exactly
+what the server accepts. Served at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from py_pipeline import Registry
+from py_pipeline.bundle import Manifest
+from py_pipeline.schema import Feature
+
+JSON = "application/json"
+ERROR_STATUSES = {
+    "400": "Malformed JSON or a body of the wrong shape",
+    "404": "Unknown model or version",
+    "405": "Method not allowed",
+    "413": "Body or row count over the limit",
+    "415": "Body is not application/json",
+    "422": "Rows that fail validation, with per-row, per-field details",
+    "500": "Unexpected fault (answered with a request id, never a trace)",
+    "503": "Models not loaded yet",
+}
+
+
+def feature_schema(feature: Feature) -> dict[str, Any]:
+    if feature.type == "category":
+        out: dict[str, Any] = {"type": "string", "enum": list(feature.categories or ())}
+    else:
+        out = {"type": "integer" if feature.type == "integer" else "number"}
+        if feature.minimum is not None:
+            out["minimum"] = feature.minimum
+        if feature.maximum is not None:
+            out["maximum"] = feature.maximum
+    description = feature.description or feature.name
+    out["description"] = f"{description} [{feature.unit}]" if feature.unit else description
+    return out
+
+
+def row_schemas(manifest: Manifest) -> dict[str, Any]:
+    features = manifest.schema.features
+    as_object = {
+        "type": "object",
+        "properties": {f.name: feature_schema(f) for f in features},
+        "required": [f.name for f in features],
+        "additionalProperties": False,
+    }
+    as_array = {
+        "type": "array",
+        "prefixItems": [feature_schema(f) for f in features],
+        "items": False,
+        "minItems": len(features),
+        "maxItems": len(features),
+        "description": "values in the order " + ", ".join(f.name for f in features),
+    }
+    return {"object": as_object, "array": as_array}
+
+
+def errors(*statuses: str, schema: str = "Error") -> dict[str, Any]:
+    return {s: {"description": ERROR_STATUSES[s], "headers": {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}},
+                "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}} for s in statuses}
+
+
+def ok(schema: dict[str, Any], description: str, media: str = JSON) -> dict[str, Any]:
+    return {"200": {"description": description, "headers": {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}},
+                    "content": {media: {"schema": schema}}}}
+
+
+def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[str, Any]:
+    rows = row_schemas(manifest)
+    which = f"version {manifest.version}" if pinned else "the newest version"
+    return {"post": {
+        "summary": f"Predict with {manifest.name} ({which})",
+        "description": manifest.description,
+        "operationId": f"predict_{manifest.name}" + (f"_{manifest.version}".replace(".", "_") if pinned else ""),
+        "tags": [manifest.name],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {
+            "type": "object",
+            "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": max_rows,
+                                    "items": {"oneOf": [rows["object"], rows["array"]]}}},
+            "required": ["rows"],
+            "additionalProperties": False,
+        }}}},
+        "responses": {**ok({"$ref": "#/components/schemas/Prediction"}, "Predictions"),
+                      **errors("400", "404", "405", "413", "415", "422", "500", "503")},
+    }}
+
+
+def build(registry: Registry, max_rows: int, default_model: str) -> dict[str, Any]:
+    """The whole document for the models in ``registry``."""
+    paths: dict[str, Any] = {
+        "/api/v1/models": {"get": {
+            "summary": "List models", "operationId": "list_models",
+            "responses": {**ok({"$ref": "#/components/schemas/ModelList"}, "Every model version"),
+                          **errors("405", "500", "503")}}},
+        "/api/v1/models/{name}": {"get": {
+            "summary": "The newest manifest of a model", "operationId": "get_model",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {**ok({"$ref": "#/components/schemas/Manifest"}, "The manifest"),
+                          **errors("404", "405", "500", "503")}}},
+    }
+    for name in registry.names():
+        newest = registry.get(name).manifest
+        paths[f"/api/v1/models/{name}/predict"] = predict_operation(newest, max_rows, pinned=False)
+        for version in registry.versions(name):
+            manifest = registry.get(name, version).manifest
+            paths[f"/api/v1/models/{name}/versions/{version}/predict"] = predict_operation(manifest, max_rows, True)
+    if default_model in registry.names():
+        rows = row_schemas(registry.get(default_model).manifest)
+        paths["/predict"] = {"post": {
+            "summary": f"Classic endpoint: predict with {default_model}",
+            "operationId": "classic_predict",
+            "requestBody": {"required": True, "content": {JSON: {"schema": {
+                "type": "object",
+                "properties": {"features": {"oneOf": [rows["array"], {"type": "array", "minItems": 1,
+                                                                         "maxItems": max_rows, "items": rows["array"]}]}},
+                "required": ["features"], "additionalProperties": False}}}},
+            "responses": {**ok({"type": "object", "required": ["prediction"],
+                                "properties": {"prediction": {"type": "array"}}}, "Predicted labels"),
+                          **errors("400", "405", "413", "415", "422", "500", "503", schema="ClassicError")}}}
+    paths["/healthz"] = {"get": {"summary": "Process alive", "operationId": "healthz",
+                                 "responses": ok({"type": "object"}, "Alive")}}
+    paths["/readyz"] = {"get": {"summary": "Models loaded", "operationId": "readyz",
+                                "responses": {**ok({"type": "object"}, "Ready"), **errors("503")}}}
+    paths["/metrics"] = {"get": {"summary": "Prometheus metrics", "operationId": "metrics",
+                                 "responses": ok({"type": "string"}, "Prometheus text format", "text/plain")}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "py_pipeline fallback server", "version": "1",
+                 "description": "The same py_pipeline models the browser runs, over HTTP."},
+        "paths": paths,
+        "components": {"headers": {"RequestId": {"description": "The request id (the caller's, when sane)",
+                                                 "schema": {"type": "string"}}},
+                       "schemas": SCHEMAS},
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "details": {"type": "array", "items": {"type": "object"}},
+                       "total": {"type": "integer", "description": "problems in all, when details lists the first"}}}}},
+    "ClassicError": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    "Prediction": {"type": "object", "required": ["model", "predictions", "backend"], "properties": {
+        "model": {"type": "object", "required": ["name", "version"],
+                  "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
+        "predictions": {"type": "array"},
+        "classes": {"type": "array"},
+        "probabilities": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+        "backend": {"const": "server"}}},
+    "ModelList": {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {
+        "type": "object", "required": ["name", "version", "task", "runtimes"],
+        "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "task": {"type": "string"},
+                       "runtimes": {"type": "array", "items": {"type": "string"}}}}}}},
+    "Manifest": {"type": "object", "required": ["name", "version", "task", "features", "artifact", "library_versions"],
+                 "properties": {"name": {"type": "string"}, "version": {"type": "string"},
+                                "features": {"type": "array"}, "artifact": {"type": "object"}}},
+}
