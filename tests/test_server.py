@@ -34,7 +34,7 @@ def test_predict_answers_the_v1_shape(client):
     (GOOD, ["versicolor"]),
     ([GOOD, [5.1, 3.5, 1.4, 0.2]], ["versicolor", "setosa"]),
 ])
-def test_classic_predict(client, features, expected):
+def test_classic_predict(client, features, expected):  # noqa: D103
     response = client.post("/predict", json={"features": features})
     assert response.status_code == 200
     assert response.get_json() == {"prediction": expected}
@@ -52,6 +52,27 @@ def test_classic_errors_are_a_message_string(client, body):
     assert 400 <= response.status_code < 500
     error = response.get_json()["error"]
     assert isinstance(error, str) and error
+
+
+def test_version_pinned_predict(client):
+    response = client.post("/api/v1/models/iris/versions/1.0.0/predict", json={"rows": [GOOD]})
+    assert response.status_code == 200
+    assert response.get_json()["model"] == {"name": "iris", "version": "1.0.0"}
+    assert client.get("/api/v1/models/iris/versions/1.0.0").get_json()["version"] == "1.0.0"
+
+
+def test_a_10000_row_batch_is_accepted(client):
+    response = client.post(PREDICT, json={"rows": [GOOD] * 10_000})
+    assert response.status_code == 200
+    assert len(response.get_json()["predictions"]) == 10_000
+
+
+def test_invalid_rows_list_the_first_100_with_the_total(client):
+    response = client.post(PREDICT, json={"rows": [[-1, 3.5, 1.4, 0.2]] * 150})
+    error = response.get_json()["error"]
+    assert response.status_code == 422
+    assert len(error["details"]) == 100 and error["total"] == 150
+    assert [d["row"] for d in error["details"]] == list(range(100))
 
 
 def test_healthz(client):
@@ -96,6 +117,23 @@ BAD_REQUESTS = [
     ("unicode field name", dict(json={"rows": [{"sépal_length_cm": 5.1}]}), 422, "invalid_input"),
     ("nested array value", dict(json={"rows": [[[5.1], 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
     ("row is a string", dict(json={"rows": ["5.1,3.5,1.4,0.2"]}), 422, "invalid_input"),
+    ("duplicate keys", dict(data='{"rows": [[1, 1, 1, 1]], "rows": [[2, 2, 2, 2]]}', content_type="application/json"),
+     400, "malformed_json"),
+    ("duplicate field in a row", dict(data='{"rows": [{"sepal_length_cm": 1, "sepal_length_cm": 2}]}',
+                                      content_type="application/json"), 400, "malformed_json"),
+    ("10 MB body", dict(data='{"rows": [' + ",".join(["[1, 1, 1, 1]"] * 800_000) + "]}",
+                        content_type="application/json"), 413, "payload_too_large"),
+    ("null body", dict(data="null", content_type="application/json"), 400, "invalid_request"),
+    ("number body", dict(data="42", content_type="application/json"), 400, "invalid_request"),
+    ("byte order mark", dict(data='\ufeff{"rows": [[1, 1, 1, 1]]}'.encode(), content_type="application/json"),
+     400, "malformed_json"),
+    ("object inside a row", dict(json={"rows": [[{"cm": 5.1}, 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("lone surrogate field", dict(data='{"rows": [{"\\ud800": 1}]}', content_type="application/json"), 422,
+     "invalid_input"),
+    ("very long string", dict(json={"rows": [["x" * 100_000, 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("control characters", dict(json={"rows": [["\u0000\u001b[31m", 3.5, 1.4, 0.2]]}), 422, "invalid_input"),
+    ("rows is a number", dict(json={"rows": 4}), 422, "invalid_input"),
+    ("too many rows", dict(json={"rows": [GOOD] * 10_001}), 413, "too_many_rows"),
 ]
 
 
@@ -121,6 +159,8 @@ def test_validation_details_name_row_and_field(client):
     ("post", "/api/v1/models/nope/predict", 404, "unknown_model"),
     ("get", "/api/v1/models/nope", 404, "unknown_model"),
     ("get", "/api/v1/nothing", 404, "not_found"),
+    ("post", "/api/v1/models/iris/versions/9.9.9/predict", 404, "unknown_model"),
+    ("get", "/api/v1/models/iris/versions/9.9.9", 404, "unknown_model"),
     ("get", PREDICT, 405, "method_not_allowed"),
     ("delete", "/api/v1/models", 405, "method_not_allowed"),
 ])
