@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium build serve demo test test-host test-runtime test-browser bench clean
+.PHONY: install chromium ab build serve demo test test-host test-runtime test-browser bench bench-browser bench-server clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -25,6 +25,10 @@ node_modules/.installed: package.json package-lock.json
 # Browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser).
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# ApacheBench (Debian's apache2-utils) drives the server benchmark.
+ab:
+	@command -v ab >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null)
 
 build: install
 	$(BIN)/python -m build_scripts.pyodide_dist
@@ -49,8 +53,13 @@ test-runtime: install build
 test-browser: install chromium build
 	$(BIN)/pytest -m browser
 
-bench: install chromium build
+bench: bench-browser bench-server
+
+bench-browser: install chromium build
 	$(BIN)/python bench/browser_timing.py
+
+bench-server: install ab build
+	$(BIN)/python bench/server_load.py
 
 clean:
 	rm -rf dist build .pytest_cache

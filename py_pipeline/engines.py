@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from sklearn import config_context
+from sklearn.pipeline import Pipeline
 
 
 class Engine(Protocol):
@@ -53,16 +54,30 @@ class SklearnEngine:
         if not hasattr(estimator, "predict"):
             raise TypeError(f"expected a fitted estimator with predict(), got {type(estimator).__name__}")
         self.estimator = estimator
+        # A top-level Pipeline is run step by step: the same transforms and final call that
+        # Pipeline.predict_proba makes, without its per-call is-fitted and tag checks, which
+        # cost more than the prediction itself for one row. The bundle was checked at load.
+        steps = getattr(estimator, "steps", None)
+        if isinstance(estimator, Pipeline) and steps:
+            self._transforms = [step for _, step in steps[:-1] if step is not None and step != "passthrough"]
+            self._final = steps[-1][1]
+        else:
+            self._transforms, self._final = [], estimator
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        for step in self._transforms:
+            X = step.transform(X)
+        return X
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         with _validated_input():
-            return np.asarray(self.estimator.predict(X))
+            return np.asarray(self._final.predict(self._transform(X)))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray | None:
-        if not hasattr(self.estimator, "predict_proba"):
+        if not hasattr(self._final, "predict_proba"):
             return None
         with _validated_input():
-            return np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+            return np.asarray(self._final.predict_proba(self._transform(X)), dtype=np.float64)
 
     def classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         # predict() of scikit-learn's probabilistic classifiers is the argmax of predict_proba
@@ -70,7 +85,7 @@ class SklearnEngine:
         proba = self.predict_proba(X)
         if proba is None:
             return self.predict(X), None
-        return np.asarray(self.estimator.classes_)[np.argmax(proba, axis=1)], proba
+        return np.asarray(self._final.classes_)[np.argmax(proba, axis=1)], proba
 
     @property
     def classes(self) -> list[Any] | None:
