@@ -33,7 +33,8 @@ ab:
 build: install
 	$(BIN)/python -m build_scripts.pyodide_dist
 	$(BIN)/python -m build_scripts.wheel
-	$(BIN)/python -m build_scripts.train
+	$(BIN)/python -m build_scripts.train --no-check
+	$(BIN)/python -m build_scripts.browser_check
 	$(BIN)/python -m build_scripts.site
 
 serve:

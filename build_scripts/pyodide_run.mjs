@@ -9,6 +9,12 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadPyodide } from "pyodide";
 
+// Report a failure as one readable line, not Node's dump of the minified source line.
+process.on("uncaughtException", (error) => {
+  process.stderr.write(`pyodide_run failed: ${error?.message ?? error}\n`);
+  process.exit(1);
+});
+
 const pyodideDir = resolve(process.argv[2] ?? "dist/pyodide") + "/";
 const job = JSON.parse(readFileSync(0, "utf8"));
 const started = performance.now();
@@ -31,4 +37,5 @@ for (const call of job.calls) {
 }
 answers.seconds = { runtime: (loaded - started) / 1000, total: (performance.now() - started) / 1000 };
 answers.python = pyodide.runPython("import sys; sys.version.split()[0]");
+answers.pyodide = pyodide.version;
 process.stdout.write(JSON.stringify(answers));

@@ -7,12 +7,16 @@ so the client sends server-only models to the server without downloading anythin
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 from py_pipeline.registry import INDEX_FILE, scan_manifests
 
 from .paths import MODELS, PYODIDE_DIST, SITE, WEB
+
+#: The model the demo page opens with (the server's classic /predict uses the same default).
+DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "iris")
 
 
 def build(out: Path = SITE) -> Path:
@@ -32,7 +36,9 @@ def build(out: Path = SITE) -> Path:
         shutil.copy2(directory / "manifest.json", target / "manifest.json")
         if "browser" in manifest.runtimes:
             shutil.copy2(directory / manifest.artifact_file, target / manifest.artifact_file)
-    (out / "models" / INDEX_FILE).write_text(json.dumps({"models": entries}, indent=2) + "\n")
+    names = [e["name"] for e in entries]
+    default = DEFAULT_MODEL if DEFAULT_MODEL in names else (names[0] if names else None)
+    (out / "models" / INDEX_FILE).write_text(json.dumps({"default_model": default, "models": entries}, indent=2) + "\n")
     files = [p for p in out.rglob("*") if p.is_file()]
     print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}")
     return out

@@ -1,48 +1,51 @@
-"""Train models into dist/models/<name>/<version>/ and write dist/models/index.json.
+"""Train models into dist/models/<name>/<version>/, check each in Pyodide, refresh the site.
 
-Usage: ``python -m build_scripts.train [NAME ...]`` (all recipes when no name is given).
+    python -m build_scripts.train [NAME ...]     # every recipe when no name is given
+
+Recipes live in build_scripts/recipes/ (see its docstring). After training, the build-time
+browser check decides which runtimes each model may use; if the site was built before, it
+is assembled again so the new model is served both ways.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import shutil
 
 from py_pipeline import write_bundle, write_index
 
-from . import recipes
-from .paths import MODELS
-
-
-def available() -> list[str]:
-    """Names of the recipe modules in build_scripts/recipes/."""
-    return sorted(m.name for m in pkgutil.iter_modules(recipes.__path__))
-
-
-def train(name: str) -> None:
-    recipe = importlib.import_module(f"{recipes.__name__}.{name}")
-    trained = recipe.train()
-    out = MODELS / recipe.NAME / recipe.VERSION
-    shutil.rmtree(out, ignore_errors=True)
-    manifest = write_bundle(out, trained.estimator, name=recipe.NAME, version=recipe.VERSION,
-                            task=trained.task, schema=trained.schema, description=trained.description,
-                            extra=trained.extra)
-    print(f"trained {manifest.name} {manifest.version}: {manifest.artifact_size} bytes, "
-          f"sha256 {manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}")
+from . import browser_check, site
+from .paths import MODELS, PYODIDE_DIST
+from .recipes import discover
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"recipes to train (default: all of {', '.join(available())})")
+    recipes = discover()
+    names = sorted({name for name, _ in recipes})
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help=f"models to train (default: all of {', '.join(names)})")
+    parser.add_argument("--no-check", action="store_true", help="skip the browser check and the site")
     args = parser.parse_args(argv)
-    unknown = sorted(set(args.names) - set(available()))
+    unknown = sorted(set(args.names) - set(names))
     if unknown:
-        parser.error(f"no recipe named {', '.join(unknown)}; available: {', '.join(available())}")
-    for name in args.names or available():
-        train(name)
+        parser.error(f"no recipe named {', '.join(unknown)}; available: {', '.join(names)}")
+    for (name, version), train in recipes.items():
+        if args.names and name not in args.names:
+            continue
+        trained = train()
+        out = MODELS / name / version
+        shutil.rmtree(out, ignore_errors=True)
+        manifest = write_bundle(out, trained.estimator, name=name, version=version, task=trained.task,
+                                schema=trained.schema, description=trained.description, extra=trained.extra,
+                                compress=trained.compress)
+        print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
+              f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
     write_index(MODELS)
+    if args.no_check:
+        return
+    browser_check.main([])
+    if (PYODIDE_DIST / "pyodide-lock.json").exists():
+        site.build()
 
 
 if __name__ == "__main__":

@@ -44,3 +44,6 @@ def _answer(fn: Any) -> str:
         return json.dumps({"ok": True, "result": fn()}, allow_nan=False)
     except PipelineError as exc:
         return json.dumps({"ok": False, "error": exc.to_dict()})
+    except Exception as exc:  # a runtime fault (e.g. a model that cannot run here): report, never crash
+        return json.dumps({"ok": False, "error": {"code": "runtime_error", "message": f"{type(exc).__name__}: {exc}",
+                                                  "details": []}})

@@ -20,11 +20,13 @@ import joblib
 import numpy as np
 
 from .engines import ENGINES, Engine, SklearnEngine
-from .errors import IncompatibleModel, IntegrityError, InvalidBundle
+from .errors import IncompatibleModel, IntegrityError, InvalidBundle, SchemaMismatch
 from .schema import Schema
 
 MANIFEST_FILE = "manifest.json"
 ARTIFACT_FILE = "model.joblib"
+#: The artifact is a dict: this format tag, the feature schema it was trained on, the estimator.
+ARTIFACT_FORMAT = "py_pipeline.artifact/1"
 TASKS = ("classification", "regression")
 #: Libraries whose versions must match between the bundle and the runtime that loads it.
 STRICT_LIBRARIES = ("scikit-learn", "numpy")
@@ -144,14 +146,20 @@ def write_bundle(
     schema: Schema,
     description: str = "",
     extra: Mapping[str, Any] | None = None,
+    compress: int = 3,
 ) -> Manifest:
-    """Pickle ``estimator`` into ``directory`` and write its manifest. Returns the manifest."""
+    """Pickle ``estimator`` into ``directory`` and write its manifest. Returns the manifest.
+
+    The artifact carries the feature schema too, so a manifest edited to list other features
+    is caught at load time instead of feeding the model the wrong columns.
+    """
     engine = SklearnEngine(estimator)
     if engine.n_features is not None and engine.n_features != len(schema.features):
         raise InvalidBundle(f"the estimator takes {engine.n_features} features but the schema lists "
                             f"{len(schema.features)}")
     buffer = io.BytesIO()
-    joblib.dump(estimator, buffer, compress=3)
+    joblib.dump({"format": ARTIFACT_FORMAT, "features": schema.to_list(), "estimator": estimator}, buffer,
+                compress=compress)
     data = buffer.getvalue()
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))
     manifest = Manifest(
@@ -212,11 +220,24 @@ def load_engine(directory: str | os.PathLike[str], manifest: Manifest) -> Engine
                 [{"field": f"library_versions.{lib}", "expected": here[lib], "actual": wanted}],
             )
     try:
-        estimator = joblib.load(io.BytesIO(data))
+        payload = joblib.load(io.BytesIO(data))
     except Exception as exc:  # an unpicklable artifact is a bundle problem, not a crash
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: artifact could not be "
                             f"unpickled: {type(exc).__name__}: {exc}") from None
-    engine = ENGINES[manifest.engine](estimator)
+    if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: artifact is not in the "
+                            f"{ARTIFACT_FORMAT} format")
+    trained_on, listed = payload["features"], manifest.schema.to_list()
+    if trained_on != listed:
+        diff = _first_difference(trained_on, listed)
+        raise SchemaMismatch(
+            f"model '{manifest.name}' {manifest.version}: the manifest's feature schema does not match the one "
+            f"the artifact was trained on ({diff}); refusing to load it",
+            [{"field": "features", "expected": trained_on, "actual": listed}])
+    try:
+        engine = ENGINES[manifest.engine](payload["estimator"])
+    except TypeError as exc:
+        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: {exc}") from None
     if engine.n_features is not None and engine.n_features != len(manifest.schema.features):
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the artifact takes "
                             f"{engine.n_features} features but the manifest lists {len(manifest.schema.features)}")
@@ -224,3 +245,13 @@ def load_engine(directory: str | os.PathLike[str], manifest: Manifest) -> Engine
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the artifact's classes "
                             f"{engine.classes} differ from the manifest's {manifest.classes}")
     return engine
+
+
+def _first_difference(trained_on: list[dict[str, Any]], listed: list[dict[str, Any]]) -> str:
+    if len(trained_on) != len(listed):
+        return f"{len(trained_on)} features in the artifact, {len(listed)} in the manifest"
+    for i, (a, b) in enumerate(zip(trained_on, listed)):
+        if a != b:
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            return f"feature {i} ({a.get('name')!r}) differs in {', '.join(keys)}"
+    return "they differ"

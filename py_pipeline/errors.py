@@ -58,3 +58,9 @@ class InvalidBundle(PipelineError):
     """A bundle's manifest is missing, malformed or inconsistent."""
 
     code = "invalid_bundle"
+
+
+class SchemaMismatch(InvalidBundle):
+    """The artifact was trained on another feature schema than its manifest lists."""
+
+    code = "schema_mismatch"

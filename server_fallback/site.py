@@ -6,8 +6,6 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, abort, send_from_directory
 
-site = Blueprint("site", __name__)
-
 # Works with Pyodide: WebAssembly compilation needs 'wasm-unsafe-eval', nothing else is relaxed.
 SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
             "connect-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; "
@@ -15,9 +13,11 @@ SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-sr
 
 
 def register(app: Flask, site_dir: str) -> None:
-    root = Path(site_dir)
+    """Serve ``site_dir`` at ``/`` when it holds a built site (a new blueprint per app)."""
+    root = Path(site_dir).resolve()  # Flask would read a relative path against the package, not the cwd
     if not site_dir or not (root / "index.html").exists():
         return
+    site = Blueprint("site", __name__)
 
     @site.get("/", defaults={"path": "index.html"})
     @site.get("/<path:path>")

@@ -1,42 +1,68 @@
-"""Golden inputs shared by the runtime and browser tiers: every iris flower, the schema's
-range limits, and bad rows whose errors must match across backends."""
+"""What every runtime must answer alike: each model's golden rows (build_scripts/golden/) and
+bad rows derived from its schema, whose errors must carry the same code and details."""
 
 from __future__ import annotations
 
-import itertools
+import json
+from typing import Any
 
-from sklearn.datasets import load_iris
+from build_scripts.golden import rows_for
+from py_pipeline.bundle import Manifest
+from py_pipeline.registry import scan_manifests
 
-IRIS_NAMES = ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"]
+from .conftest import MODELS
 
-
-def golden_rows() -> list[list[float]]:
-    """150 real flowers plus corners of the allowed ranges (0 and the maxima)."""
-    rows = load_iris().data.tolist()
-    limits = [(0, 15), (0, 10), (0, 15), (0, 10)]
-    rows.extend(list(corner) for corner in itertools.product(*limits))
-    rows.append([2.5, 1.3, 4.0, 0.8])
-    return rows
+TOLERANCE = 1e-9
 
 
-BAD_ROW_SETS = [
-    [[1, 2, 3]],
-    [["5.1", 3.5, 1.4, 0.2]],
-    [[None, 3.5, 1.4, 0.2]],
-    [{"sepal_length_cm": 5.1, "colour": "red"}],
-    [[5.1, 3.5, 1.4, 0.2], [-1, 3.5, 99, 0.2]],
-    [],
-    "rows",
-]
+def browser_models() -> list[Manifest]:
+    """Every model version the build check allows in the browser."""
+    return [m for _, m in scan_manifests(MODELS) if "browser" in m.runtimes]
 
 
-def assert_same_predictions(ours: dict, reference: dict, tolerance: float = 1e-9) -> float:
+def model_ids() -> list[str]:
+    return [f"{m.name}@{m.version}" for m in browser_models()]
+
+
+def golden_rows(manifest: Manifest) -> list[Any]:
+    return rows_for(manifest)
+
+
+def bad_row_sets(manifest: Manifest) -> list[Any]:
+    """Bad inputs for this schema: wrong shapes, wrong types, out of range, unknown category."""
+    features = manifest.schema.features
+    good = list((manifest.extra or {}).get("example") or golden_rows(manifest)[0])
+    numeric = next(i for i, f in enumerate(features) if f.type != "category")
+    sets: list[Any] = [[good[:-1]], [], "rows", [{"no_such_feature": 1}]]
+    as_string = list(good)
+    as_string[numeric] = str(good[numeric])
+    sets.append([good, as_string])
+    too_big = list(good)
+    f = features[numeric]
+    too_big[numeric] = (f.maximum + 1) if f.maximum is not None else None
+    sets.append([too_big])
+    missing = {f.name: v for f, v in zip(features, good)}
+    missing.pop(features[-1].name)
+    sets.append([missing])
+    category = next((i for i, f in enumerate(features) if f.type == "category"), None)
+    if category is not None:
+        unknown = list(good)
+        unknown[category] = "no-such-category"
+        sets.append([unknown])
+    return sets
+
+
+def assert_same_predictions(ours: dict, reference: dict, tolerance: float = TOLERANCE) -> float:
     """Labels identical, probabilities within ``tolerance``; returns the largest difference."""
     assert ours["predictions"] == reference["predictions"]
-    assert ours["classes"] == reference["classes"]
+    assert ours.get("classes") == reference.get("classes")
     worst = 0.0
-    for a_row, b_row in zip(ours["probabilities"], reference["probabilities"], strict=True):
+    for a_row, b_row in zip(ours.get("probabilities", []), reference.get("probabilities", []), strict=True):
         for a, b in zip(a_row, b_row, strict=True):
             worst = max(worst, abs(a - b))
     assert worst <= tolerance, f"probabilities differ by {worst}"
     return worst
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import requests
 from playwright.sync_api import sync_playwright
 
-from .parity import BAD_ROW_SETS, assert_same_predictions, golden_rows
+from server_fallback import create_app
+
+from .conftest import LiveServer
+from .parity import assert_same_predictions, bad_row_sets, browser_models, golden_rows
 
 pytestmark = pytest.mark.browser
 
@@ -18,23 +23,34 @@ LOAD_TIMEOUT_MS = 120_000
 # "object"); V8's --jitless, which also disables WebAssembly, takes effect in pages and workers.
 NO_WASM = "--js-flags=--jitless --noexpose_wasm"
 
-# Runs in the page: create a predictor, predict each row set, report results and errors.
-RUN_PREDICTOR = """
-async ({options, rowSets}) => {
+# Runs in the page: one predictor per job, each predicting its row sets; results and errors.
+RUN_PREDICTORS = """
+async (jobs) => {
   const { createPredictor } = await import("./lib/predictor.js");
-  const predictor = await createPredictor(options);
-  const answers = [];
-  for (const rows of rowSets) {
+  const out = [];
+  for (const { options, rowSets } of jobs) {
+    let predictor;
     try {
-      answers.push({ ok: true, result: await predictor.predict(rows) });
+      predictor = await createPredictor(options);
     } catch (e) {
-      const error = { code: e.code, message: e.message, details: e.details };
-      if (e.total !== undefined) error.total = e.total;
-      answers.push({ ok: false, name: e.name, error });
+      out.push({ created: false, error: { name: e.name, code: e.code, message: e.message } });
+      continue;
     }
+    const answers = [];
+    for (const rows of rowSets) {
+      try {
+        answers.push({ ok: true, result: await predictor.predict(rows) });
+      } catch (e) {
+        const error = { code: e.code, message: e.message, details: e.details };
+        if (e.total !== undefined) error.total = e.total;
+        answers.push({ ok: false, name: e.name, error });
+      }
+    }
+    predictor.close();
+    out.push({ created: true, backend: predictor.backend, model: predictor.model,
+               fallbackReason: predictor.fallbackReason, answers });
   }
-  predictor.close();
-  return { backend: predictor.backend, fallbackReason: predictor.fallbackReason, answers };
+  return out;
 }
 """
 
@@ -61,8 +77,18 @@ class Visit:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.origin = origin
 
+    def open(self, path="/"):
+        self.page.goto(self.origin + path)
+        return self
+
+    def run(self, jobs):
+        return self.page.evaluate(RUN_PREDICTORS, jobs)
+
     def foreign_requests(self) -> list[str]:
         return [u for u in self.requests if not (u.startswith(self.origin + "/") or u.startswith("data:"))]
+
+    def close(self):
+        self.context.close()
 
 
 @pytest.fixture(scope="module")
@@ -74,98 +100,142 @@ def browser(playwright):
 
 @pytest.fixture(scope="module")
 def browser_answers(browser, live_server):
-    """One page, browser mode: the golden rows and every bad row set."""
-    visit = Visit(browser, live_server.url)
-    visit.page.goto(live_server.url + "/")
-    out = visit.page.evaluate(RUN_PREDICTOR, {"options": {"model": "iris", "mode": "browser"},
-                                              "rowSets": [golden_rows()] + BAD_ROW_SETS})
-    visit.context.close()
-    return out, visit
+    """One page, browser mode, every browser-eligible model: golden rows and bad rows."""
+    models = browser_models()
+    visit = Visit(browser, live_server.url).open()
+    jobs = [{"options": {"model": m.name, "version": m.version, "mode": "browser"},
+             "rowSets": [golden_rows(m)] + bad_row_sets(m)} for m in models]
+    out = visit.run(jobs)
+    visit.close()
+    return dict(zip([f"{m.name}@{m.version}" for m in models], zip(models, out))), visit
 
 
-def server_answer(live_server, rows):
-    response = requests.post(f"{live_server.url}/api/v1/models/iris/predict", json={"rows": rows}, timeout=30)
+def server_answer(live_server, manifest, rows):
+    url = f"{live_server.url}/api/v1/models/{manifest.name}/versions/{manifest.version}/predict"
+    response = requests.post(url, json={"rows": rows}, timeout=30)
     return response.status_code, response.json()
 
 
-def test_browser_mode_predicts_and_matches_the_server(browser_answers, live_server):
-    out, _ = browser_answers
+MODEL_IDS = [f"{m.name}@{m.version}" for m in browser_models()]
+
+
+@pytest.mark.parametrize("key", MODEL_IDS)
+def test_browser_mode_matches_the_server(browser_answers, live_server, key):
+    manifest, out = browser_answers[0][key]
+    assert out["created"], out
     assert out["backend"] == "browser"
     first = out["answers"][0]
     assert first["ok"], first
     assert first["result"]["backend"] == "browser"
-    status, reference = server_answer(live_server, golden_rows())
+    status, reference = server_answer(live_server, manifest, golden_rows(manifest))
     assert status == 200 and reference["backend"] == "server"
-    assert first["result"]["model"] == reference["model"]
+    assert first["result"]["model"] == reference["model"] == {"name": manifest.name, "version": manifest.version}
     assert_same_predictions(first["result"], reference)
 
 
-@pytest.mark.parametrize("index", range(len(BAD_ROW_SETS)))
-def test_browser_errors_match_the_server(browser_answers, live_server, index):
-    out, _ = browser_answers
-    answer = out["answers"][1 + index]
-    assert not answer["ok"] and answer["name"] == "PredictionError"
-    status, body = server_answer(live_server, BAD_ROW_SETS[index])
-    assert status == 422
-    assert answer["error"] == body["error"]
+@pytest.mark.parametrize("key", MODEL_IDS)
+def test_browser_errors_match_the_server(browser_answers, live_server, key):
+    manifest, out = browser_answers[0][key]
+    for answer, rows in zip(out["answers"][1:], bad_row_sets(manifest), strict=True):
+        assert not answer["ok"] and answer["name"] == "PredictionError"
+        status, body = server_answer(live_server, manifest, rows)
+        assert status == 422
+        assert answer["error"] == body["error"]
 
 
 def test_browser_mode_stays_on_the_page_origin(browser_answers):
     _, visit = browser_answers
-    assert any(u.endswith("pyodide.asm.wasm") for u in visit.requests), "the runtime was not loaded"
-    assert any(u.endswith(".joblib") for u in visit.requests), "the model was not loaded"
+    wasm = [u for u in visit.requests if u.endswith("pyodide.asm.wasm")]
+    assert len(wasm) == 1, "one shared runtime should serve every model on the page"
+    assert sum(u.endswith(".joblib") for u in visit.requests) == len(MODEL_IDS)
     assert visit.foreign_requests() == []
     assert visit.errors == []
+
+
+def test_newest_version_unless_one_is_asked_for(browser, live_server):
+    visit = Visit(browser, live_server.url).open()
+    row = [["L", 298.1, 308.6, 1551.0, 42.8, 0]]
+    newest, pinned = visit.run([
+        {"options": {"model": "machine_failure", "mode": "browser"}, "rowSets": [row]},
+        {"options": {"model": "machine_failure", "version": "1.0.0", "mode": "browser"}, "rowSets": [row]},
+    ])
+    visit.close()
+    assert newest["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": "1.1.0"}
+    assert pinned["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": "1.0.0"}
+
+
+def test_heavy_model_goes_to_the_server_without_downloading_it(browser, live_server):
+    visit = Visit(browser, live_server.url).open("/?mode=server")  # the demo itself loads no runtime
+    (out,) = visit.run([{"options": {"model": "machine_failure_heavy"},
+                         "rowSets": [[["M", 300.0, 310.0, 1500.0, 40.0, 100]]]}])
+    visit.close()
+    assert out["backend"] == "server"
+    assert "server-only" in out["fallbackReason"]
+    assert out["answers"][0]["result"]["backend"] == "server"
+    assert out["answers"][0]["result"]["model"]["name"] == "machine_failure_heavy"
+    assert not any("machine_failure_heavy" in u and u.endswith(".joblib") for u in visit.requests)
+    assert not any("pyodide" in u for u in visit.requests), "no runtime should load for a server-only model"
+
+
+@pytest.fixture(scope="module")
+def tampered_server(model_dir, site_dir, tmp_path_factory):
+    """The same site with one byte of machine_failure 1.1.0's artifact flipped (as a broken
+    CDN copy would be); the server's own models are intact."""
+    root = tmp_path_factory.mktemp("tampered") / "site"
+    shutil.copytree(site_dir, root, ignore=shutil.ignore_patterns("pyodide"))
+    (root / "pyodide").symlink_to(site_dir / "pyodide")
+    artifact = root / "models" / "machine_failure" / "1.1.0" / "model.joblib"
+    data = artifact.read_bytes()
+    artifact.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    server = LiveServer(create_app({"MODEL_DIR": str(model_dir), "SITE_DIR": str(root)}))
+    yield server
+    server.stop()
+
+
+def test_tampered_artifact_is_refused_in_the_browser(browser, tampered_server):
+    visit = Visit(browser, tampered_server.url).open()
+    row = [["L", 298.1, 308.6, 1551.0, 42.8, 0]]
+    strict, auto = visit.run([
+        {"options": {"model": "machine_failure", "mode": "browser"}, "rowSets": [row]},
+        {"options": {"model": "machine_failure"}, "rowSets": [row]},
+    ])
+    visit.close()
+    assert strict["created"] is False
+    assert strict["error"]["name"] == "PredictionError" and strict["error"]["code"] == "integrity_error"
+    assert "sha256" in strict["error"]["message"] and "refusing to load" in strict["error"]["message"]
+    # auto mode does not give up: the server's intact copy answers
+    assert auto["backend"] == "server" and "sha256" in auto["fallbackReason"]
+    assert auto["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": "1.1.0"}
 
 
 def test_auto_mode_without_webassembly_answers_through_the_server(playwright, live_server):
     no_wasm = launch(playwright, NO_WASM)
     try:
-        visit = Visit(no_wasm, live_server.url)
-        visit.page.goto(live_server.url + "/")
+        visit = Visit(no_wasm, live_server.url).open()
         assert visit.page.evaluate("typeof WebAssembly") == "undefined"
-        out = visit.page.evaluate(RUN_PREDICTOR, {"options": {"model": "iris"}, "rowSets": [[[2.5, 1.3, 4.0, 0.8]]]})
+        (out,) = visit.run([{"options": {"model": "iris"}, "rowSets": [[[2.5, 1.3, 4.0, 0.8]]]}])
         assert out["backend"] == "server"
         assert "WebAssembly" in out["fallbackReason"]
         assert out["answers"][0]["result"]["backend"] == "server"
         assert out["answers"][0]["result"]["predictions"] == ["versicolor"]
         assert not any("pyodide" in u for u in visit.requests)
         assert visit.foreign_requests() == []
-    finally:
-        no_wasm.close()
-
-
-def test_browser_mode_without_webassembly_rejects_clearly(playwright, live_server):
-    no_wasm = launch(playwright, NO_WASM)
-    try:
-        visit = Visit(no_wasm, live_server.url)
-        visit.page.goto(live_server.url + "/")
-        error = visit.page.evaluate("""async () => {
-          const { createPredictor } = await import("./lib/predictor.js");
-          try { await createPredictor({ model: "iris", mode: "browser" }); return null; }
-          catch (e) { return { name: e.name, code: e.code, message: e.message }; }
-        }""")
-        assert error["name"] == "PredictionError" and error["code"] == "runtime_unavailable"
+        (strict,) = visit.run([{"options": {"model": "iris", "mode": "browser"}, "rowSets": []}])
+        assert strict["created"] is False and strict["error"]["code"] == "runtime_unavailable"
     finally:
         no_wasm.close()
 
 
 def test_unknown_model_rejects_with_the_same_code(browser, live_server):
-    visit = Visit(browser, live_server.url)
-    visit.page.goto(live_server.url + "/")
-    error = visit.page.evaluate("""async () => {
-      const { createPredictor } = await import("./lib/predictor.js");
-      try { await createPredictor({ model: "nope" }); return null; }
-      catch (e) { return { code: e.code, message: e.message }; }
-    }""")
-    visit.context.close()
-    assert error["code"] == "unknown_model" and "nope" in error["message"]
+    visit = Visit(browser, live_server.url).open()
+    (out,) = visit.run([{"options": {"model": "nope"}, "rowSets": []}])
+    visit.close()
+    assert out["error"]["code"] == "unknown_model" and "nope" in out["error"]["message"]
 
 
 def test_demo_page_predicts_after_a_click(browser, live_server):
     visit = Visit(browser, live_server.url)
-    page = visit.page
-    page.goto(live_server.url + "/")
+    page = visit.open().page
     page.wait_for_selector("body[data-ready]", timeout=LOAD_TIMEOUT_MS)
     assert page.get_attribute("body", "data-ready") == "browser"
     for name, value in zip(["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"],
@@ -177,12 +247,42 @@ def test_demo_page_predicts_after_a_click(browser, live_server):
     assert page.inner_text("#backend") == "browser"
     assert page.locator(".bar").count() == 3
     assert page.inner_text('.bar[data-class="versicolor"] .value') == "77.5%"
-    assert visit.foreign_requests() == []
     # a bad value shows the field's problem instead of a result
     page.fill("#f-petal_width_cm", "")
     page.click("#predict")
     page.wait_for_selector("#error:not([hidden])")
     assert "petal_width_cm" in page.inner_text("#error")
     assert "invalid" in page.get_attribute('[data-field="petal_width_cm"]', "class")
+    assert visit.foreign_requests() == []
     assert visit.errors == []
-    visit.context.close()
+    visit.close()
+
+
+def test_demo_page_shows_the_machine_failure_probability(browser, live_server):
+    visit = Visit(browser, live_server.url)
+    page = visit.open("/?model=machine_failure").page
+    page.wait_for_selector("body[data-ready]", timeout=LOAD_TIMEOUT_MS)
+    assert page.input_value("#version") == "1.1.0"
+    assert "[Nm]" in page.inner_text('label[for="f-torque_nm"]')
+    assert "[K]" in page.inner_text('label[for="f-air_temperature_k"]')
+    page.select_option("#f-product_type", "L")
+    for name, value in [("air_temperature_k", "302.0"), ("process_temperature_k", "310.5"),
+                        ("rotational_speed_rpm", "1300"), ("torque_nm", "60"), ("tool_wear_min", "210")]:
+        page.fill(f"#f-{name}", value)
+    page.click("#predict")
+    page.wait_for_selector("#result:not([hidden])")
+    headline = page.inner_text("#headline")
+    assert headline.startswith("Failure probability") and headline.endswith("%")
+    # the page's figure is the model's own probability of "failure"
+    status, reference = 200, requests.post(
+        f"{live_server.url}/api/v1/models/machine_failure/predict",
+        json={"rows": [["L", 302.0, 310.5, 1300, 60, 210]]}, timeout=30).json()
+    p = reference["probabilities"][0][reference["classes"].index("failure")]
+    assert headline == f"Failure probability {p * 100:.1f}%"
+    page.select_option("#version", "1.0.0")
+    page.wait_for_selector("body[data-ready]", timeout=LOAD_TIMEOUT_MS)
+    page.click("#predict")
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.inner_text("#model-version") == "machine_failure 1.0.0"
+    assert visit.errors == []
+    visit.close()

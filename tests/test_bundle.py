@@ -71,6 +71,8 @@ def test_other_scikit_learn_version_is_refused(bundle_copy):
     (lambda d: d.update(classes=["a", "b", "c"]), "classes"),
     (lambda d: d["features"].pop(), "features"),
     (lambda d: d.update(engine="onnx"), "'engine'"),
+    (lambda d: d["features"][0].update(name="sepal_len"), "does not match the one the artifact was trained on"),
+    (lambda d: d["features"][0].update(maximum=99), "differs in maximum"),
 ])
 def test_inconsistent_manifest_is_refused(bundle_copy, change, words):
     path = bundle_copy / "manifest.json"
@@ -79,6 +81,19 @@ def test_inconsistent_manifest_is_refused(bundle_copy, change, words):
     path.write_text(json.dumps(data))
     with pytest.raises(InvalidBundle, match=words):
         load_model(bundle_copy)
+
+
+def test_schema_mismatch_has_its_own_code(bundle_copy):
+    from py_pipeline import SchemaMismatch
+
+    path = bundle_copy / "manifest.json"
+    data = json.loads(path.read_text())
+    data["features"][0]["unit"] = "mm"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SchemaMismatch) as caught:
+        load_model(bundle_copy)
+    assert caught.value.code == "schema_mismatch"
+    assert "feature 0 ('sepal_length_cm') differs in unit" in caught.value.message
 
 
 def test_missing_or_broken_manifest(tmp_path):

@@ -1,65 +1,136 @@
-"""Runtime tier: the built wheel and model inside Pyodide under Node, compared with CPython."""
+"""Runtime tier: the built wheel and every browser-eligible model inside Pyodide under Node,
+compared with CPython on golden rows, bad rows and tampered bundles."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 
 import pytest
 
-from py_pipeline import InvalidInput, load_model
+from py_pipeline import PipelineError, load_model
+from py_pipeline.registry import scan_manifests
 
-from .conftest import PYODIDE, ROOT, require
-from .parity import BAD_ROW_SETS, assert_same_predictions, golden_rows
+from .conftest import MODELS, PYODIDE, ROOT, require
+from .parity import assert_same_predictions, bad_row_sets, browser_models, golden_rows, model_ids
 
 pytestmark = pytest.mark.runtime
 
 
-@pytest.fixture(scope="module")
-def pyodide_answers(iris_dir):
-    """One Pyodide start for the whole module: load iris, predict the golden set and the bad rows."""
+def run_pyodide(bundles: dict, calls: list) -> dict:
     require(PYODIDE / "pyodide-lock.json")
-    job = {"bundles": {"iris": str(iris_dir)},
-           "calls": [{"bundle": "iris", "rows": golden_rows()}]
-           + [{"bundle": "iris", "rows": rows} for rows in BAD_ROW_SETS]}
     done = subprocess.run(["node", str(ROOT / "build_scripts" / "pyodide_run.mjs"), str(PYODIDE)],
-                          input=json.dumps(job), capture_output=True, text=True, timeout=300)
+                          input=json.dumps({"bundles": {k: str(v) for k, v in bundles.items()}, "calls": calls}),
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
 
-def test_runs_cpython_3_12_in_pyodide(pyodide_answers):
-    assert pyodide_answers["python"].startswith("3.12.")
+def bundle_dir(manifest):
+    return MODELS / manifest.name / manifest.version
 
 
-def test_model_loads_with_integrity_checked(pyodide_answers, iris_dir):
-    answer = pyodide_answers["load"]["iris"]
+@pytest.fixture(scope="module")
+def answers(model_dir):
+    """One Pyodide start: load every browser model, predict its golden rows and bad rows."""
+    bundles, calls, index = {}, [], {}
+    for m in browser_models():
+        key = f"{m.name}@{m.version}"
+        bundles[key] = bundle_dir(m)
+        index[key] = len(calls)
+        calls.append({"bundle": key, "rows": golden_rows(m)})
+        calls.extend({"bundle": key, "rows": rows} for rows in bad_row_sets(m))
+    out = run_pyodide(bundles, calls)
+    return out, index
+
+
+def test_runs_cpython_3_12_in_pyodide_0_27_7(answers):
+    out, _ = answers
+    assert out["python"].startswith("3.12.") and out["pyodide"] == "0.27.7"
+
+
+def test_every_browser_model_is_checked():
+    names = {m.name for m in browser_models()}
+    assert {"iris", "machine_failure", "failure_type"} <= names
+    assert "machine_failure_heavy" not in names
+
+
+@pytest.mark.parametrize("key", model_ids())
+def test_model_loads_with_its_manifest(answers, key):
+    out, _ = answers
+    name, version = key.split("@")
+    answer = out["load"][key]
     assert answer["ok"], answer
-    assert answer["result"] == json.loads((iris_dir / "manifest.json").read_text())
+    assert answer["result"] == json.loads((MODELS / name / version / "manifest.json").read_text())
 
 
-def test_predictions_equal_cpython(pyodide_answers, iris_dir):
-    answer = pyodide_answers["calls"][0]
+@pytest.mark.parametrize("key", model_ids())
+def test_predictions_equal_cpython(answers, key):
+    out, index = answers
+    manifest = next(m for m in browser_models() if f"{m.name}@{m.version}" == key)
+    answer = out["calls"][index[key]]
     assert answer["ok"], answer
-    reference = load_model(iris_dir).predict(golden_rows())
-    assert len(answer["result"]["predictions"]) == len(golden_rows())
+    reference = load_model(bundle_dir(manifest)).predict(golden_rows(manifest))
+    assert len(answer["result"]["predictions"]) == len(golden_rows(manifest))
     assert_same_predictions(answer["result"], reference)
 
 
-@pytest.mark.parametrize("index", range(len(BAD_ROW_SETS)))
-def test_errors_equal_cpython(pyodide_answers, iris_dir, index):
-    answer = pyodide_answers["calls"][1 + index]
-    assert not answer["ok"]
-    with pytest.raises(InvalidInput) as caught:
-        load_model(iris_dir).predict(BAD_ROW_SETS[index])
-    assert answer["error"] == caught.value.to_dict()
+@pytest.mark.parametrize("key", model_ids())
+def test_errors_equal_cpython(answers, key):
+    out, index = answers
+    manifest = next(m for m in browser_models() if f"{m.name}@{m.version}" == key)
+    model = load_model(bundle_dir(manifest))
+    for offset, rows in enumerate(bad_row_sets(manifest), start=1):
+        answer = out["calls"][index[key] + offset]
+        assert not answer["ok"], rows
+        with pytest.raises(PipelineError) as caught:
+            model.predict(rows)
+        assert answer["error"] == caught.value.to_dict()
 
 
-def test_tampered_artifact_is_refused_in_pyodide(bundle_copy):
-    artifact = bundle_copy / "model.joblib"
-    artifact.write_bytes(artifact.read_bytes()[:-1] + b"X")
-    job = {"bundles": {"iris": str(bundle_copy)}, "calls": []}
-    done = subprocess.run(["node", str(ROOT / "build_scripts" / "pyodide_run.mjs"), str(PYODIDE)],
-                          input=json.dumps(job), capture_output=True, text=True, timeout=300)
-    answer = json.loads(done.stdout)["load"]["iris"]
-    assert answer["ok"] is False and answer["error"]["code"] == "integrity_error"
+def tamper(tmp_path, how):
+    source = next(d for d, m in scan_manifests(MODELS) if m.name == "machine_failure")
+    target = tmp_path / "bundle"
+    shutil.copytree(source, target)
+    how(target)
+    return target
+
+
+def flip_last_byte(target):
+    data = (target / "model.joblib").read_bytes()
+    (target / "model.joblib").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+
+
+def other_scikit_learn(target):
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["library_versions"]["scikit-learn"] = "1.5.2"
+    (target / "manifest.json").write_text(json.dumps(manifest))
+
+
+def renamed_feature(target):
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["features"][4]["name"] = "torque_kgm"
+    (target / "manifest.json").write_text(json.dumps(manifest))
+
+
+TAMPERINGS = {"integrity_error": flip_last_byte, "incompatible_model": other_scikit_learn,
+              "schema_mismatch": renamed_feature}
+
+
+@pytest.fixture(scope="module")
+def tampered(tmp_path_factory):
+    """Three bad copies of a bundle, all loaded in one Pyodide run."""
+    dirs = {code: tamper(tmp_path_factory.mktemp(code), how) for code, how in TAMPERINGS.items()}
+    return dirs, run_pyodide(dirs, [])["load"]
+
+
+@pytest.mark.parametrize("code", TAMPERINGS)
+def test_bad_bundles_are_refused_in_pyodide_as_on_cpython(tampered, code):
+    dirs, loaded = tampered
+    answer = loaded[code]
+    with pytest.raises(PipelineError) as caught:
+        load_model(dirs[code])
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == caught.value.code == code
+    assert answer["error"]["message"] == caught.value.message

@@ -12,7 +12,10 @@ PREDICT = "/api/v1/models/iris/predict"
 
 def test_lists_models_and_manifests(client):
     models = client.get("/api/v1/models").get_json()["models"]
-    assert [(m["name"], m["version"]) for m in models] == [("iris", "1.0.0")]
+    assert [(m["name"], m["version"]) for m in models] == [
+        ("failure_type", "1.0.0"), ("iris", "1.0.0"), ("machine_failure", "1.0.0"), ("machine_failure", "1.1.0"),
+        ("machine_failure_heavy", "1.0.0")]
+    assert {m["name"]: m["runtimes"] for m in models}["machine_failure_heavy"] == ["server"]
     manifest = client.get("/api/v1/models/iris").get_json()
     assert manifest["classes"] == ["setosa", "versicolor", "virginica"]
 
@@ -52,6 +55,30 @@ def test_classic_errors_are_a_message_string(client, body):
     assert 400 <= response.status_code < 500
     error = response.get_json()["error"]
     assert isinstance(error, str) and error
+
+
+@pytest.mark.parametrize("path, version", [
+    ("/api/v1/models/machine_failure/predict", "1.1.0"),
+    ("/api/v1/models/machine_failure/versions/1.0.0/predict", "1.0.0"),
+    ("/api/v1/models/machine_failure/versions/1.1.0/predict", "1.1.0"),
+    ("/api/v1/models/machine_failure_heavy/predict", "1.0.0"),
+])
+def test_every_version_is_served(client, path, version):
+    row = {"product_type": "M", "air_temperature_k": 300.0, "process_temperature_k": 310.2,
+           "rotational_speed_rpm": 1500, "torque_nm": 41.5, "tool_wear_min": 120}
+    body = client.post(path, json={"rows": [row, ["H", 300.0, 309.0, 1300, 70.0, 220]]}).get_json()
+    assert body["model"]["version"] == version
+    assert body["classes"] == ["failure", "no_failure"]
+    assert len(body["probabilities"]) == 2
+
+
+def test_machine_rows_are_validated_with_units(client):
+    error = client.post("/api/v1/models/machine_failure/predict",
+                        json={"rows": [["X", 300.0, 310.2, -5, 41.5, 12.5]]}).get_json()["error"]
+    fields = {d["field"]: d["expected"] for d in error["details"]}
+    assert fields == {"product_type": "one of 'L', 'M', 'H'",
+                      "rotational_speed_rpm": "a number (rpm) between 0 and 5000",
+                      "tool_wear_min": "an integer (min) between 0 and 500"}
 
 
 def test_version_pinned_predict(client):

@@ -1,11 +1,14 @@
-// The demo page: a form generated from the model's feature schema, calling the client library.
-import { createPredictor, listModels } from "./lib/predictor.js";
+// The demo page: pick a model and version, fill a form generated from its feature schema,
+// predict through the client library.
+import { createPredictor, readIndex } from "./lib/predictor.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  model: $("model"), mode: $("mode"), fields: $("fields"), form: $("features"), button: $("predict"),
+  model: $("model"), version: $("version"), mode: $("mode"), description: $("description"),
+  fields: $("fields"), form: $("features"), button: $("predict"),
   loading: $("loading"), progress: $("progress"), progressText: $("progress-text"),
-  result: $("result"), label: $("label"), backend: $("backend"), bars: $("bars"), error: $("error"), note: $("note"),
+  result: $("result"), label: $("label"), backend: $("backend"), headline: $("headline"),
+  modelVersion: $("model-version"), bars: $("bars"), error: $("error"), note: $("note"),
 };
 
 /** @type {Awaited<ReturnType<typeof createPredictor>> | null} */
@@ -13,40 +16,60 @@ let predictor = null;
 let manifest = null;
 /** @type {import("./lib/predictor.js").IndexEntry[]} */
 let models = [];
+let generation = 0; // a newer start() makes older, still-loading ones drop their result
 
 async function main() {
   const params = new URLSearchParams(location.search);
   ui.mode.value = params.get("mode") ?? "auto";
-  models = await listModels();
+  const index = await readIndex();
+  models = index.models;
   const names = [...new Set(models.map((m) => m.name))];
   ui.model.replaceChildren(...names.map((n) => new Option(n, n)));
-  ui.model.value = params.get("model") ?? names[0];
-  ui.model.addEventListener("change", start);
+  const wanted = params.get("model") ?? index.default_model;
+  ui.model.value = names.includes(wanted) ? wanted : names[0];
+  fillVersions(params.get("version"));
+  ui.model.addEventListener("change", () => { fillVersions(null); start(); });
+  ui.version.addEventListener("change", start);
   ui.mode.addEventListener("change", start);
   ui.form.addEventListener("submit", onPredict);
   await start();
 }
 
+/** @param {string | null} wanted */
+function fillVersions(wanted) {
+  const versions = models.filter((m) => m.name === ui.model.value).map((m) => m.version);
+  ui.version.replaceChildren(...versions.map((v) => new Option(v, v)));
+  ui.version.value = versions.includes(wanted) ? wanted : versions.at(-1); // newest by default
+}
+
 async function start() {
+  const mine = ++generation;
+  delete document.body.dataset.ready;
   predictor?.close();
   predictor = null;
   ui.button.disabled = true;
   ui.result.hidden = true;
   showError(null);
-  const entry = models.filter((m) => m.name === ui.model.value).at(-1);
-  manifest = await (await fetch(`models/${entry.path}manifest.json`)).json();
-  renderFields(manifest);
+  const entry = models.find((m) => m.name === ui.model.value && m.version === ui.version.value);
   ui.loading.hidden = false;
   setProgress({ fraction: 0.02, message: "Starting" });
   try {
-    predictor = await createPredictor({ model: entry.name, version: entry.version, mode: ui.mode.value, onProgress: setProgress });
+    const loadedManifest = await (await fetch(`models/${entry.path}manifest.json`)).json();
+    if (mine !== generation) return;
+    manifest = loadedManifest;
+    ui.description.textContent = manifest.description ?? "";
+    renderFields(manifest);
+    const created = await createPredictor({ model: entry.name, version: entry.version, mode: ui.mode.value,
+                                            onProgress: setProgress });
+    if (mine !== generation) { created.close(); return; }
+    predictor = created;
     ui.note.textContent = predictor.fallbackReason ? `Using the server: ${predictor.fallbackReason}.` : "";
     ui.button.disabled = false;
     document.body.dataset.ready = predictor.backend;
   } catch (error) {
-    showError(error);
+    if (mine === generation) showError(error);
   } finally {
-    ui.loading.hidden = true;
+    if (mine === generation) ui.loading.hidden = true;
   }
 }
 
@@ -73,7 +96,7 @@ function renderFields(m) {
     } else {
       input = document.createElement("input");
       input.type = "number";
-      input.step = "any";
+      input.step = f.type === "integer" ? "1" : "any";
       if (f.minimum !== undefined) input.min = f.minimum;
       if (f.maximum !== undefined) input.max = f.maximum;
     }
@@ -107,8 +130,7 @@ async function onPredict(event) {
   showError(null);
   ui.button.disabled = true;
   try {
-    const result = await predictor.predict([readRow()]);
-    renderResult(result);
+    renderResult(await predictor.predict([readRow()]));
   } catch (error) {
     ui.result.hidden = true;
     showError(error);
@@ -117,19 +139,29 @@ async function onPredict(event) {
   }
 }
 
+const percent = (p) => `${(p * 100).toFixed(1)}%`;
+
 function renderResult(result) {
   ui.label.textContent = String(result.predictions[0]);
   ui.backend.textContent = result.backend;
   ui.backend.dataset.backend = result.backend;
+  ui.modelVersion.textContent = `${result.model.name} ${result.model.version}`;
   const probabilities = result.probabilities?.[0] ?? [];
+  const positive = manifest.positive_class;
+  const index = positive === undefined ? -1 : result.classes.indexOf(positive);
+  ui.headline.hidden = index < 0;
+  if (index >= 0) {
+    const name = positive.replaceAll("_", " ");
+    ui.headline.textContent = `${name[0].toUpperCase()}${name.slice(1)} probability ${percent(probabilities[index])}`;
+  }
   ui.bars.replaceChildren(...probabilities.map((p, i) => {
     const bar = document.createElement("div");
     bar.className = "bar";
     bar.dataset.class = result.classes[i];
     bar.innerHTML = `<span class="name"></span><span class="track"><span class="fill"></span></span><span class="value"></span>`;
     bar.querySelector(".name").textContent = result.classes[i];
-    bar.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
-    bar.querySelector(".value").textContent = `${(p * 100).toFixed(1)}%`;
+    bar.querySelector(".fill").style.width = percent(p);
+    bar.querySelector(".value").textContent = percent(p);
     return bar;
   }));
   ui.result.hidden = false;

@@ -1,13 +1,21 @@
-"""Model recipes: one module per model, each exposing ``NAME``, ``VERSION`` and ``train()``.
+"""Model recipes: a recipe is a function that trains and returns a :class:`Trained`.
 
-``train()`` returns a :class:`Recipe` result: the fitted estimator, its schema, task and
-description. ``python -m build_scripts.train`` turns each into a bundle.
+Register one with the :func:`recipe` decorator in any module of this package; then
+``python -m build_scripts.train NAME`` bundles it, checks it in Pyodide and adds it to the site::
+
+    from build_scripts.recipes import Trained, recipe
+
+    @recipe("my_model", "1.0.0")
+    def train() -> Trained:
+        ...
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from py_pipeline import Schema
 
@@ -21,3 +29,28 @@ class Trained:
     task: str
     description: str
     extra: dict[str, Any] = field(default_factory=dict)
+    compress: int = 3  # joblib compression level of the artifact
+
+
+#: (name, version) -> recipe function, filled by the decorator as modules are imported.
+REGISTRY: dict[tuple[str, str], Callable[[], Trained]] = {}
+
+
+def recipe(name: str, version: str) -> Callable[[Callable[[], Trained]], Callable[[], Trained]]:
+    """Register a training function for model ``name`` at ``version``."""
+
+    def register(fn: Callable[[], Trained]) -> Callable[[], Trained]:
+        if (name, version) in REGISTRY:
+            raise ValueError(f"two recipes for {name} {version}")
+        REGISTRY[(name, version)] = fn
+        return fn
+
+    return register
+
+
+def discover() -> dict[tuple[str, str], Callable[[], Trained]]:
+    """Import every module in this package and return all registered recipes."""
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+    return dict(sorted(REGISTRY.items()))

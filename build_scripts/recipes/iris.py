@@ -16,10 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from py_pipeline import Feature, Schema
 
-from . import Trained
-
-NAME = "iris"
-VERSION = "1.0.0"
+from . import Trained, recipe
 
 SCHEMA = Schema((
     Feature("sepal_length_cm", unit="cm", minimum=0, maximum=15, description="Sepal length"),
@@ -29,6 +26,7 @@ SCHEMA = Schema((
 ))
 
 
+@recipe("iris", "1.0.0")
 def train() -> Trained:
     data = load_iris()
     X = np.asarray(data.data, dtype=np.float64)
@@ -43,5 +41,5 @@ def train() -> Trained:
         schema=SCHEMA,
         task="classification",
         description="Iris species from sepal and petal measurements (logistic regression).",
-        extra={"example": X[0].tolist(), "metrics": {"held_out_accuracy": round(held_out, 4), "test_size": len(y_test)}},
+        extra={"example": X[0].tolist(), "metrics": {"test_rows": len(y_test), "accuracy": round(held_out, 4)}},
     )

@@ -26,14 +26,24 @@ const SITE_URL = new URL("../", import.meta.url);
  */
 
 /**
- * Read the site's model index (models/index.json).
+ * Read the site's model index (models/index.json): every model version, oldest first per
+ * model, and the model a page should open with.
+ * @param {URL | string} [siteUrl]
+ * @returns {Promise<{default_model: string | null, models: IndexEntry[]}>}
+ */
+export async function readIndex(siteUrl = SITE_URL) {
+  const response = await fetch(new URL("models/index.json", siteUrl));
+  if (!response.ok) throw new Error(`models/index.json answered ${response.status}`);
+  return response.json();
+}
+
+/**
+ * Every model version the site lists.
  * @param {URL | string} [siteUrl]
  * @returns {Promise<IndexEntry[]>}
  */
 export async function listModels(siteUrl = SITE_URL) {
-  const response = await fetch(new URL("models/index.json", siteUrl));
-  if (!response.ok) throw new Error(`models/index.json answered ${response.status}`);
-  return (await response.json()).models;
+  return (await readIndex(siteUrl)).models;
 }
 
 /**

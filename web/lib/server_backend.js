@@ -11,7 +11,8 @@ export class ServerBackend {
     this.model = model;
     const base = serverUrl.endsWith("/") ? serverUrl : `${serverUrl}/`;
     const name = encodeURIComponent(model.name);
-    this.url = new URL(`api/v1/models/${name}/predict`, base).href;
+    const pinned = model.version ? `/versions/${encodeURIComponent(model.version)}` : "";
+    this.url = new URL(`api/v1/models/${name}${pinned}/predict`, base).href;
   }
 
   /**

@@ -29,11 +29,26 @@ runtime.catch(() => {}); // reported per request below
 /** @param {string} name @param {string} version */
 const bundleDir = (name, version) => `/models/${name}/${version}`;
 
+/** Answers of models already loaded, by bundle directory: several predictors may share one. */
+const loaded = new Map();
+
 /** @param {{name: string, version: string, url: string}} model */
 async function loadModel(model) {
+  const dir = bundleDir(model.name, model.version);
+  if (!loaded.has(dir)) loaded.set(dir, fetchAndLoad(model, dir));
+  let answer;
+  try {
+    answer = await loaded.get(dir);
+  } finally {
+    if (!answer?.ok) loaded.delete(dir); // a failed load is retried by the next request
+  }
+  return answer;
+}
+
+/** @param {{name: string, version: string, url: string}} model @param {string} dir */
+async function fetchAndLoad(model, dir) {
   const { pyodide, bridge } = await runtime;
   progress("model", 0.92, `Loading model ${model.name} ${model.version}`);
-  const dir = bundleDir(model.name, model.version);
   const manifestText = await fetchText(new URL("manifest.json", model.url));
   const manifest = JSON.parse(manifestText);
   const artifact = await fetchBytes(new URL(manifest.artifact.file, model.url));

@@ -1,0 +1,117 @@
+"""Build-time browser check: may each model run in the browser?
+
+For every bundle the check loads the artifact inside Pyodide (under Node, the same wheel and
+lock file the browser uses), predicts the model's golden rows, and compares with CPython:
+labels identical, probabilities within 1e-9. It records the verdict in the manifest:
+``runtimes`` (``["browser", "server"]`` or ``["server"]``) and ``browser_check`` with the
+reason: over the size budget, failed to load, or predictions that differ.
+
+    python -m build_scripts.browser_check [--budget-mb 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from py_pipeline import load_model
+from py_pipeline.registry import scan_manifests, write_index
+
+from .golden import rows_for
+from .paths import MODELS, PYODIDE_DIST, ROOT
+
+TOLERANCE = 1e-9
+DEFAULT_BUDGET_MB = float(os.environ.get("BROWSER_SIZE_BUDGET_MB", 25))
+
+
+def compare(browser: dict[str, Any], server: dict[str, Any]) -> tuple[bool, str, float]:
+    """(same?, why not, largest probability difference)."""
+    if browser["predictions"] != server["predictions"]:
+        differing = sum(a != b for a, b in zip(browser["predictions"], server["predictions"]))
+        return False, f"{differing} predicted labels differ from CPython", float("inf")
+    worst = 0.0
+    for a_row, b_row in zip(browser.get("probabilities", []), server.get("probabilities", [])):
+        worst = max([worst] + [abs(a - b) for a, b in zip(a_row, b_row)])
+    if worst > TOLERANCE:
+        return False, f"probabilities differ from CPython by up to {worst:.3g} (tolerance {TOLERANCE})", worst
+    return True, "", worst
+
+
+def run_in_pyodide(bundles: dict[str, Path], calls: list[dict[str, Any]]) -> dict[str, Any]:
+    job = {"bundles": {k: str(v) for k, v in bundles.items()}, "calls": calls}
+    done = subprocess.run(["node", str(ROOT / "build_scripts" / "pyodide_run.mjs"), str(PYODIDE_DIST)],
+                          input=json.dumps(job), capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise SystemExit(f"the Pyodide check could not run:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout)
+
+
+def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB) -> list[dict[str, Any]]:
+    """Check every bundle under ``root``, rewrite its manifest's runtimes, return the verdicts."""
+    if not (PYODIDE_DIST / "pyodide-lock.json").exists():
+        raise SystemExit("dist/pyodide is missing: build the Pyodide distribution and the wheel first")
+    budget = int(budget_mb * 1024 * 1024)
+    bundles = scan_manifests(root)
+    keys = {f"{m.name}@{m.version}": (d, m) for d, m in bundles}
+    candidates = {k: d for k, (d, m) in keys.items() if m.artifact_size <= budget}
+    goldens = {k: rows_for(m) for k, (d, m) in keys.items()}
+    if candidates:
+        answers = run_in_pyodide(candidates, [{"bundle": k, "rows": goldens[k]} for k in candidates])
+    else:  # nothing fits the budget: no need to start Pyodide
+        answers = {"load": {}, "calls": [], "pyodide": "not started", "python": "-"}
+    by_key = dict(zip(candidates, answers["calls"]))
+    verdicts = []
+    for key, (directory, manifest) in keys.items():
+        verdict: dict[str, Any] = {"model": manifest.name, "version": manifest.version,
+                                   "artifact_bytes": manifest.artifact_size, "golden_rows": len(goldens[key]),
+                                   "runtime": f"Pyodide {answers['pyodide']} (Python {answers['python']})"}
+        if key not in candidates:
+            verdict["browser"] = False
+            verdict["reason"] = (f"artifact is {manifest.artifact_size / 1e6:.1f} MB, over the browser size budget "
+                                 f"of {budget_mb:g} MB")
+        elif not answers["load"][key]["ok"]:
+            verdict["browser"] = False
+            verdict["reason"] = f"failed to load in Pyodide: {answers['load'][key]['error']['message']}"
+        elif not by_key[key]["ok"]:
+            verdict["browser"] = False
+            verdict["reason"] = f"failed to predict in Pyodide: {by_key[key]['error']['message']}"
+        else:
+            reference = load_model(directory).predict(goldens[key])
+            same, why, worst = compare(by_key[key]["result"], reference)
+            verdict["browser"], verdict["reason"] = same, why
+            verdict["max_abs_probability_difference"] = worst
+        record(directory, verdict)
+        verdicts.append(verdict)
+    write_index(root)
+    return verdicts
+
+
+def record(directory: Path, verdict: dict[str, Any]) -> None:
+    """Write the verdict into the bundle's manifest (the artifact and its sha256 are untouched)."""
+    path = directory / "manifest.json"
+    data = json.loads(path.read_text())
+    data["runtimes"] = ["browser", "server"] if verdict["browser"] else ["server"]
+    data["browser_check"] = {k: v for k, v in verdict.items() if k not in ("model", "version")}
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget-mb", type=float, default=DEFAULT_BUDGET_MB,
+                        help=f"largest artifact the browser may download (default {DEFAULT_BUDGET_MB:g} MB; "
+                             "env BROWSER_SIZE_BUDGET_MB)")
+    args = parser.parse_args(argv)
+    for v in check(budget_mb=args.budget_mb):
+        where = "browser + server" if v["browser"] else f"server only: {v['reason']}"
+        diff = v.get("max_abs_probability_difference")
+        extra = f", max |dp| {diff:.2g}" if diff is not None and v["browser"] else ""
+        print(f"browser check {v['model']} {v['version']}: {where} ({v['artifact_bytes'] / 1e6:.2f} MB, "
+              f"{v['golden_rows']} golden rows{extra})")
+
+
+if __name__ == "__main__":
+    main()

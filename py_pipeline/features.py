@@ -1,0 +1,76 @@
+"""Feature engineering for machine sensor data, as plain numpy functions plus the
+scikit-learn transformers that call them.
+
+The numpy functions hold all the arithmetic, so a runtime without scikit-learn can compute
+the same features; the transformers make them compose with ``Pipeline`` and
+``ColumnTransformer``. Both live in the wheel because pickled pipelines refer to them by
+name and must find them in the browser too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+RAD_PER_S_PER_RPM = 2.0 * np.pi / 60.0
+
+
+def temperature_difference(air_k: np.ndarray, process_k: np.ndarray) -> np.ndarray:
+    """Process minus air temperature [K]: low values mean poor heat dissipation."""
+    return np.asarray(process_k, dtype=np.float64) - np.asarray(air_k, dtype=np.float64)
+
+
+def mechanical_power(torque_nm: np.ndarray, speed_rpm: np.ndarray) -> np.ndarray:
+    """Mechanical power [W] = torque [Nm] x angular speed [rad/s]."""
+    return np.asarray(torque_nm, dtype=np.float64) * np.asarray(speed_rpm, dtype=np.float64) * RAD_PER_S_PER_RPM
+
+
+def strain(tool_wear_min: np.ndarray, torque_nm: np.ndarray) -> np.ndarray:
+    """Tool strain [min Nm] = tool wear [min] x torque [Nm] (overstrain indicator)."""
+    return np.asarray(tool_wear_min, dtype=np.float64) * np.asarray(torque_nm, dtype=np.float64)
+
+
+#: Input columns the physics transformer expects, in order.
+PHYSICS_INPUTS = ("air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm", "tool_wear_min")
+#: Columns it adds after the inputs.
+PHYSICS_OUTPUTS = ("temperature_difference_k", "mechanical_power_w", "strain_min_nm")
+
+
+def physics_features(X: np.ndarray) -> np.ndarray:
+    """The five inputs (``PHYSICS_INPUTS`` order) followed by the three derived features."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != len(PHYSICS_INPUTS):
+        raise ValueError(f"expected a 2-D array with {len(PHYSICS_INPUTS)} columns "
+                         f"({', '.join(PHYSICS_INPUTS)}), got shape {X.shape}")
+    air, process, speed, torque, wear = X.T
+    derived = np.column_stack([temperature_difference(air, process), mechanical_power(torque, speed),
+                               strain(wear, torque)])
+    return np.hstack([X, derived])
+
+
+class PhysicsFeatures(TransformerMixin, BaseEstimator):
+    """Adds temperature difference, mechanical power and strain to the five machine readings.
+
+    Stateless: ``fit`` only records the input width so scikit-learn's checks and
+    ``get_feature_names_out`` work.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> "PhysicsFeatures":
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(PHYSICS_INPUTS):
+            raise ValueError(f"PhysicsFeatures takes {len(PHYSICS_INPUTS)} columns ({', '.join(PHYSICS_INPUTS)}), "
+                             f"got shape {X.shape}")
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "n_features_in_")
+        return physics_features(X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "n_features_in_")
+        names = list(input_features) if input_features is not None else list(PHYSICS_INPUTS)
+        return np.asarray(names + list(PHYSICS_OUTPUTS), dtype=object)
