@@ -13,6 +13,7 @@ from pathlib import Path
 
 from py_pipeline.registry import INDEX_FILE, scan_manifests
 
+from . import offline
 from .paths import MODELS, PYODIDE_DIST, SITE, WEB
 
 #: The model the demo page opens with (the server's classic /predict uses the same default).
@@ -39,8 +40,12 @@ def build(out: Path = SITE) -> Path:
     names = [e["name"] for e in entries]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else (names[0] if names else None)
     (out / "models" / INDEX_FILE).write_text(json.dumps({"default_model": default, "models": entries}, indent=2) + "\n")
+    offline.write_app_manifest(out)
+    build_id = offline.write_precache(out)
     files = [p for p in out.rglob("*") if p.is_file()]
-    print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}")
+    precache = json.loads((out / offline.PRECACHE).read_text())
+    print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}; build {build_id}, "
+          f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB")
     return out
 
 

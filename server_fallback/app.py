@@ -63,5 +63,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if origins:  # default deny: no CORS headers at all unless origins are configured
         CORS(app, resources={r"/api/*": {}, r"/predict": {}}, origins=origins, methods=["GET", "POST"],
              allow_headers=["Content-Type", "X-Request-ID"], expose_headers=["X-Request-ID"], max_age=600)
-    site.register(app, app.config["SITE_DIR"])
+    site.register(app, app.config["SITE_DIR"], app.config["SITE_PATH"])
     return app

@@ -28,6 +28,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "MODEL_DIR": (str(ROOT / "dist" / "models"), str, "directory of model bundles (<name>/<version>/)"),
     "SITE_DIR": (str(ROOT / "dist" / "site"), str, "built static site served at / ('' serves none)"),
+    "SITE_PATH": ("/", str, "URL path the site is served under, e.g. /tools/predict/ (the API stays at /api/v1)"),
     "DEFAULT_MODEL": ("iris", str, "model the classic POST /predict uses"),
     "MAX_ROWS": (10_000, int, "most rows one request may carry (413 beyond)"),
     "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, int, "largest request body in bytes (413 beyond)"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, send_from_directory
@@ -12,17 +13,25 @@ SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-sr
             "base-uri 'self'; frame-ancestors 'none'")
 
 
-def register(app: Flask, site_dir: str) -> None:
-    """Serve ``site_dir`` at ``/`` when it holds a built site (a new blueprint per app)."""
-    root = Path(site_dir).resolve()  # Flask would read a relative path against the package, not the cwd
-    if not site_dir or not (root / "index.html").exists():
+def register(app: Flask, site_dir: str, site_path: str = "/") -> None:
+    """Serve ``site_dir`` at ``site_path`` when it holds a built site (a new blueprint per app)."""
+    # Absolute (Flask reads relative paths against the package), but not resolved: a symlinked
+    # site directory can be switched to a new build while the server runs.
+    root = Path(os.path.abspath(site_dir)) if site_dir else None
+    if root is None or not (root / "index.html").exists():
         return
-    site = Blueprint("site", __name__)
+    prefix = "/" + site_path.strip("/") if site_path.strip("/") else ""
+    site = Blueprint("site", __name__, url_prefix=prefix or None)
 
-    @site.get("/", defaults={"path": "index.html"})
+    # Two rules, no defaults: with defaults werkzeug answers /index.html with a redirect to /,
+    # and a redirected response cannot serve a navigation from a service worker's cache.
+    @site.get("/")
+    def index():
+        return static_file("index.html")
+
     @site.get("/<path:path>")
     def static_file(path: str):
-        if path.startswith("api/"):
+        if path.startswith("api/") and not prefix:
             abort(404)
         target = root / path
         if target.is_dir():

@@ -64,8 +64,9 @@ def bundle_copy(tmp_path, iris_dir) -> Path:
 class LiveServer:
     """The Flask app (API and built site) on a free loopback port, in a thread."""
 
-    def __init__(self, app) -> None:
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+    def __init__(self, app, port: int = 0) -> None:
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

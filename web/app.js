@@ -1,5 +1,6 @@
 // The demo page: pick a model and version, fill a form generated from its feature schema,
 // predict through the client library.
+import { registerOffline, watchConnectivity } from "./lib/offline.js";
 import { createPredictor, readIndex } from "./lib/predictor.js";
 
 const $ = (id) => document.getElementById(id);
@@ -9,6 +10,7 @@ const ui = {
   loading: $("loading"), progress: $("progress"), progressText: $("progress-text"),
   result: $("result"), label: $("label"), backend: $("backend"), headline: $("headline"),
   modelVersion: $("model-version"), bars: $("bars"), error: $("error"), note: $("note"),
+  update: $("update"), reload: $("reload"), connectivity: $("connectivity"),
 };
 
 /** @type {Awaited<ReturnType<typeof createPredictor>> | null} */
@@ -19,6 +21,18 @@ let models = [];
 let generation = 0; // a newer start() makes older, still-loading ones drop their result
 
 async function main() {
+  watchConnectivity((online) => {
+    ui.connectivity.hidden = online;
+    document.body.dataset.online = String(online);
+  });
+  registerOffline({
+    onUpdateReady: (applyUpdate) => {
+      ui.update.hidden = false;
+      ui.reload.onclick = applyUpdate;
+    },
+  }).then((offline) => {
+    if (offline) window.offlineSupport = offline; // for the console and tests
+  }).catch((error) => console.warn("offline support unavailable:", error));
   const params = new URLSearchParams(location.search);
   ui.mode.value = params.get("mode") ?? "auto";
   const index = await readIndex();

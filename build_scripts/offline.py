@@ -1,0 +1,95 @@
+"""Offline support for the built site: app icons, the web app manifest, the build id, the
+precache manifest and the stamped service worker.
+
+The build id is a hash of every file's content, so the same content gives the same id and
+any change gives a new one (and so a new ``sw.js`` the browser sees as an update).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import zlib
+from pathlib import Path
+
+from .pyodide_dist import sha256_file
+
+PRECACHE = "precache-manifest.json"
+SERVICE_WORKER = "sw.js"
+NOT_PRECACHED = {PRECACHE, SERVICE_WORKER}
+THEME = (40, 86, 198)  # the demo's accent colour
+
+
+def png_icon(size: int, rgb: tuple[int, int, int] = THEME) -> bytes:
+    """A square PNG: a filled disc on a white tile (plain zlib, no imaging library needed)."""
+    rows = []
+    centre, radius = (size - 1) / 2, size * 0.42
+    for y in range(size):
+        row = bytearray([0])  # filter type: none
+        for x in range(size):
+            inside = (x - centre) ** 2 + (y - centre) ** 2 <= radius ** 2
+            row += bytes(rgb) if inside else b"\xff\xff\xff"
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+            + chunk(b"IEND", b""))
+
+
+def write_app_manifest(site: Path) -> None:
+    (site / "icons").mkdir(exist_ok=True)
+    icons = []
+    for size in (192, 512):
+        (site / "icons" / f"icon-{size}.png").write_bytes(png_icon(size))
+        icons.append({"src": f"icons/icon-{size}.png", "sizes": f"{size}x{size}", "type": "image/png",
+                      "purpose": "any"})
+    manifest = {
+        "name": "py_pipeline: predict in the browser",
+        "short_name": "Predict",
+        "description": "scikit-learn models running in the page through Pyodide, offline, with a server fallback.",
+        "start_url": "./",
+        "scope": "./",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#2856c6",
+        "icons": icons,
+    }
+    (site / "manifest.webmanifest").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def files_of(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*") if p.is_file() and p.relative_to(site).as_posix() not in NOT_PRECACHED)
+
+
+def write_precache(site: Path) -> str:
+    """Stamp the build id into models/index.json and sw.js and write the precache manifest."""
+    index_path = site / "models" / "index.json"
+    index = json.loads(index_path.read_text())
+    index.pop("build", None)
+    index_path.write_text(json.dumps(index, indent=2) + "\n")
+    h = hashlib.sha256()
+    for path in files_of(site):
+        h.update(path.relative_to(site).as_posix().encode() + b"\0" + sha256_file(path).encode())
+    h.update((site / SERVICE_WORKER).read_bytes().replace(_stamped(site), b"__BUILD__"))
+    build = h.hexdigest()[:16]
+    index_path.write_text(json.dumps({"build": build, **index}, indent=2) + "\n")
+    entries = [{"url": p.relative_to(site).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
+               for p in files_of(site)]
+    precache = {"build": build, "files": entries, "total_bytes": sum(e["size"] for e in entries)}
+    (site / PRECACHE).write_text(json.dumps(precache, indent=2) + "\n")
+    worker = (site / SERVICE_WORKER).read_text()
+    start = worker.index('const BUILD = "') + len('const BUILD = "')
+    end = worker.index('"', start)
+    (site / SERVICE_WORKER).write_text(worker[:start] + build + worker[end:])
+    return build
+
+
+def _stamped(site: Path) -> bytes:
+    """The build id currently written in sw.js (``__BUILD__`` when fresh from web/)."""
+    worker = (site / SERVICE_WORKER).read_text()
+    start = worker.index('const BUILD = "') + len('const BUILD = "')
+    return worker[start:worker.index('"', start)].encode()

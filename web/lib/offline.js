@@ -1,0 +1,59 @@
+// Offline support for any page that uses the client library: registers the site's service
+// worker, reports when a new build is ready, and applies it with one reload.
+
+/**
+ * @typedef {{
+ *   registration: ServiceWorkerRegistration,
+ *   applyUpdate: () => void,
+ *   checkForUpdate: () => Promise<void>,
+ * }} Offline
+ */
+
+/**
+ * Register `sw.js` (at the site root, beside `lib/`). Resolves to null where service workers
+ * are unavailable (insecure origin, old browser); prediction still works online then.
+ * @param {{onUpdateReady?: (applyUpdate: () => void) => void, checkEveryMs?: number}} [options]
+ * @returns {Promise<Offline | null>}
+ */
+export async function registerOffline({ onUpdateReady, checkEveryMs = 15 * 60_000 } = {}) {
+  if (!("serviceWorker" in navigator)) return null;
+  const registration = await navigator.serviceWorker.register(new URL("../sw.js", import.meta.url));
+
+  const applyUpdate = () => {
+    if (!registration.waiting) return;
+    navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
+    registration.waiting.postMessage({ type: "skip-waiting" });
+  };
+  // Only an update when a previous build controls the page; the first install is not one.
+  const announce = () => {
+    if (registration.waiting && navigator.serviceWorker.controller) onUpdateReady?.(applyUpdate);
+  };
+  const watch = (worker) => worker?.addEventListener("statechange", () => {
+    if (worker.state === "installed") announce();
+  });
+  announce();
+  watch(registration.installing);
+  registration.addEventListener("updatefound", () => watch(registration.installing));
+
+  const checkForUpdate = () => registration.update().catch(() => {});
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type === "update-available") checkForUpdate();
+  });
+  addEventListener("online", checkForUpdate);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") checkForUpdate();
+  });
+  setInterval(checkForUpdate, checkEveryMs);
+  return { registration, applyUpdate, checkForUpdate };
+}
+
+/**
+ * Call `onChange(online)` now and whenever the browser goes on- or offline.
+ * @param {(online: boolean) => void} onChange
+ */
+export function watchConnectivity(onChange) {
+  const report = () => onChange(navigator.onLine);
+  addEventListener("online", report);
+  addEventListener("offline", report);
+  report();
+}
