@@ -69,6 +69,15 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start within 60 s")
 
 
+def network_bytes(request) -> int:
+    """Bytes a request moved over the network: none when the service worker answered it."""
+    response = request.response()
+    if response is not None and response.from_service_worker:
+        return 0
+    sizes = request.sizes()
+    return sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+
 def visit_until_prediction(page, url: str) -> float:
     """Load (or reload) the demo page, click Predict; ms from navigation start to the result."""
     page.goto(url)
@@ -94,13 +103,14 @@ def main() -> None:
     if not (ROOT / "dist" / "site" / "index.html").exists():
         raise SystemExit("dist/site is missing: run `make build` first")
 
+    precache = json.loads((ROOT / "dist" / "site" / "precache-manifest.json").read_text())
     port = free_port()
     server = start_server(port)
     url = f"http://127.0.0.1:{port}/"
     figures: dict = {"runs": args.runs, "predictions": args.predictions}
     try:
         with sync_playwright() as p:
-            first, reload, first_bytes, reload_bytes, files = [], [], [], [], 0
+            first, reload, offline, first_bytes, first_total, reload_bytes, files = [], [], [], [], [], [], 0
             for _ in range(args.runs):
                 # A new profile on disk per run: an empty HTTP cache on the first visit, and a real
                 # disk cache on reload (an in-memory incognito cache drops the 10+ MB files).
@@ -108,15 +118,20 @@ def main() -> None:
                 context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium",
                                                                args=FLAGS)
                 sizes: list[int] = []
-                context.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]
-                                                                     + r.sizes()["responseHeadersSize"]))
+                context.on("requestfinished", lambda r: sizes.append(network_bytes(r)))
                 page = context.pages[0] if context.pages else context.new_page()
                 first.append(visit_until_prediction(page, url))
                 first_bytes.append(sum(sizes))
-                files = len(sizes)
+                files = sum(1 for n in sizes if n)
+                # the service worker finishes precaching and takes control before the reloads
+                page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=180_000)
+                first_total.append(sum(sizes))
                 sizes.clear()
-                reload.append(visit_until_prediction(page, url))  # same profile: HTTP cache warm
+                reload.append(visit_until_prediction(page, url))  # same profile: served by the service worker
                 reload_bytes.append(sum(sizes))
+                context.set_offline(True)
+                offline.append(visit_until_prediction(page, url))  # no network at all
+                context.set_offline(False)
                 context.close()
                 shutil.rmtree(profile, ignore_errors=True)
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
@@ -137,8 +152,11 @@ def main() -> None:
     figures.update({
         "first_visit_ms_median": statistics.median(first), "first_visit_ms": first,
         "reload_ms_median": statistics.median(reload), "reload_ms": reload,
+        "offline_reload_ms_median": statistics.median(offline), "offline_reload_ms": offline,
+        "precache_files": len(precache["files"]), "precache_bytes": precache["total_bytes"],
         "first_visit_bytes": statistics.median(first_bytes), "first_visit_requests": files,
         "reload_bytes": statistics.median(reload_bytes),
+        "first_visit_bytes_with_precache": statistics.median(first_total),
     })
     for mode, times in latency.items():
         figures[f"{mode}_predict_ms_p50"] = statistics.median(times)
@@ -149,9 +167,15 @@ def main() -> None:
           f"  (runs: {', '.join(f'{t:.0f}' for t in first)})")
     print(f"  page load -> first browser prediction, reload      : {figures['reload_ms_median']:8.0f} ms"
           f"  (runs: {', '.join(f'{t:.0f}' for t in reload)})")
-    print(f"  bytes downloaded, first visit                      : {figures['first_visit_bytes'] / 1e6:8.2f} MB"
+    print(f"  page load -> first browser prediction, offline     : {figures['offline_reload_ms_median']:8.0f} ms"
+          f"  (runs: {', '.join(f'{t:.0f}' for t in offline)})")
+    print(f"  service worker precache                            : {precache['total_bytes'] / 1e6:8.2f} MB"
+          f"  ({len(precache['files'])} files)")
+    print(f"  bytes downloaded, first visit to first prediction  : {figures['first_visit_bytes'] / 1e6:8.2f} MB"
           f"  ({files} requests)")
-    print(f"  bytes downloaded, reload (304 revalidations)       : {figures['reload_bytes'] / 1e3:8.1f} kB")
+    print(f"  bytes downloaded, first visit + offline precache   : "
+          f"{figures['first_visit_bytes_with_precache'] / 1e6:8.2f} MB")
+    print(f"  bytes over the network, reload                     : {figures['reload_bytes'] / 1e3:8.1f} kB")
     for mode in latency:
         print(f"  predictor.predict, 1 row, {mode:7s} backend         : "
               f"p50 {figures[f'{mode}_predict_ms_p50']:.2f} ms, p95 {figures[f'{mode}_predict_ms_p95']:.2f} ms")

@@ -70,8 +70,9 @@ class Visit:
 
     def __init__(self, browser, origin):
         self.context = browser.new_context()
-        self.requests: list[str] = []
-        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.requests: list[str] = []  # the page's and its workers'
+        self.sw_requests: list[str] = []  # the service worker's own (precaching)
+        self.context.on("request", lambda r: (self.sw_requests if r.service_worker else self.requests).append(r.url))
         self.errors: list[str] = []
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -85,7 +86,8 @@ class Visit:
         return self.page.evaluate(RUN_PREDICTORS, jobs)
 
     def foreign_requests(self) -> list[str]:
-        return [u for u in self.requests if not (u.startswith(self.origin + "/") or u.startswith("data:"))]
+        return [u for u in self.requests + self.sw_requests
+                if not (u.startswith(self.origin + "/") or u.startswith("data:"))]
 
     def close(self):
         self.context.close()

@@ -25,14 +25,6 @@ async function main() {
     ui.connectivity.hidden = online;
     document.body.dataset.online = String(online);
   });
-  registerOffline({
-    onUpdateReady: (applyUpdate) => {
-      ui.update.hidden = false;
-      ui.reload.onclick = applyUpdate;
-    },
-  }).then((offline) => {
-    if (offline) window.offlineSupport = offline; // for the console and tests
-  }).catch((error) => console.warn("offline support unavailable:", error));
   const params = new URLSearchParams(location.search);
   ui.mode.value = params.get("mode") ?? "auto";
   const index = await readIndex();
@@ -47,6 +39,16 @@ async function main() {
   ui.mode.addEventListener("change", start);
   ui.form.addEventListener("submit", onPredict);
   await start();
+  // After the first start: the service worker then precaches from the HTTP cache the page has
+  // just filled, instead of downloading the runtime a second time alongside it.
+  registerOffline({
+    onUpdateReady: (applyUpdate) => {
+      ui.update.hidden = false;
+      ui.reload.onclick = applyUpdate;
+    },
+  }).then((offline) => {
+    if (offline) window.offlineSupport = offline; // for the console and tests
+  }).catch((error) => console.warn("offline support unavailable:", error));
 }
 
 /** @param {string | null} wanted */

@@ -12,6 +12,8 @@
 /**
  * Register `sw.js` (at the site root, beside `lib/`). Resolves to null where service workers
  * are unavailable (insecure origin, old browser); prediction still works online then.
+ * Call it once the first predictor is ready: the worker then precaches from the HTTP cache
+ * instead of downloading the runtime a second time.
  * @param {{onUpdateReady?: (applyUpdate: () => void) => void, checkEveryMs?: number}} [options]
  * @returns {Promise<Offline | null>}
  */
