@@ -80,3 +80,12 @@ def live_server(model_dir, site_dir):
     server = LiveServer(create_app({"MODEL_DIR": str(model_dir), "SITE_DIR": str(site_dir)}))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright, for the browser tier (it drives Debian's Chromium; see test_browser.launch)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p

@@ -3,7 +3,6 @@ bad rows derived from its schema, whose errors must carry the same code and deta
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from build_scripts.golden import rows_for
@@ -62,7 +61,3 @@ def assert_same_predictions(ours: dict, reference: dict, tolerance: float = TOLE
             worst = max(worst, abs(a - b))
     assert worst <= tolerance, f"probabilities differ by {worst}"
     return worst
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 import requests
-from playwright.sync_api import sync_playwright
 
 from server_fallback import create_app
 
@@ -53,12 +52,6 @@ async (jobs) => {
   return out;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as p:
-        yield p
 
 
 def launch(playwright, *extra_flags):
@@ -276,9 +269,8 @@ def test_demo_page_shows_the_machine_failure_probability(browser, live_server):
     headline = page.inner_text("#headline")
     assert headline.startswith("Failure probability") and headline.endswith("%")
     # the page's figure is the model's own probability of "failure"
-    status, reference = 200, requests.post(
-        f"{live_server.url}/api/v1/models/machine_failure/predict",
-        json={"rows": [["L", 302.0, 310.5, 1300, 60, 210]]}, timeout=30).json()
+    reference = requests.post(f"{live_server.url}/api/v1/models/machine_failure/predict",
+                              json={"rows": [["L", 302.0, 310.5, 1300, 60, 210]]}, timeout=30).json()
     p = reference["probabilities"][0][reference["classes"].index("failure")]
     assert headline == f"Failure probability {p * 100:.1f}%"
     page.select_option("#version", "1.0.0")

@@ -14,8 +14,7 @@ from build_scripts import offline
 from server_fallback import create_app
 
 from .conftest import LiveServer
-from .test_browser import FLAGS, LOAD_TIMEOUT_MS, RUN_PREDICTORS, Visit, launch  # noqa: F401
-from .test_browser import playwright  # noqa: F401  (fixture)
+from .test_browser import LOAD_TIMEOUT_MS, Visit, launch
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +22,7 @@ ROW = [[2.5, 1.3, 4.0, 0.8]]
 
 
 @pytest.fixture(scope="module")
-def browser(playwright):  # noqa: F811
+def browser(playwright):
     b = launch(playwright)
     yield b
     b.close()
@@ -142,7 +141,7 @@ def test_update_moves_the_page_to_the_new_build_without_mixing(browser, model_di
     server.stop()
 
 
-def test_precache_lists_every_file_a_prediction_needs(playwright, live_server, site_dir):  # noqa: F811
+def test_precache_lists_every_file_a_prediction_needs(playwright, live_server, site_dir):
     b = launch(playwright)
     try:
         context = b.new_context(service_workers="block")  # the page's own requests only
