@@ -73,7 +73,12 @@ def start_gunicorn(port: int) -> subprocess.Popen:
 
 
 def start_baseline(port: int) -> subprocess.Popen:
-    artifact = ROOT / "dist" / "models" / "iris" / "1.0.0" / "model.joblib"
+    # The tutorial pickles the bare estimator: unwrap ours (which also carries its schema).
+    import joblib
+
+    bundle = joblib.load(ROOT / "dist" / "models" / "iris" / "1.0.0" / "model.joblib")
+    artifact = Path(tempfile.mkdtemp(prefix="baseline-")) / "model.joblib"
+    joblib.dump(bundle["estimator"], artifact)
     proc = subprocess.Popen([str(BIN / "python"), str(ROOT / "bench" / "baseline_app.py"), str(port), str(artifact)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_up(port, "/predict", proc, json.dumps({"features": ROW}).encode())
