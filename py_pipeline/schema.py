@@ -201,8 +201,9 @@ class Schema:
                 i, None, f"an object keyed by feature name or an array of {n} values",
                 f"got {_type_name(row)}"))
             return [None] * n, problems
+        present = row.keys() if isinstance(row, Mapping) else self._by_name.keys()  # missing ones are reported
         for f, value in zip(self.features, values):
-            if f.name in (row if isinstance(row, Mapping) else self._by_name):
+            if f.name in present:
                 why = f.check(value)
                 if why:
                     problems.append(_problem(i, f.name, f.expected(), why))
