@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
+
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic"]
 ROW = [2.5, 1.3, 4.0, 0.8]
@@ -45,28 +41,6 @@ async ({mode, n}) => {
   return { backend: p.backend, times };
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "2"}
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
-                             "--access-logfile", "/dev/null", "server_fallback.wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the server did not start within 60 s")
 
 
 def network_bytes(request) -> int:
@@ -105,7 +79,7 @@ def main() -> None:
 
     precache = json.loads((ROOT / "dist" / "site" / "precache-manifest.json").read_text())
     port = free_port()
-    server = start_server(port)
+    server = start_gunicorn(port, WEB_CONCURRENCY="2")
     url = f"http://127.0.0.1:{port}/"
     figures: dict = {"runs": args.runs, "predictions": args.predictions}
     try:
@@ -146,8 +120,7 @@ def main() -> None:
             context.close()
             browser.close()
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
     figures.update({
         "first_visit_ms_median": statistics.median(first), "first_visit_ms": first,

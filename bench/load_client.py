@@ -8,7 +8,6 @@ Content-Length bodies, and record per-request latency, status and failures with 
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -114,7 +113,3 @@ async def run(host: str, port: int, path: str, body: bytes, count: int, concurre
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     result.elapsed = time.monotonic() - started
     return result
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")

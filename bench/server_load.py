@@ -20,56 +20,20 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_client import Result, run  # noqa: E402
+from servers import BIN, HOST, ROOT, free_port, start_gunicorn, stop, wait_until_up  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-HOST = "127.0.0.1"
 ROW = [2.5, 1.3, 4.0, 0.8]
 CONCURRENCY = 16
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(port: int, path: str, proc: subprocess.Popen, body: bytes | None = None) -> None:
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {proc.returncode}")
-        try:
-            req = urllib.request.Request(f"http://{HOST}:{port}{path}", data=body,
-                                         headers={"Content-Type": "application/json"})
-            urllib.request.urlopen(req, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"server on port {port} did not come up within 60 s")
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
-    env = {**os.environ, "PORT": str(port), "SITE_DIR": ""}  # production settings, logs on
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
-                             "server_fallback.wsgi:app"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until_up(port, "/readyz", proc)
-    return proc
 
 
 def start_baseline(port: int) -> subprocess.Popen:
@@ -83,14 +47,6 @@ def start_baseline(port: int) -> subprocess.Popen:
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_up(port, "/predict", proc, json.dumps({"features": ROW}).encode())
     return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def children(pid: int) -> set[int]:
@@ -210,7 +166,7 @@ def main() -> None:
 
     figures: dict = {"concurrency": CONCURRENCY, "cores": os.cpu_count()}
     port, base_port = free_port(), free_port()
-    server = start_gunicorn(port)
+    server = start_gunicorn(port, SITE_DIR="")
     baseline_proc = start_baseline(base_port)
     try:
         ab(port, "/predict", {"features": ROW}, 500)  # warm-up

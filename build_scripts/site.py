@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from py_pipeline.registry import INDEX_FILE, scan_manifests
+from py_pipeline.registry import INDEX_FILE, index_entry, scan_manifests
 
 from . import offline
 from .paths import MODELS, PYODIDE_DIST, SITE, WEB
@@ -29,10 +29,9 @@ def build(out: Path = SITE) -> Path:
     shutil.copytree(PYODIDE_DIST, out / "pyodide")
     entries = []
     for directory, manifest in scan_manifests(MODELS):
-        rel = directory.relative_to(MODELS).as_posix() + "/"
-        entries.append({"name": manifest.name, "version": manifest.version, "task": manifest.task,
-                        "description": manifest.description, "runtimes": list(manifest.runtimes), "path": rel})
-        target = out / "models" / rel
+        entry = index_entry(directory, manifest, MODELS)
+        entries.append(entry)
+        target = out / "models" / entry["path"]
         target.mkdir(parents=True)
         shutil.copy2(directory / "manifest.json", target / "manifest.json")
         if "browser" in manifest.runtimes:

@@ -33,14 +33,17 @@ def scan_manifests(root: str | os.PathLike[str]) -> list[tuple[Path, Manifest]]:
     return found
 
 
+def index_entry(directory: Path, manifest: Manifest, root: Path) -> dict[str, Any]:
+    """One model version as ``index.json`` lists it (``path`` relative to ``root``)."""
+    return {"name": manifest.name, "version": manifest.version, "task": manifest.task,
+            "description": manifest.description, "runtimes": list(manifest.runtimes),
+            "path": directory.relative_to(root).as_posix() + "/"}
+
+
 def write_index(root: str | os.PathLike[str]) -> dict[str, Any]:
     """Write ``index.json`` listing every bundle under ``root`` (paths relative to it)."""
     root = Path(root)
-    models = [
-        {"name": m.name, "version": m.version, "task": m.task, "description": m.description,
-         "runtimes": list(m.runtimes), "path": d.relative_to(root).as_posix() + "/"}
-        for d, m in scan_manifests(root)
-    ]
+    models = [index_entry(d, m, root) for d, m in scan_manifests(root)]
     index = {"models": models}
     (root / INDEX_FILE).write_text(json.dumps(index, indent=2) + "\n")
     return index

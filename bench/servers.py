@@ -1,0 +1,57 @@
+"""Starting and stopping the servers the benchmarks measure (loopback only)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(port: int, path: str, proc: subprocess.Popen, body: bytes | None = None) -> None:
+    """Poll ``path`` (POST ``body`` when given) until it answers 2xx; give up after 60 s."""
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {proc.returncode}")
+        try:
+            req = urllib.request.Request(f"http://{HOST}:{port}{path}", data=body,
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"server on port {port} did not come up within 60 s")
+
+
+def start_gunicorn(port: int, **env_overrides: str) -> subprocess.Popen:
+    """gunicorn with the production config (logs on), ready when it returns."""
+    env = {**os.environ, "PORT": str(port), **env_overrides}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
+                             "server_fallback.wsgi:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_up(port, "/readyz", proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
