@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium ab build serve demo test test-host test-runtime test-browser bench bench-browser bench-server clean
+.PHONY: install chromium wrk build serve demo test test-host test-runtime test-browser bench bench-browser bench-server clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -26,9 +26,9 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-# ApacheBench (Debian's apache2-utils) drives the server benchmark.
-ab:
-	@command -v ab >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null)
+# wrk (Debian's package) drives the server benchmark.
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 build: install
 	$(BIN)/python -m build_scripts.pyodide_dist
@@ -59,7 +59,7 @@ bench: bench-browser bench-server
 bench-browser: install chromium build
 	$(BIN)/python bench/browser_timing.py
 
-bench-server: install ab build
+bench-server: install wrk build
 	$(BIN)/python bench/server_load.py
 
 clean:

@@ -1,8 +1,11 @@
 """Browser timing benchmark: first visit, reload, single-row latency, bytes downloaded.
 
-Starts the demo server (gunicorn, the built site and API on a loopback port), drives Debian
-Chromium with Playwright, prints the figures and writes them to dist/bench/browser_timing.json.
-Loopback only; bounded (a fixed number of runs and predictions); stops by itself.
+Two links, each timed over ``--runs`` fresh profiles (median with min and max):
+- loopback: the demo server (gunicorn, the built site and API on a loopback port);
+- throttled: the same site from a static server behind an emulated link (bench/throttled_static.py:
+  20 Mbit/s shared by all responses, 40 ms per request), so that download size shows.
+Drives Debian Chromium with Playwright, prints the figures and writes them to
+dist/bench/browser_timing.json. Loopback only; bounded; stops by itself.
 
     make bench            # or: .venv/bin/python bench/browser_timing.py --runs 3 --predictions 200
 """
@@ -21,6 +24,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
+from throttled_static import ThrottledSite  # noqa: E402
+from wrk import spread  # noqa: E402
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic"]
@@ -69,45 +74,57 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def time_visits(p, url: str, runs: int) -> dict[str, list[float]]:
+    """First visit, reload (service worker) and offline reload, each in a fresh profile per run."""
+    out: dict[str, list[float]] = {k: [] for k in ("first", "reload", "offline", "first_bytes", "first_total",
+                                                   "reload_bytes", "first_requests")}
+    for _ in range(runs):
+        # A new profile on disk per run: an empty HTTP cache on the first visit, and a real
+        # disk cache on reload (an in-memory incognito cache drops the 10+ MB files).
+        profile = tempfile.mkdtemp(prefix="bench-profile-")
+        context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium", args=FLAGS)
+        sizes: list[int] = []
+        context.on("requestfinished", lambda r: sizes.append(network_bytes(r)))
+        page = context.pages[0] if context.pages else context.new_page()
+        out["first"].append(visit_until_prediction(page, url))
+        out["first_bytes"].append(sum(sizes))
+        out["first_requests"].append(sum(1 for n in sizes if n))
+        # the service worker finishes precaching and takes control before the reloads
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=600_000)
+        out["first_total"].append(sum(sizes))
+        sizes.clear()
+        out["reload"].append(visit_until_prediction(page, url))  # same profile: served by the service worker
+        out["reload_bytes"].append(sum(sizes))
+        context.set_offline(True)
+        out["offline"].append(visit_until_prediction(page, url))  # no network at all
+        context.set_offline(False)
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3, help="first visits and reloads to time (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="fresh profiles timed per link (default 3)")
     parser.add_argument("--predictions", type=int, default=200, help="single-row predictions to time (default 200)")
+    parser.add_argument("--mbit", type=float, default=20, help="throttled link bandwidth (default 20 Mbit/s)")
+    parser.add_argument("--rtt-ms", type=float, default=40, help="throttled link delay per request (default 40 ms)")
     args = parser.parse_args()
-    if not (ROOT / "dist" / "site" / "index.html").exists():
+    site = ROOT / "dist" / "site"
+    if not (site / "index.html").exists():
         raise SystemExit("dist/site is missing: run `make build` first")
 
-    precache = json.loads((ROOT / "dist" / "site" / "precache-manifest.json").read_text())
+    precache = json.loads((site / "precache-manifest.json").read_text())
     port = free_port()
     server = start_gunicorn(port, WEB_CONCURRENCY="2")
+    throttled = ThrottledSite(site, mbit=args.mbit, rtt_ms=args.rtt_ms)
     url = f"http://127.0.0.1:{port}/"
-    figures: dict = {"runs": args.runs, "predictions": args.predictions}
+    figures: dict = {"runs": args.runs, "predictions": args.predictions,
+                     "throttle": {"mbit_per_s": args.mbit, "rtt_ms": args.rtt_ms}}
     try:
         with sync_playwright() as p:
-            first, reload, offline, first_bytes, first_total, reload_bytes, files = [], [], [], [], [], [], 0
-            for _ in range(args.runs):
-                # A new profile on disk per run: an empty HTTP cache on the first visit, and a real
-                # disk cache on reload (an in-memory incognito cache drops the 10+ MB files).
-                profile = tempfile.mkdtemp(prefix="bench-profile-")
-                context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium",
-                                                               args=FLAGS)
-                sizes: list[int] = []
-                context.on("requestfinished", lambda r: sizes.append(network_bytes(r)))
-                page = context.pages[0] if context.pages else context.new_page()
-                first.append(visit_until_prediction(page, url))
-                first_bytes.append(sum(sizes))
-                files = sum(1 for n in sizes if n)
-                # the service worker finishes precaching and takes control before the reloads
-                page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=180_000)
-                first_total.append(sum(sizes))
-                sizes.clear()
-                reload.append(visit_until_prediction(page, url))  # same profile: served by the service worker
-                reload_bytes.append(sum(sizes))
-                context.set_offline(True)
-                offline.append(visit_until_prediction(page, url))  # no network at all
-                context.set_offline(False)
-                context.close()
-                shutil.rmtree(profile, ignore_errors=True)
+            links = {"loopback": time_visits(p, url, args.runs),
+                     "throttled": time_visits(p, throttled.url, args.runs)}
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
             context = browser.new_context()
             page = context.new_page()
@@ -121,37 +138,32 @@ def main() -> None:
             browser.close()
     finally:
         stop(server)
+        throttled.stop()
 
-    figures.update({
-        "first_visit_ms_median": statistics.median(first), "first_visit_ms": first,
-        "reload_ms_median": statistics.median(reload), "reload_ms": reload,
-        "offline_reload_ms_median": statistics.median(offline), "offline_reload_ms": offline,
-        "precache_files": len(precache["files"]), "precache_bytes": precache["total_bytes"],
-        "first_visit_bytes": statistics.median(first_bytes), "first_visit_requests": files,
-        "reload_bytes": statistics.median(reload_bytes),
-        "first_visit_bytes_with_precache": statistics.median(first_total),
-    })
+    figures.update({"links": links, "precache_files": len(precache["files"]), "precache_bytes": precache["total_bytes"]})
     for mode, times in latency.items():
-        figures[f"{mode}_predict_ms_p50"] = statistics.median(times)
-        figures[f"{mode}_predict_ms_p95"] = percentile(times, 0.95)
+        figures[f"{mode}_predict_ms"] = {"p50": statistics.median(times), "p95": percentile(times, 0.95),
+                                         "min": min(times), "max": max(times)}
 
-    print(f"headless Chromium, demo server on loopback, {args.runs} runs, {args.predictions} predictions")
-    print(f"  page load -> first browser prediction, first visit : {figures['first_visit_ms_median']:8.0f} ms"
-          f"  (runs: {', '.join(f'{t:.0f}' for t in first)})")
-    print(f"  page load -> first browser prediction, reload      : {figures['reload_ms_median']:8.0f} ms"
-          f"  (runs: {', '.join(f'{t:.0f}' for t in reload)})")
-    print(f"  page load -> first browser prediction, offline     : {figures['offline_reload_ms_median']:8.0f} ms"
-          f"  (runs: {', '.join(f'{t:.0f}' for t in offline)})")
-    print(f"  service worker precache                            : {precache['total_bytes'] / 1e6:8.2f} MB"
-          f"  ({len(precache['files'])} files)")
-    print(f"  bytes downloaded, first visit to first prediction  : {figures['first_visit_bytes'] / 1e6:8.2f} MB"
-          f"  ({files} requests)")
-    print(f"  bytes downloaded, first visit + offline precache   : "
-          f"{figures['first_visit_bytes_with_precache'] / 1e6:8.2f} MB")
-    print(f"  bytes over the network, reload                     : {figures['reload_bytes'] / 1e3:8.1f} kB")
+    print(f"headless Chromium, {args.runs} fresh profiles per link, median [min-max]; "
+          f"throttled: {args.mbit:g} Mbit/s shared, {args.rtt_ms:g} ms per request")
+    for name, t in links.items():
+        print(f"  {name}")
+        print(f"    page load -> first browser prediction, first visit : {spread(t['first'], ' ms', 0)}")
+        print(f"    page load -> first browser prediction, reload      : {spread(t['reload'], ' ms', 0)}")
+        print(f"    page load -> first browser prediction, offline     : {spread(t['offline'], ' ms', 0)}")
+        print(f"    bytes downloaded, first visit to first prediction  : "
+              f"{spread([b / 1e6 for b in t['first_bytes']], ' MB', 2)} ({statistics.median(t['first_requests']):.0f} requests)")
+        print(f"    bytes downloaded, first visit + offline precache   : "
+              f"{spread([b / 1e6 for b in t['first_total']], ' MB', 2)}")
+        print(f"    bytes over the network, reload                     : "
+              f"{spread([b / 1e3 for b in t['reload_bytes']], ' kB', 1)}")
+    print(f"  service worker precache                              : {precache['total_bytes'] / 1e6:.2f} MB"
+          f" ({len(precache['files'])} files)")
     for mode in latency:
-        print(f"  predictor.predict, 1 row, {mode:7s} backend         : "
-              f"p50 {figures[f'{mode}_predict_ms_p50']:.2f} ms, p95 {figures[f'{mode}_predict_ms_p95']:.2f} ms")
+        f = figures[f"{mode}_predict_ms"]
+        print(f"  predictor.predict, 1 row, {mode:7s} backend           : p50 {f['p50']:.2f} ms, p95 {f['p95']:.2f} ms "
+              f"[{f['min']:.2f}-{f['max']:.2f}] over {args.predictions}")
     out = ROOT / "dist" / "bench" / "browser_timing.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n")

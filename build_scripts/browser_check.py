@@ -1,8 +1,10 @@
 """Build-time browser check: may each model run in the browser?
 
 For every bundle the check loads the artifact inside Pyodide (under Node, the same wheel and
-lock file the browser uses), predicts the model's golden rows, and compares with CPython:
-labels identical, probabilities within 1e-9. It records the verdict in the manifest:
+lock file the browser uses), predicts the model's golden rows, and compares with scikit-learn
+itself on CPython (the estimator's own ``predict`` and ``predict_proba``, see
+``build_scripts/reference.py``): same classes, labels identical, probabilities present alike
+and within 1e-9. It records the verdict in the manifest:
 ``runtimes`` (``["browser", "server"]`` or ``["server"]``) and ``browser_check`` with the
 reason: over the size budget, failed to load, or predictions that differ.
 
@@ -18,27 +20,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from py_pipeline import load_model
 from py_pipeline.registry import scan_manifests, write_index
 
 from .golden import rows_for
 from .paths import MODELS, PYODIDE_DIST, ROOT
-
-TOLERANCE = 1e-9
+from .reference import compare, sklearn_answer
 DEFAULT_BUDGET_MB = float(os.environ.get("BROWSER_SIZE_BUDGET_MB", 25))
-
-
-def compare(browser: dict[str, Any], server: dict[str, Any]) -> tuple[bool, str, float]:
-    """(same?, why not, largest probability difference)."""
-    if browser["predictions"] != server["predictions"]:
-        differing = sum(a != b for a, b in zip(browser["predictions"], server["predictions"]))
-        return False, f"{differing} predicted labels differ from CPython", float("inf")
-    worst = 0.0
-    for a_row, b_row in zip(browser.get("probabilities", []), server.get("probabilities", [])):
-        worst = max([worst] + [abs(a - b) for a, b in zip(a_row, b_row)])
-    if worst > TOLERANCE:
-        return False, f"probabilities differ from CPython by up to {worst:.3g} (tolerance {TOLERANCE})", worst
-    return True, "", worst
 
 
 def run_in_pyodide(bundles: dict[str, Path], calls: list[dict[str, Any]]) -> dict[str, Any]:
@@ -80,8 +67,7 @@ def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB) -> list[dic
             verdict["browser"] = False
             verdict["reason"] = f"failed to predict in Pyodide: {by_key[key]['error']['message']}"
         else:
-            reference = load_model(directory).predict(goldens[key])
-            same, why, worst = compare(by_key[key]["result"], reference)
+            same, why, worst = compare(by_key[key]["result"], sklearn_answer(directory, goldens[key]))
             verdict["browser"], verdict["reason"] = same, why
             verdict["max_abs_probability_difference"] = worst
         record(directory, verdict)

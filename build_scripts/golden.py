@@ -1,16 +1,24 @@
 """Golden inputs: the rows every runtime must answer identically, one JSON file per model.
 
-``build_scripts/golden/<name>.json`` holds ``{"rows": [...]}``. A model without a file gets
-rows generated from its schema (deterministic): every feature at its range limits and each
-category, plus seeded random rows inside the ranges, plus the manifest's example.
+``build_scripts/golden/<name>.json`` holds ``{"rows": [...], "cases": [...]}``. ``rows`` are
+generated from the schema (deterministic): the manifest's example, every feature at its range
+limits and each category, plus seeded random rows inside the ranges. A model without a file
+gets these rows all the same.
 
-    python -m build_scripts.golden NAME [NAME ...]   # write (or rewrite) the files
+``cases`` are written by hand: a row, why it is there, and the ``truth`` when the data's rules
+decide it (a real failure of each mode, a clearly healthy machine; ``null`` for range edges
+and modes no model can foresee). ``expected`` pins, per model version, the label and
+probabilities scikit-learn gave when the case was pinned; tests hold every build to them.
+
+    python -m build_scripts.golden NAME [NAME ...]         # (re)write the rows, keep the cases
+    python -m build_scripts.golden --pin NAME [NAME ...]   # pin the cases' expected answers
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import zlib
 from pathlib import Path
 from typing import Any
@@ -21,6 +29,7 @@ from py_pipeline.bundle import Manifest
 from py_pipeline.registry import scan_manifests
 
 from .paths import MODELS
+from .reference import sklearn_answer
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 RANDOM_ROWS = 100
@@ -42,11 +51,44 @@ def generated_rows(manifest: Manifest) -> list[list[Any]]:
     return rows
 
 
+def read_golden(name: str, golden_dir: Path = GOLDEN_DIR) -> dict[str, Any]:
+    """The golden file of model ``name`` (``{"rows": [], "cases": []}`` when there is none)."""
+    path = golden_dir / f"{name}.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    return {"rows": data.get("rows", []), "cases": data.get("cases", [])}
+
+
 def rows_for(manifest: Manifest) -> list[list[Any]]:
-    path = GOLDEN_DIR / f"{manifest.name}.json"
-    if path.exists():
-        return json.loads(path.read_text())["rows"]
-    return generated_rows(manifest)
+    """The rows every runtime must answer alike: the file's rows (or generated ones) and its cases."""
+    golden = read_golden(manifest.name)
+    rows = golden["rows"] or generated_rows(manifest)
+    return rows + [case["row"] for case in golden["cases"]]
+
+
+def pin_cases(cases: list[dict[str, Any]], bundles: list[tuple[Path, Manifest]]) -> list[str]:
+    """Fill each case's ``expected`` from scikit-learn for every version; return the cases whose
+    answer contradicts their ``truth`` (they are pinned all the same, for review)."""
+    problems = []
+    for directory, manifest in bundles:
+        answer = sklearn_answer(directory, [case["row"] for case in cases])
+        for i, case in enumerate(cases):
+            label = answer["predictions"][i]
+            pinned: dict[str, Any] = {"label": label}
+            if "probabilities" in answer:
+                pinned["probabilities"] = dict(zip(answer["classes"], answer["probabilities"][i]))
+            case.setdefault("expected", {})[manifest.version] = pinned
+            if case.get("truth") is not None and case["truth"] != label:
+                problems.append(f"{manifest.name} {manifest.version}: case {case['why']!r} predicts {label!r}, "
+                                f"truth is {case['truth']!r}")
+    return problems
+
+
+def _dump(golden: dict[str, Any]) -> str:
+    """One row per line, cases indented: a file a person can review and edit."""
+    rows = ",\n  ".join(json.dumps(row) for row in golden["rows"])
+    cases = json.dumps(golden["cases"], indent=2).replace("\n", "\n ")
+    cases = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", cases)
+    return f'{{\n "rows": [\n  {rows}\n ],\n "cases": {cases}\n}}\n'
 
 
 def _middle(f) -> Any:
@@ -71,15 +113,27 @@ def _draw(f, rng: np.random.Generator) -> Any:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="+")
+    parser.add_argument("--pin", action="store_true", help="pin the cases' expected answers from scikit-learn")
+    parser.add_argument("--golden-dir", type=Path, default=GOLDEN_DIR, help=f"where the files live ({GOLDEN_DIR})")
+    parser.add_argument("--models", type=Path, default=MODELS, help=f"trained bundles ({MODELS})")
     args = parser.parse_args(argv)
-    newest = {m.name: m for _, m in scan_manifests(MODELS)}
-    GOLDEN_DIR.mkdir(exist_ok=True)
+    bundles = scan_manifests(args.models)
+    args.golden_dir.mkdir(parents=True, exist_ok=True)
+    problems = []
     for name in args.names:
-        if name not in newest:
+        versions = [(d, m) for d, m in bundles if m.name == name]
+        if not versions:
             parser.error(f"no trained model named {name}; run `make build` first")
-        rows = generated_rows(newest[name])
-        (GOLDEN_DIR / f"{name}.json").write_text(json.dumps({"rows": rows}) + "\n")
-        print(f"golden/{name}.json: {len(rows)} rows")
+        golden = read_golden(name, args.golden_dir)
+        if args.pin:
+            problems += pin_cases(golden["cases"], versions)
+        else:
+            golden["rows"] = generated_rows(versions[-1][1])
+        (args.golden_dir / f"{name}.json").write_text(_dump(golden))
+        print(f"golden/{name}.json: {len(golden['rows'])} rows, {len(golden['cases'])} cases"
+              + (f" pinned for {', '.join(m.version for _, m in versions)}" if args.pin else ""))
+    for problem in problems:
+        print(f"warning: {problem}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
-"""Where the build reads and writes. Everything under dist/ and .cache/ is generated."""
+"""Where the build reads and writes. Everything under dist/ and .cache/ is generated.
 
+``PY_PIPELINE_DIST`` moves dist/ elsewhere (the tests build into a temporary one)."""
+
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache"
-DIST = ROOT / "dist"
+DIST = Path(os.environ.get("PY_PIPELINE_DIST", ROOT / "dist"))
 MODELS = DIST / "models"
 WHEEL_DIR = DIST / "wheel"
 PYODIDE_DIST = DIST / "pyodide"

@@ -27,7 +27,7 @@ class Engine(Protocol):
         ...
 
     def classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Labels and probabilities together (one pass through the model where it can)."""
+        """Labels (from the estimator's own ``predict``) and probabilities, in one call."""
         ...
 
     @property
@@ -45,7 +45,9 @@ class SklearnEngine:
     """Runs a fitted scikit-learn estimator or pipeline.
 
     Rows reach it already validated (finite, in range), so scikit-learn's own finiteness and
-    parameter checks are skipped: they cost more than the prediction for a single row.
+    parameter checks are skipped: they cost more than the prediction for a single row. The
+    parity tests (``tests/test_parity.py``, runtime and browser tiers) prove these shortcuts give
+    exactly what the estimator's own ``predict`` and ``predict_proba`` give.
     """
 
     name = "sklearn"
@@ -80,12 +82,15 @@ class SklearnEngine:
             return np.asarray(self._final.predict_proba(self._transform(X)), dtype=np.float64)
 
     def classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        # predict() of scikit-learn's probabilistic classifiers is the argmax of predict_proba
-        # (first class on ties); doing it here halves the work for one row.
-        proba = self.predict_proba(X)
-        if proba is None:
-            return self.predict(X), None
-        return np.asarray(self._final.classes_)[np.argmax(proba, axis=1)], proba
+        # Labels come from the final estimator's own predict, never from the argmax of its
+        # probabilities: they differ for FixedThresholdClassifier, SVC and ties. The input is
+        # transformed once for both calls.
+        with _validated_input():
+            Xt = self._transform(X)
+            labels = np.asarray(self._final.predict(Xt))
+            if not hasattr(self._final, "predict_proba"):
+                return labels, None
+            return labels, np.asarray(self._final.predict_proba(Xt), dtype=np.float64)
 
     @property
     def classes(self) -> list[Any] | None:

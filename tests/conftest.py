@@ -89,3 +89,11 @@ def playwright():
 
     with sync_playwright() as p:
         yield p
+
+
+@pytest.fixture(scope="session")
+def matrix(tmp_path_factory):
+    """The small-pipeline matrix (tests/pipeline_matrix.py), fitted and bundled once."""
+    from .pipeline_matrix import write_matrix
+
+    return write_matrix(tmp_path_factory.mktemp("matrix"))

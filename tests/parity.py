@@ -1,17 +1,32 @@
 """What every runtime must answer alike: each model's golden rows (build_scripts/golden/) and
-bad rows derived from its schema, whose errors must carry the same code and details."""
+bad rows derived from its schema, whose errors must carry the same code and details.
+
+The reference for predictions is scikit-learn itself (:mod:`build_scripts.reference`): the
+fitted estimator's own ``predict`` and ``predict_proba`` on CPython, never one of our engines."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from build_scripts.golden import rows_for
+from build_scripts.reference import TOLERANCE, compare, sklearn_answer
 from py_pipeline.bundle import Manifest
 from py_pipeline.registry import scan_manifests
 
 from .conftest import MODELS
 
-TOLERANCE = 1e-9
+def all_models() -> list[Manifest]:
+    """Every model version the build wrote, server-only ones included."""
+    return [m for _, m in scan_manifests(MODELS)]
+
+
+def bundle_dir(manifest: Manifest):
+    return MODELS / manifest.name / manifest.version
+
+
+def reference(manifest: Manifest, rows: Any) -> dict:
+    """scikit-learn's own answer for ``rows`` with this shipped model."""
+    return sklearn_answer(bundle_dir(manifest), rows)
 
 
 def browser_models() -> list[Manifest]:
@@ -52,12 +67,7 @@ def bad_row_sets(manifest: Manifest) -> list[Any]:
 
 
 def assert_same_predictions(ours: dict, reference: dict, tolerance: float = TOLERANCE) -> float:
-    """Labels identical, probabilities within ``tolerance``; returns the largest difference."""
-    assert ours["predictions"] == reference["predictions"]
-    assert ours.get("classes") == reference.get("classes")
-    worst = 0.0
-    for a_row, b_row in zip(ours.get("probabilities", []), reference.get("probabilities", []), strict=True):
-        for a, b in zip(a_row, b_row, strict=True):
-            worst = max(worst, abs(a - b))
-    assert worst <= tolerance, f"probabilities differ by {worst}"
+    """Classes, labels identical; probabilities present alike and within ``tolerance``."""
+    same, why, worst = compare(ours, reference, tolerance)
+    assert same, why
     return worst

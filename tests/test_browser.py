@@ -10,7 +10,7 @@ import requests
 from server_fallback import create_app
 
 from .conftest import LiveServer
-from .parity import assert_same_predictions, bad_row_sets, browser_models, golden_rows
+from .parity import all_models, assert_same_predictions, bad_row_sets, browser_models, golden_rows, reference
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +23,12 @@ LOAD_TIMEOUT_MS = 120_000
 NO_WASM = "--js-flags=--jitless --noexpose_wasm"
 
 # Runs in the page: one predictor per job, each predicting its row sets; results and errors.
+# Every predictor stays open until all jobs are done, then all are closed.
 RUN_PREDICTORS = """
 async (jobs) => {
   const { createPredictor } = await import("./lib/predictor.js");
   const out = [];
+  const open = [];
   for (const { options, rowSets } of jobs) {
     let predictor;
     try {
@@ -45,10 +47,11 @@ async (jobs) => {
         answers.push({ ok: false, name: e.name, error });
       }
     }
-    predictor.close();
+    open.push(predictor);
     out.push({ created: true, backend: predictor.backend, model: predictor.model,
                fallbackReason: predictor.fallbackReason, answers });
   }
+  for (const predictor of open) predictor.close();
   return out;
 }
 """
@@ -95,9 +98,10 @@ def browser(playwright):
 
 @pytest.fixture(scope="module")
 def browser_answers(browser, live_server):
-    """One page, browser mode, every browser-eligible model: golden rows and bad rows."""
+    """One page, browser mode, every browser-eligible model: golden rows and bad rows. The demo
+    is opened in server mode, so it holds no runtime of its own: the jobs' predictors share one."""
     models = browser_models()
-    visit = Visit(browser, live_server.url).open()
+    visit = Visit(browser, live_server.url).open("/?mode=server")
     jobs = [{"options": {"model": m.name, "version": m.version, "mode": "browser"},
              "rowSets": [golden_rows(m)] + bad_row_sets(m)} for m in models]
     out = visit.run(jobs)
@@ -115,17 +119,27 @@ MODEL_IDS = [f"{m.name}@{m.version}" for m in browser_models()]
 
 
 @pytest.mark.parametrize("key", MODEL_IDS)
-def test_browser_mode_matches_the_server(browser_answers, live_server, key):
+def test_browser_and_server_modes_match_scikit_learn(browser_answers, live_server, key):
     manifest, out = browser_answers[0][key]
     assert out["created"], out
     assert out["backend"] == "browser"
     first = out["answers"][0]
     assert first["ok"], first
     assert first["result"]["backend"] == "browser"
-    status, reference = server_answer(live_server, manifest, golden_rows(manifest))
-    assert status == 200 and reference["backend"] == "server"
-    assert first["result"]["model"] == reference["model"] == {"name": manifest.name, "version": manifest.version}
-    assert_same_predictions(first["result"], reference)
+    sklearn = reference(manifest, golden_rows(manifest))
+    assert_same_predictions(first["result"], sklearn)
+    status, server = server_answer(live_server, manifest, golden_rows(manifest))
+    assert status == 200 and server["backend"] == "server"
+    assert first["result"]["model"] == server["model"] == {"name": manifest.name, "version": manifest.version}
+    assert_same_predictions(server, sklearn)
+
+
+@pytest.mark.parametrize("key", [f"{m.name}@{m.version}" for m in all_models() if "browser" not in m.runtimes])
+def test_server_only_model_matches_scikit_learn(live_server, key):
+    manifest = next(m for m in all_models() if f"{m.name}@{m.version}" == key)
+    status, server = server_answer(live_server, manifest, golden_rows(manifest))
+    assert status == 200
+    assert_same_predictions(server, reference(manifest, golden_rows(manifest)))
 
 
 @pytest.mark.parametrize("key", MODEL_IDS)
@@ -155,8 +169,10 @@ def test_newest_version_unless_one_is_asked_for(browser, live_server):
         {"options": {"model": "machine_failure", "version": "1.0.0", "mode": "browser"}, "rowSets": [row]},
     ])
     visit.close()
-    assert newest["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": "1.1.0"}
-    assert pinned["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": "1.0.0"}
+    for out, version in ((newest, "1.1.0"), (pinned, "1.0.0")):
+        assert out["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": version}
+        manifest = next(m for m in all_models() if f"{m.name}@{m.version}" == f"machine_failure@{version}")
+        assert_same_predictions(out["answers"][0]["result"], reference(manifest, row))
 
 
 def test_heavy_model_goes_to_the_server_without_downloading_it(browser, live_server):
@@ -168,6 +184,8 @@ def test_heavy_model_goes_to_the_server_without_downloading_it(browser, live_ser
     assert "server-only" in out["fallbackReason"]
     assert out["answers"][0]["result"]["backend"] == "server"
     assert out["answers"][0]["result"]["model"]["name"] == "machine_failure_heavy"
+    heavy = next(m for m in all_models() if m.name == "machine_failure_heavy")
+    assert_same_predictions(out["answers"][0]["result"], reference(heavy, [["M", 300.0, 310.0, 1500.0, 40.0, 100]]))
     assert not any("machine_failure_heavy" in u and u.endswith(".joblib") for u in visit.requests)
     assert not any("pyodide" in u for u in visit.requests), "no runtime should load for a server-only model"
 
@@ -201,6 +219,8 @@ def test_tampered_artifact_is_refused_in_the_browser(browser, tampered_server):
     # auto mode does not give up: the server's intact copy answers
     assert auto["backend"] == "server" and "sha256" in auto["fallbackReason"]
     assert auto["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": "1.1.0"}
+    newest = next(m for m in all_models() if f"{m.name}@{m.version}" == "machine_failure@1.1.0")
+    assert_same_predictions(auto["answers"][0]["result"], reference(newest, row))
 
 
 def test_auto_mode_without_webassembly_answers_through_the_server(playwright, live_server):
@@ -212,7 +232,8 @@ def test_auto_mode_without_webassembly_answers_through_the_server(playwright, li
         assert out["backend"] == "server"
         assert "WebAssembly" in out["fallbackReason"]
         assert out["answers"][0]["result"]["backend"] == "server"
-        assert out["answers"][0]["result"]["predictions"] == ["versicolor"]
+        iris = next(m for m in all_models() if m.name == "iris")
+        assert_same_predictions(out["answers"][0]["result"], reference(iris, [[2.5, 1.3, 4.0, 0.8]]))
         assert not any("pyodide" in u for u in visit.requests)
         assert visit.foreign_requests() == []
         (strict,) = visit.run([{"options": {"model": "iris", "mode": "browser"}, "rowSets": []}])
@@ -280,3 +301,74 @@ def test_demo_page_shows_the_machine_failure_probability(browser, live_server):
     assert page.inner_text("#model-version") == "machine_failure 1.0.0"
     assert visit.errors == []
     visit.close()
+
+
+def test_server_mode_rejects_with_the_same_errors(browser, live_server):
+    """mode "server": bad rows and unknown models reject with the codes and details the server sends."""
+    iris = next(m for m in all_models() if m.name == "iris")
+    visit = Visit(browser, live_server.url).open("/?mode=server")
+    bad = bad_row_sets(iris)
+    out, unknown = visit.run([{"options": {"model": "iris", "mode": "server"}, "rowSets": bad},
+                              {"options": {"model": "nope", "mode": "server"}, "rowSets": [[[1, 2, 3, 4]]]}])
+    visit.close()
+    assert out["backend"] == "server"
+    for answer, rows in zip(out["answers"], bad, strict=True):
+        assert not answer["ok"] and answer["name"] == "PredictionError"
+        status, body = server_answer(live_server, iris, rows)
+        assert status == 422 and answer["error"] == body["error"]
+        assert answer["error"]["code"] == "invalid_input" and answer["error"]["details"]
+    # Server mode reads no index (the server may be on another origin): the server names the
+    # unknown model on the first call, with the code browser mode gives at creation.
+    error = unknown["answers"][0]["error"]
+    assert unknown["answers"][0]["ok"] is False
+    assert error["code"] == "unknown_model" and error["message"].startswith("no model named 'nope'; available: ")
+    assert visit.foreign_requests() == []
+
+
+class PlainStaticHost:
+    """dist/site served by Python's http.server: no CSP, no cache headers, no API at all."""
+
+    def __init__(self, root):
+        import functools
+        import http.server
+        import threading
+
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self._server.shutdown()
+
+
+class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_plain_static_host_predicts_in_the_browser(browser, site_dir):
+    host = PlainStaticHost(site_dir)
+    try:
+        visit = Visit(browser, host.url)
+        page = visit.open("/").page
+        page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+        headers = requests.get(host.url + "/pyodide/pyodide.asm.wasm", timeout=10, stream=True).headers
+        assert "Content-Security-Policy" not in headers and headers["Content-Type"] == "application/wasm"
+        iris = next(m for m in all_models() if m.name == "iris")
+        auto, server_only = visit.run([
+            {"options": {"model": "iris"}, "rowSets": [golden_rows(iris)]},
+            {"options": {"model": "machine_failure_heavy", "mode": "server"},
+             "rowSets": [[["M", 300.0, 310.0, 1500.0, 40.0, 100]]]},
+        ])
+        assert auto["backend"] == "browser"
+        assert_same_predictions(auto["answers"][0]["result"], reference(iris, golden_rows(iris)))
+        # no server behind a static host: a clear error, not a hang or a crash
+        error = server_only["answers"][0]["error"]
+        assert server_only["answers"][0]["ok"] is False
+        assert error["code"] == "server_error" and "501" in error["message"]
+        assert visit.foreign_requests() == []
+        assert visit.errors == []
+        visit.close()
+    finally:
+        host.stop()

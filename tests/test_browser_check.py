@@ -9,6 +9,8 @@ from build_scripts import browser_check
 from py_pipeline import load_model
 from py_pipeline.registry import scan_manifests
 
+from .pipeline_matrix import write_foreign_bundle
+
 pytestmark = pytest.mark.host
 
 
@@ -18,14 +20,81 @@ def built(model_dir, name, version):
 
 @pytest.mark.parametrize("name, version", [("iris", "1.0.0"), ("machine_failure", "1.0.0"),
                                            ("machine_failure", "1.1.0"), ("failure_type", "1.0.0")])
-def test_small_models_passed_the_check_in_pyodide(model_dir, name, version):
+def test_build_marked_the_small_models_for_the_browser(model_dir, name, version):
     manifest = built(model_dir, name, version)
     assert manifest["runtimes"] == ["browser", "server"]
-    check = manifest["browser_check"]
-    assert check["browser"] is True and check["reason"] == ""
-    assert check["runtime"].startswith("Pyodide 0.27.7 (Python 3.12.")
-    assert check["golden_rows"] >= 100
-    assert check["max_abs_probability_difference"] <= 1e-9
+    assert manifest["browser_check"]["runtime"].startswith("Pyodide 0.27.7 (Python 3.12.")
+
+
+def copy_as(source, root, name):
+    """A copy of a bundle under another model name (the artifact and its sha256 unchanged)."""
+    target = root / name / "1.0.0"
+    shutil.copytree(source, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    (target / "manifest.json").write_text(json.dumps({**manifest, "name": name}))
+    return target
+
+
+@pytest.fixture(scope="module")
+def checked(model_dir, tmp_path_factory):
+    """One real check (one Pyodide start) over four bundles: iris as built; a pipeline whose
+    transformer is not in the wheel; and two iris copies whose Pyodide answers are altered on
+    the way back, as a disagreeing engine would answer: one probability off by 1e-7, and no
+    probabilities at all."""
+    root = tmp_path_factory.mktemp("check")
+    iris = copy_as(model_dir / "iris" / "1.0.0", root, "iris")
+    copy_as(iris, root, "iris_perturbed")
+    copy_as(iris, root, "iris_no_probabilities")
+    write_foreign_bundle(root / "foreign" / "1.0.0")
+    started: list[list[str]] = []
+    real = browser_check.run_in_pyodide
+
+    def altered(bundles, calls):
+        started.append(sorted(bundles))
+        answers = real(bundles, calls)
+        for call, answer in zip(calls, answers["calls"], strict=True):
+            if call["bundle"] == "iris_perturbed@1.0.0":
+                answer["result"]["probabilities"][3][0] += 1e-7
+            if call["bundle"] == "iris_no_probabilities@1.0.0":
+                del answer["result"]["probabilities"]
+        return answers
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(browser_check, "run_in_pyodide", altered)
+        verdicts = {v["model"]: v for v in browser_check.check(root)}
+    return root, verdicts, started
+
+
+def test_check_passes_a_model_that_matches_scikit_learn(checked):
+    root, verdicts, started = checked
+    assert started == [["foreign@1.0.0", "iris@1.0.0", "iris_no_probabilities@1.0.0", "iris_perturbed@1.0.0"]]
+    verdict = verdicts["iris"]
+    assert verdict["browser"] is True and verdict["reason"] == ""
+    assert verdict["max_abs_probability_difference"] <= 1e-9
+    assert built(root, "iris", "1.0.0")["runtimes"] == ["browser", "server"]
+
+
+def test_check_reports_a_load_failure(checked):
+    root, verdicts, _ = checked
+    verdict = verdicts["foreign"]
+    assert verdict["browser"] is False
+    assert verdict["reason"].startswith("failed to load in Pyodide: ")
+    assert "No module named 'tests'" in verdict["reason"]
+    manifest = built(root, "foreign", "1.0.0")
+    assert manifest["runtimes"] == ["server"] and manifest["browser_check"]["reason"] == verdict["reason"]
+
+
+@pytest.mark.parametrize("name, words", [
+    ("iris_perturbed", "probabilities differ from scikit-learn by up to 1e-07"),
+    ("iris_no_probabilities", "probabilities are missing or extra"),
+])
+def test_check_reports_a_mismatch(checked, name, words):
+    root, verdicts, _ = checked
+    assert verdicts[name]["browser"] is False
+    assert words in verdicts[name]["reason"]
+    assert built(root, name, "1.0.0")["runtimes"] == ["server"]
+    index = {m["name"]: m["runtimes"] for m in json.loads((root / "index.json").read_text())["models"]}
+    assert index[name] == ["server"] and index["iris"] == ["browser", "server"]
 
 
 def test_heavy_model_is_server_only_for_its_size(model_dir):
@@ -56,27 +125,18 @@ def test_manifests_record_what_the_issue_asks(model_dir):
             assert manifest.artifact_size == (directory / "model.joblib").stat().st_size
 
 
-def test_an_over_budget_model_is_routed_without_starting_pyodide(tmp_path, model_dir):
+def test_an_over_budget_model_is_routed_without_starting_pyodide(tmp_path, model_dir, monkeypatch):
+    def must_not_start(bundles, calls):
+        raise AssertionError("Pyodide was started for a model over the size budget")
+
+    monkeypatch.setattr(browser_check, "run_in_pyodide", must_not_start)
     shutil.copytree(model_dir / "iris", tmp_path / "iris")
     verdicts = browser_check.check(tmp_path, budget_mb=0.0001)
     assert [v["browser"] for v in verdicts] == [False]
+    assert verdicts[0]["runtime"] == "Pyodide not started (Python -)"
     manifest = json.loads((tmp_path / "iris" / "1.0.0" / "manifest.json").read_text())
     assert manifest["runtimes"] == ["server"]
     assert "over the browser size budget" in manifest["browser_check"]["reason"]
     load_model(tmp_path / "iris" / "1.0.0")  # the rewritten manifest still loads: the artifact is untouched
     index = json.loads((tmp_path / "index.json").read_text())
     assert index["models"][0]["runtimes"] == ["server"]
-
-
-@pytest.mark.parametrize("browser, server, same, words", [
-    ({"predictions": ["a"], "probabilities": [[1.0, 0.0]]}, {"predictions": ["a"], "probabilities": [[1.0, 0.0]]},
-     True, ""),
-    ({"predictions": ["a"], "probabilities": [[0.5, 0.5]]},
-     {"predictions": ["a"], "probabilities": [[0.5 + 1e-12, 0.5]]}, True, ""),
-    ({"predictions": ["a", "b"]}, {"predictions": ["a", "a"]}, False, "1 predicted labels differ"),
-    ({"predictions": ["a"], "probabilities": [[0.5, 0.5]]}, {"predictions": ["a"], "probabilities": [[0.6, 0.4]]},
-     False, "probabilities differ"),
-])
-def test_compare(browser, server, same, words):
-    ok, why, _ = browser_check.compare(browser, server)
-    assert ok is same and words in why

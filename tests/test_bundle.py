@@ -54,13 +54,18 @@ def test_tampered_artifact_is_refused_before_unpickling(bundle_copy, monkeypatch
     assert unpickled == []
 
 
-def test_other_scikit_learn_version_is_refused(bundle_copy):
+@pytest.mark.parametrize("library, version, here", [("scikit-learn", "1.5.2", "1.6.1"), ("numpy", "1.26.4", "2.0.2")])
+def test_other_library_version_is_refused(bundle_copy, monkeypatch, library, version, here):
     path = bundle_copy / "manifest.json"
     data = json.loads(path.read_text())
-    data["library_versions"]["scikit-learn"] = "1.5.2"
+    data["library_versions"][library] = version
     path.write_text(json.dumps(data))
-    with pytest.raises(IncompatibleModel, match="built with scikit-learn 1.5.2"):
+    unpickled = []
+    monkeypatch.setattr("py_pipeline.bundle.joblib.load", lambda *a, **k: unpickled.append(1))
+    with pytest.raises(IncompatibleModel, match=f"built with {library} {version}, but this runtime has {here}") as caught:
         load_model(bundle_copy)
+    assert caught.value.details == [{"field": f"library_versions.{library}", "expected": here, "actual": version}]
+    assert unpickled == []  # refused before unpickling
 
 
 @pytest.mark.parametrize("change, words", [

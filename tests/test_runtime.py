@@ -1,5 +1,6 @@
-"""Runtime tier: the built wheel and every browser-eligible model inside Pyodide under Node,
-compared with CPython on golden rows, bad rows and tampered bundles."""
+"""Runtime tier: the built wheel inside Pyodide under Node. Every browser-eligible model and
+the small-pipeline matrix are compared with scikit-learn's own answers on CPython (golden
+rows), errors with CPython's (bad rows, tampered bundles)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from py_pipeline import PipelineError, load_model
 from py_pipeline.registry import scan_manifests
 
 from .conftest import MODELS, PYODIDE, ROOT, require
-from .parity import assert_same_predictions, bad_row_sets, browser_models, golden_rows, model_ids
+from build_scripts.reference import sklearn_answer
+
+from .parity import (assert_same_predictions, bad_row_sets, browser_models, bundle_dir, golden_rows, model_ids,
+                     reference)
+from .pipeline_matrix import MATRIX, NOT_IN_PYODIDE
 
 pytestmark = pytest.mark.runtime
 
@@ -27,14 +32,15 @@ def run_pyodide(bundles: dict, calls: list) -> dict:
     return json.loads(done.stdout)
 
 
-def bundle_dir(manifest):
-    return MODELS / manifest.name / manifest.version
-
-
 @pytest.fixture(scope="module")
-def answers(model_dir):
-    """One Pyodide start: load every browser model, predict its golden rows and bad rows."""
+def answers(model_dir, matrix):
+    """One Pyodide start: every browser model (golden rows and bad rows) and every matrix
+    pipeline (its data set's rows)."""
     bundles, calls, index = {}, [], {}
+    for key, (directory, rows) in matrix.items():
+        bundles[key] = directory
+        index[key] = len(calls)
+        calls.append({"bundle": key, "rows": rows})
     for m in browser_models():
         key = f"{m.name}@{m.version}"
         bundles[key] = bundle_dir(m)
@@ -71,9 +77,22 @@ def test_predictions_equal_cpython(answers, key):
     manifest = next(m for m in browser_models() if f"{m.name}@{m.version}" == key)
     answer = out["calls"][index[key]]
     assert answer["ok"], answer
-    reference = load_model(bundle_dir(manifest)).predict(golden_rows(manifest))
     assert len(answer["result"]["predictions"]) == len(golden_rows(manifest))
-    assert_same_predictions(answer["result"], reference)
+    assert_same_predictions(answer["result"], reference(manifest, golden_rows(manifest)))
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_matrix_pipeline_equals_scikit_learn_in_pyodide(answers, matrix, key):
+    out, index = answers
+    directory, rows = matrix[key]
+    if key in NOT_IN_PYODIDE:  # refused with the reason, as the build check reports it
+        assert out["load"][key]["error"]["code"] == "invalid_bundle"
+        assert NOT_IN_PYODIDE[key] in out["load"][key]["error"]["message"]
+        return
+    assert out["load"][key]["ok"], out["load"][key]
+    answer = out["calls"][index[key]]
+    assert answer["ok"], answer
+    assert_same_predictions(answer["result"], sklearn_answer(directory, rows))
 
 
 @pytest.mark.parametrize("key", model_ids())
@@ -108,6 +127,12 @@ def other_scikit_learn(target):
     (target / "manifest.json").write_text(json.dumps(manifest))
 
 
+def other_numpy(target):
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["library_versions"]["numpy"] = "1.26.4"
+    (target / "manifest.json").write_text(json.dumps(manifest))
+
+
 def renamed_feature(target):
     manifest = json.loads((target / "manifest.json").read_text())
     manifest["features"][4]["name"] = "torque_kgm"
@@ -115,12 +140,12 @@ def renamed_feature(target):
 
 
 TAMPERINGS = {"integrity_error": flip_last_byte, "incompatible_model": other_scikit_learn,
-              "schema_mismatch": renamed_feature}
+              "incompatible_numpy": other_numpy, "schema_mismatch": renamed_feature}
 
 
 @pytest.fixture(scope="module")
 def tampered(tmp_path_factory):
-    """Three bad copies of a bundle, all loaded in one Pyodide run."""
+    """Bad copies of a bundle, all loaded in one Pyodide run."""
     dirs = {code: tamper(tmp_path_factory.mktemp(code), how) for code, how in TAMPERINGS.items()}
     return dirs, run_pyodide(dirs, [])["load"]
 
@@ -132,5 +157,7 @@ def test_bad_bundles_are_refused_in_pyodide_as_on_cpython(tampered, code):
     with pytest.raises(PipelineError) as caught:
         load_model(dirs[code])
     assert answer["ok"] is False
-    assert answer["error"]["code"] == caught.value.code == code
+    assert answer["error"]["code"] == caught.value.code == code.replace("incompatible_numpy", "incompatible_model")
     assert answer["error"]["message"] == caught.value.message
+    if code == "incompatible_numpy":
+        assert "built with numpy 1.26.4, but this runtime has 2.0.2" in answer["error"]["message"]

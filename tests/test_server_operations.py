@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import subprocess
 import threading
 
 import pytest
 
-from py_pipeline import IntegrityError, Registry
+from py_pipeline import IncompatibleModel, IntegrityError, Registry, SchemaMismatch
 from server_fallback import create_app
 from server_fallback.config import from_environment
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.host
 
@@ -175,3 +180,37 @@ def test_bad_settings_stop_the_server_naming_the_variable(name, value):
 def test_debug_is_never_on(model_dir, monkeypatch):
     monkeypatch.setenv("FLASK_DEBUG", "1")
     assert make(model_dir).debug is False
+
+
+def mismatched_version(bundle):
+    data = json.loads((bundle / "manifest.json").read_text())
+    data["library_versions"]["numpy"] = "1.26.4"
+    (bundle / "manifest.json").write_text(json.dumps(data))
+
+
+def mismatched_schema(bundle):
+    data = json.loads((bundle / "manifest.json").read_text())
+    data["features"][0]["maximum"] = 1000
+    (bundle / "manifest.json").write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("tamper, error, words", [
+    (mismatched_version, IncompatibleModel, "built with numpy 1.26.4, but this runtime has 2.0.2"),
+    (mismatched_schema, SchemaMismatch, "feature 0 ('sepal_length_cm') differs in maximum"),
+])
+def test_server_refuses_to_start_on_a_version_or_schema_mismatch(bundle_copy, tamper, error, words):
+    tamper(bundle_copy)
+    with pytest.raises(error, match=re.escape(words)):
+        make(bundle_copy.parent.parent)
+
+
+def test_gunicorn_exits_instead_of_serving_a_mismatched_bundle(bundle_copy):
+    """The production entry point: gunicorn with preload stops with the reason, serves nothing."""
+    mismatched_version(bundle_copy)
+    env = {**os.environ, "PORT": "0", "MODEL_DIR": str(bundle_copy.parent.parent), "SITE_DIR": "",
+           "WEB_CONCURRENCY": "1"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
+                           "server_fallback.wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "built with numpy 1.26.4, but this runtime has 2.0.2" in done.stderr

@@ -26,6 +26,15 @@ async function precache() {
   if (manifest.build !== BUILD) throw new Error(`precache manifest is from build ${manifest.build}, not ${BUILD}`);
   const cache = await caches.open(CACHE);
   const queue = [...manifest.files];
+  const workers = [next(), next(), next(), next()];
+  try {
+    await Promise.all(workers);
+  } catch (error) {
+    queue.length = 0; // a failed install keeps nothing of this build
+    await Promise.allSettled(workers);
+    await caches.delete(CACHE);
+    throw error;
+  }
   async function next() {
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
       const url = new URL(entry.url, SCOPE).href;
@@ -45,7 +54,6 @@ async function precache() {
       await cache.put(url, new Response(body, { status: fresh.status, statusText: fresh.statusText, headers: fresh.headers }));
     }
   }
-  await Promise.all([next(), next(), next(), next()]);
 }
 
 /** Cache-first: this build's copy, else the network. */

@@ -1,0 +1,156 @@
+"""A matrix of small fitted pipelines, each written as a bundle, for parity against scikit-learn.
+
+Each entry covers something the shipped models do not: other estimators, regression, a
+classifier without ``predict_proba``, and classifiers whose ``predict`` is *not* the argmax of
+``predict_proba`` (``FixedThresholdClassifier``, ``SVC``), where a shortcut in an engine would
+show. Data sets ship with scikit-learn (offline) or come from our own generator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
+from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
+                              HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor)
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.model_selection import FixedThresholdClassifier
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, PolynomialFeatures, StandardScaler
+from sklearn.svm import SVC, LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from build_scripts.data import machine_failures
+from py_pipeline import Feature, Schema, write_bundle
+from py_pipeline.features import PhysicsFeatures
+
+
+def numeric_schema(X: np.ndarray, names: list[str]) -> Schema:
+    """Every column a number, its range the data's widened by a tenth on each side."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = (hi - lo) / 10
+    return Schema(tuple(Feature(_name(n), minimum=float(a - p), maximum=float(b + p))
+                        for n, a, b, p in zip(names, lo, hi, pad)))
+
+
+def _name(raw: str) -> str:
+    return raw.replace(" ", "_").replace("(", "").replace(")", "")
+
+
+def _dataset(loader: Callable[..., Any]) -> tuple[np.ndarray, np.ndarray, Schema]:
+    data = loader()
+    X = np.asarray(data.data, dtype=np.float64)
+    names = list(data.feature_names)
+    y = np.asarray(data.target_names)[data.target] if hasattr(data, "target_names") else data.target
+    return X, y, numeric_schema(X, names)
+
+
+def _machine() -> tuple[np.ndarray, np.ndarray, Schema]:
+    table = machine_failures.generate(1500, 7)
+    X = np.array(table.rows(), dtype=object)
+    numbers = np.asarray(X[:, 1:], dtype=np.float64)
+    schema = Schema((Feature("product_type", type="category", categories=machine_failures.TYPES),)
+                    + numeric_schema(numbers, ["air", "process", "speed", "torque", "wear"]).features)
+    return X, table.failure_type, schema
+
+
+def _machine_preprocessing() -> ColumnTransformer:
+    return ColumnTransformer([
+        ("type", OneHotEncoder(drop="first", handle_unknown="ignore", sparse_output=False), [0]),
+        ("physics", make_pipeline(PhysicsFeatures(), MinMaxScaler()), [1, 2, 3, 4, 5]),
+    ], remainder="drop")
+
+
+# key -> (data, pipeline to fit, task)
+MATRIX: dict[str, tuple[Callable[[], tuple[np.ndarray, np.ndarray, Schema]], Callable[[], Any], str]] = {
+    "iris_logistic_multinomial": (lambda: _dataset(load_iris),
+                                  lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+                                  "classification"),
+    "cancer_logistic_binary": (lambda: _dataset(load_breast_cancer),
+                               lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+                               "classification"),
+    "cancer_fixed_threshold": (lambda: _dataset(load_breast_cancer),
+                               lambda: make_pipeline(StandardScaler(), FixedThresholdClassifier(
+                                   LogisticRegression(max_iter=1000), threshold=0.9)), "classification"),
+    "cancer_svc_probability": (lambda: _dataset(load_breast_cancer),
+                               lambda: make_pipeline(StandardScaler(), SVC(probability=True, random_state=0)),
+                               "classification"),
+    "cancer_hist_gradient_boosting": (lambda: _dataset(load_breast_cancer),
+                                      lambda: HistGradientBoostingClassifier(max_iter=30, random_state=0),
+                                      "classification"),
+    "iris_decision_tree": (lambda: _dataset(load_iris), lambda: DecisionTreeClassifier(random_state=0),
+                           "classification"),
+    "iris_knn_kd_tree": (lambda: _dataset(load_iris),
+                         lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(4, algorithm="kd_tree")),
+                         "classification"),
+    "iris_knn_brute": (lambda: _dataset(load_iris),
+                       lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(4, algorithm="brute")),
+                       "classification"),
+    "wine_random_forest": (lambda: _dataset(load_wine),
+                           lambda: RandomForestClassifier(n_estimators=20, random_state=0), "classification"),
+    "wine_extra_trees": (lambda: _dataset(load_wine),
+                         lambda: ExtraTreesClassifier(n_estimators=20, random_state=0), "classification"),
+    "wine_gradient_boosting": (lambda: _dataset(load_wine),
+                               lambda: GradientBoostingClassifier(n_estimators=20, random_state=0),
+                               "classification"),
+    "wine_gaussian_nb": (lambda: _dataset(load_wine), lambda: GaussianNB(), "classification"),
+    "wine_linear_svc_no_proba": (lambda: _dataset(load_wine),
+                                 lambda: make_pipeline(StandardScaler(), LinearSVC(random_state=0)),
+                                 "classification"),
+    "machine_column_transformer_gb": (_machine, lambda: Pipeline([
+        ("features", _machine_preprocessing()),
+        ("classify", GradientBoostingClassifier(n_estimators=20, random_state=0))]), "classification"),
+    "diabetes_ridge": (lambda: _dataset(load_diabetes), lambda: make_pipeline(StandardScaler(), Ridge(alpha=1.0)),
+                       "regression"),
+    "diabetes_polynomial_linear": (lambda: _dataset(load_diabetes),
+                                   lambda: make_pipeline(PolynomialFeatures(2), LinearRegression()), "regression"),
+    "diabetes_random_forest": (lambda: _dataset(load_diabetes),
+                               lambda: RandomForestRegressor(n_estimators=20, random_state=0), "regression"),
+    "diabetes_hist_gradient_boosting": (lambda: _dataset(load_diabetes),
+                                        lambda: HistGradientBoostingRegressor(max_iter=30, random_state=0),
+                                        "regression"),
+}
+
+
+#: Entries that cannot load in Pyodide, and the error that says why: a KDTree pickled on 64-bit
+#: CPython holds 64-bit index arrays, and 32-bit WebAssembly's intp cannot take them. The
+#: build-time browser check reports this as a load failure and keeps such a model on the server.
+NOT_IN_PYODIDE = {"iris_knn_kd_tree": "Buffer dtype mismatch, expected 'const intp_t' but got 'long long'"}
+
+
+def write_matrix(root: Path) -> dict[str, tuple[Path, list[list[Any]]]]:
+    """Fit every entry, write it as a bundle under ``root``; key -> (bundle dir, rows to predict)."""
+    out = {}
+    for key, (data, make, task) in MATRIX.items():
+        X, y, schema = data()
+        estimator = make().fit(X, y)
+        directory = root / key / "1.0.0"
+        write_bundle(directory, estimator, name=key, version="1.0.0", task=task, schema=schema)
+        out[key] = (directory, X.tolist())
+    return out
+
+
+class NotInTheWheel(TransformerMixin, BaseEstimator):
+    """A transformer that lives in the tests, not in the wheel: Pyodide cannot unpickle it."""
+
+    def fit(self, X: Any, y: Any = None) -> "NotInTheWheel":
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64)
+
+
+def write_foreign_bundle(directory: Path) -> Path:
+    """An iris bundle whose pipeline needs :class:`NotInTheWheel` (a build-check "load failure")."""
+    X, y, schema = _dataset(load_iris)
+    estimator = make_pipeline(NotInTheWheel(), LogisticRegression(max_iter=1000)).fit(X, y)
+    write_bundle(directory, estimator, name=directory.parent.name, version=directory.name, task="classification",
+                 schema=schema)
+    return directory
