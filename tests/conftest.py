@@ -28,6 +28,16 @@ def require(path: Path) -> Path:
     return path
 
 
+def edit_manifest(bundle: Path, change) -> None:
+    """Apply ``change`` to a bundle's manifest.json in place (tamper tests)."""
+    import json
+
+    path = bundle / "manifest.json"
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     return require(MODELS)

@@ -13,7 +13,7 @@ import pytest
 from py_pipeline import PipelineError, load_model
 from py_pipeline.registry import scan_manifests
 
-from .conftest import MODELS, PYODIDE, ROOT, require
+from .conftest import MODELS, PYODIDE, ROOT, edit_manifest, require
 from build_scripts.reference import sklearn_answer
 
 from .parity import (assert_same_predictions, bad_row_sets, browser_models, bundle_dir, golden_rows, model_ids,
@@ -122,21 +122,15 @@ def flip_last_byte(target):
 
 
 def other_scikit_learn(target):
-    manifest = json.loads((target / "manifest.json").read_text())
-    manifest["library_versions"]["scikit-learn"] = "1.5.2"
-    (target / "manifest.json").write_text(json.dumps(manifest))
+    edit_manifest(target, lambda m: m["library_versions"].update({"scikit-learn": "1.5.2"}))
 
 
 def other_numpy(target):
-    manifest = json.loads((target / "manifest.json").read_text())
-    manifest["library_versions"]["numpy"] = "1.26.4"
-    (target / "manifest.json").write_text(json.dumps(manifest))
+    edit_manifest(target, lambda m: m["library_versions"].update(numpy="1.26.4"))
 
 
 def renamed_feature(target):
-    manifest = json.loads((target / "manifest.json").read_text())
-    manifest["features"][4]["name"] = "torque_kgm"
-    (target / "manifest.json").write_text(json.dumps(manifest))
+    edit_manifest(target, lambda m: m["features"][4].update(name="torque_kgm"))
 
 
 TAMPERINGS = {"integrity_error": flip_last_byte, "incompatible_model": other_scikit_learn,

@@ -15,7 +15,7 @@ from py_pipeline import IncompatibleModel, IntegrityError, Registry, SchemaMisma
 from server_fallback import create_app
 from server_fallback.config import from_environment
 
-from .conftest import ROOT
+from .conftest import ROOT, edit_manifest
 
 pytestmark = pytest.mark.host
 
@@ -183,15 +183,11 @@ def test_debug_is_never_on(model_dir, monkeypatch):
 
 
 def mismatched_version(bundle):
-    data = json.loads((bundle / "manifest.json").read_text())
-    data["library_versions"]["numpy"] = "1.26.4"
-    (bundle / "manifest.json").write_text(json.dumps(data))
+    edit_manifest(bundle, lambda m: m["library_versions"].update(numpy="1.26.4"))
 
 
 def mismatched_schema(bundle):
-    data = json.loads((bundle / "manifest.json").read_text())
-    data["features"][0]["maximum"] = 1000
-    (bundle / "manifest.json").write_text(json.dumps(data))
+    edit_manifest(bundle, lambda m: m["features"][0].update(maximum=1000))
 
 
 @pytest.mark.parametrize("tamper, error, words", [
