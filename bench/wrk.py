@@ -63,7 +63,7 @@ def wrk(url: str, payload: dict, seconds: float = 5, connections: int = 16) -> W
         body, script = Path(tmp) / "body.json", Path(tmp) / "post.lua"
         body.write_text(json.dumps(payload))
         script.write_text(SCRIPT)
-        done = subprocess.run([require_wrk(), "-t", "1", "-c", str(connections), "-d", f"{seconds}s",
+        done = subprocess.run([require_wrk(), "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
                                "--timeout", "30s", "-s", str(script), url],
                               capture_output=True, text=True, timeout=seconds + 60, env={"WRK_BODY": str(body)})
     if done.returncode != 0:
