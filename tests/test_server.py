@@ -43,16 +43,16 @@ def test_classic_predict(client, features, expected):  # noqa: D103
     assert response.get_json() == {"prediction": expected}
 
 
-@pytest.mark.parametrize("body", [
-    {"features": [1, 2, 3]},
-    {"features": ["a", 2, 3, 4]},
-    {"features": []},
-    {"rows": [GOOD]},
-    [GOOD],
+@pytest.mark.parametrize("body, status", [
+    ({"features": [1, 2, 3]}, 422),
+    ({"features": ["a", 2, 3, 4]}, 422),
+    ({"features": []}, 422),
+    ({"rows": [GOOD]}, 400),
+    ([GOOD], 400),
 ])
-def test_classic_errors_are_a_message_string(client, body):
+def test_classic_errors_are_a_message_string(client, body, status):
     response = client.post("/predict", json=body)
-    assert 400 <= response.status_code < 500
+    assert response.status_code == status
     error = response.get_json()["error"]
     assert isinstance(error, str) and error
 
