@@ -25,7 +25,7 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
-from wrk import spread  # noqa: E402
+from stats import percentile, spread  # noqa: E402
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic"]
@@ -67,11 +67,6 @@ def visit_until_prediction(page, url: str) -> float:
     page.wait_for_selector("#result:not([hidden])")
     assert page.inner_text("#backend") == "browser", "the demo did not predict in the browser"
     return page.evaluate("performance.now()")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def time_visits(p, url: str, runs: int) -> dict[str, list[float]]:

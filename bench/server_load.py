@@ -30,7 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_client import Result, run  # noqa: E402
 from servers import BIN, HOST, ROOT, free_port, start_gunicorn, stop, wait_until_up  # noqa: E402
-from wrk import require_wrk, spread, wrk  # noqa: E402
+from stats import spread  # noqa: E402
+from wrk import require_wrk, wrk  # noqa: E402
 
 ROW = [2.5, 1.3, 4.0, 0.8]
 CONCURRENCY = 16

@@ -2,15 +2,13 @@
 does not eat the CPU the servers share with it) driven with a small Lua script that POSTs one
 JSON body and prints its figures as one JSON line. Loopback only, bounded by duration.
 
-Reused by every server benchmark: :func:`wrk` for one run, :func:`spread` to report several
-rounds as median with min and max.
+Reused by every server benchmark: :func:`wrk` for one run (``stats.spread`` reports rounds).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -73,8 +71,3 @@ def wrk(url: str, payload: dict, seconds: float = 5, connections: int = 16) -> W
                      failed=figures["socket_errors"] + figures["non_2xx"], p50_ms=figures["p50_us"] / 1000,
                      p99_ms=figures["p99_us"] / 1000, max_ms=figures["max_us"] / 1000)
 
-
-def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
-    """``median [min-max]`` of several rounds."""
-    return (f"{statistics.median(values):.{digits}f}{unit} [{min(values):.{digits}f}-{max(values):.{digits}f}]"
-            f" over {len(values)}")

@@ -25,6 +25,7 @@ from py_pipeline.registry import scan_manifests, write_index
 from .golden import rows_for
 from .paths import MODELS, PYODIDE_DIST, ROOT
 from .reference import compare, sklearn_answer
+
 DEFAULT_BUDGET_MB = float(os.environ.get("BROWSER_SIZE_BUDGET_MB", 25))
 
 

@@ -16,15 +16,15 @@ from typing import Any
 import joblib
 import numpy as np
 
-from py_pipeline.bundle import read_manifest, sha256_bytes
+from py_pipeline.bundle import Manifest, read_manifest, sha256_bytes
 
 #: Largest difference allowed between two runtimes' probabilities or regression values.
 TOLERANCE = 1e-9
 
 
-def load_estimator(directory: str | os.PathLike[str]) -> Any:
+def load_estimator(directory: str | os.PathLike[str], manifest: Manifest | None = None) -> Any:
     """The fitted estimator inside a bundle's artifact (after checking its sha256)."""
-    manifest = read_manifest(directory)
+    manifest = read_manifest(directory) if manifest is None else manifest
     data = (Path(directory) / manifest.artifact_file).read_bytes()
     if sha256_bytes(data) != manifest.artifact_sha256:
         raise ValueError(f"{directory}: artifact sha256 does not match the manifest")
@@ -38,7 +38,7 @@ def sklearn_answer(directory: str | os.PathLike[str], rows: Any, estimator: Any 
     to ``estimator.predict`` and, for classifiers that have it, ``estimator.predict_proba``.
     """
     manifest = read_manifest(directory)
-    estimator = load_estimator(directory) if estimator is None else estimator
+    estimator = load_estimator(directory, manifest) if estimator is None else estimator
     X = manifest.schema.validate(rows)
     out: dict[str, Any] = {"model": {"name": manifest.name, "version": manifest.version},
                            "predictions": np.asarray(estimator.predict(X)).tolist()}

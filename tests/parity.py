@@ -6,10 +6,11 @@ fitted estimator's own ``predict`` and ``predict_proba`` on CPython, never one o
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from build_scripts.golden import rows_for
-from build_scripts.reference import TOLERANCE, compare, sklearn_answer
+from build_scripts.reference import TOLERANCE, compare, load_estimator, sklearn_answer
 from py_pipeline.bundle import Manifest
 from py_pipeline.registry import scan_manifests
 
@@ -24,9 +25,19 @@ def bundle_dir(manifest: Manifest):
     return MODELS / manifest.name / manifest.version
 
 
+def estimator(manifest: Manifest) -> Any:
+    """A shipped model's fitted estimator, unpickled once per test session (models never change)."""
+    return _load_estimator(bundle_dir(manifest))
+
+
+@functools.cache
+def _load_estimator(directory) -> Any:
+    return load_estimator(directory)
+
+
 def reference(manifest: Manifest, rows: Any) -> dict:
     """scikit-learn's own answer for ``rows`` with this shipped model."""
-    return sklearn_answer(bundle_dir(manifest), rows)
+    return sklearn_answer(bundle_dir(manifest), rows, estimator(manifest))
 
 
 def browser_models() -> list[Manifest]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
+import threading
 
 import pytest
 import requests
@@ -329,10 +332,6 @@ class PlainStaticHost:
     """dist/site served by Python's http.server: no CSP, no cache headers, no API at all."""
 
     def __init__(self, root):
-        import functools
-        import http.server
-        import threading
-
         handler = functools.partial(_QuietHandler, directory=str(root))
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -342,7 +341,7 @@ class PlainStaticHost:
         self._server.shutdown()
 
 
-class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 

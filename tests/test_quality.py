@@ -12,9 +12,8 @@ from sklearn.pipeline import Pipeline
 from build_scripts.golden import read_golden
 from build_scripts.recipes import _machine
 from build_scripts.recipes.machine_failure import LABELS
-from build_scripts.reference import load_estimator, sklearn_answer
 
-from .parity import all_models, bundle_dir
+from .parity import all_models, estimator, reference
 
 pytestmark = pytest.mark.host
 
@@ -51,7 +50,7 @@ def test_held_out_metrics_recomputed_from_the_artifact_meet_the_floors(held_out,
     manifest = SHIPPED[key]
     X_test, y_test = held_out["failure_type" if manifest.name == "failure_type" else "machine_failure"]
     positive = "failure" if manifest.task == "classification" and "failure" in manifest.classes else None
-    recomputed = _machine.metrics(load_estimator(bundle_dir(manifest)), X_test, y_test, positive=positive)
+    recomputed = _machine.metrics(estimator(manifest), X_test, y_test, positive=positive)
     assert recomputed == manifest.extra["metrics"], "the manifest's metrics are not the artifact's"
     assert below(recomputed, FLOORS[key]) == {}
 
@@ -60,7 +59,7 @@ def test_iris_meets_its_floor():
     manifest = SHIPPED["iris@1.0.0"]
     assert below(manifest.extra["metrics"], FLOORS["iris@1.0.0"]) == {}
     data = load_iris()  # the shipped model is refitted on all 150 flowers: check it on them too
-    predicted = load_estimator(bundle_dir(manifest)).predict(data.data)
+    predicted = estimator(manifest).predict(data.data)
     assert np.mean(predicted == np.asarray(data.target_names)[data.target]) >= 0.96
 
 
@@ -91,7 +90,7 @@ def test_golden_case_answers_are_kept(key, i):
     manifest = SHIPPED[key]
     case = read_golden(manifest.name)["cases"][i]
     expected = case["expected"][manifest.version]
-    answer = sklearn_answer(bundle_dir(manifest), [case["row"]])
+    answer = reference(manifest, [case["row"]])
     assert answer["predictions"] == [expected["label"]], case["why"]
     if case["truth"] is not None:
         assert expected["label"] == case["truth"], case["why"]
