@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium wrk build serve demo test test-host test-runtime test-browser bench bench-browser bench-server clean
+.PHONY: install chromium wrk build serve demo test test-host test-runtime test-browser bench bench-browser bench-server bench-engines clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -54,13 +54,16 @@ test-runtime: install build
 test-browser: install chromium build
 	$(BIN)/pytest -m browser
 
-bench: bench-browser bench-server
+bench: bench-browser bench-server bench-engines
 
 bench-browser: install chromium build
 	$(BIN)/python bench/browser_timing.py
 
 bench-server: install wrk build
 	$(BIN)/python bench/server_load.py
+
+bench-engines: install wrk build
+	$(BIN)/python bench/engines.py
 
 clean:
 	rm -rf dist build .pytest_cache

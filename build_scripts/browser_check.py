@@ -1,12 +1,15 @@
-"""Build-time browser check: may each model run in the browser?
+"""Build-time runtime check: which runtimes may run each model, and on which engine?
 
-For every bundle the check loads the artifact inside Pyodide (under Node, the same wheel and
-lock file the browser uses), predicts the model's golden rows, and compares with scikit-learn
-itself on CPython (the estimator's own ``predict`` and ``predict_proba``, see
-``build_scripts/reference.py``): same classes, labels identical, probabilities present alike
-and within 1e-9. It records the verdict in the manifest:
-``runtimes`` (``["browser", "server"]`` or ``["server"]``) and ``browser_check`` with the
-reason: over the size budget, failed to load, or predictions that differ.
+For every bundle the check loads the model inside Pyodide (under Node, the same wheel and
+lock file the browser uses, on the engine the browser uses: portable when the model has one),
+predicts the model's golden rows, and compares with scikit-learn itself on CPython (the
+estimator's own ``predict`` and ``predict_proba``, see ``build_scripts/reference.py``): same
+classes, labels identical, probabilities present alike and within 1e-9. The server side is
+checked the same way with both of its engines. It records the verdict in the manifest:
+``runtimes`` (``["browser", "server"]`` or ``["server"]``), ``engines`` (which engine each
+runtime uses), ``browser_check`` with the reason (over the size budget, failed to load,
+predictions that differ) and ``server_check``. A model the server cannot run stops the build:
+no runtime would predict with it.
 
     python -m build_scripts.browser_check [--budget-mb 25]
 """
@@ -20,11 +23,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from py_pipeline.bundle import Manifest
+from py_pipeline.model import load_model
 from py_pipeline.registry import scan_manifests, write_index
 
 from .golden import rows_for
 from .paths import MODELS, PYODIDE_DIST, ROOT
-from .reference import compare, sklearn_answer
+from .reference import compare, load_estimator, sklearn_answer
 
 DEFAULT_BUDGET_MB = float(os.environ.get("BROWSER_SIZE_BUDGET_MB", 25))
 
@@ -45,22 +50,25 @@ def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB) -> list[dic
     budget = int(budget_mb * 1024 * 1024)
     bundles = scan_manifests(root)
     keys = {f"{m.name}@{m.version}": (d, m) for d, m in bundles}
-    candidates = {k: d for k, (d, m) in keys.items() if m.artifact_size <= budget}
+    sizes = {k: browser_bytes(m) for k, (d, m) in keys.items()}
+    candidates = {k: d for k, (d, m) in keys.items() if sizes[k] <= budget}
     goldens = {k: rows_for(m) for k, (d, m) in keys.items()}
     if candidates:
         answers = run_in_pyodide(candidates, [{"bundle": k, "rows": goldens[k]} for k in candidates])
     else:  # nothing fits the budget: no need to start Pyodide
-        answers = {"load": {}, "calls": [], "pyodide": "not started", "python": "-"}
+        answers = {"load": {}, "calls": [], "pyodide": "not started", "python": "-", "engines": {}, "modules": []}
     by_key = dict(zip(candidates, answers["calls"]))
+    reference = {k: sklearn_answer(d, goldens[k], load_estimator(d, m)) for k, (d, m) in keys.items()}
     verdicts = []
     for key, (directory, manifest) in keys.items():
         verdict: dict[str, Any] = {"model": manifest.name, "version": manifest.version,
-                                   "artifact_bytes": manifest.artifact_size, "golden_rows": len(goldens[key]),
+                                   "engine": manifest.engine_for("browser"), "download_bytes": sizes[key],
+                                   "golden_rows": len(goldens[key]),
                                    "runtime": f"Pyodide {answers['pyodide']} (Python {answers['python']})"}
         if key not in candidates:
             verdict["browser"] = False
-            verdict["reason"] = (f"artifact is {manifest.artifact_size / 1e6:.1f} MB, over the browser size budget "
-                                 f"of {budget_mb:g} MB")
+            verdict["reason"] = (f"the {verdict['engine']} engine's files are {sizes[key] / 1e6:.1f} MB, over the "
+                                 f"browser size budget of {budget_mb:g} MB")
         elif not answers["load"][key]["ok"]:
             verdict["browser"] = False
             verdict["reason"] = f"failed to load in Pyodide: {answers['load'][key]['error']['message']}"
@@ -68,13 +76,34 @@ def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB) -> list[dic
             verdict["browser"] = False
             verdict["reason"] = f"failed to predict in Pyodide: {by_key[key]['error']['message']}"
         else:
-            same, why, worst = compare(by_key[key]["result"], sklearn_answer(directory, goldens[key]))
+            same, why, worst = compare(by_key[key]["result"], reference[key])
             verdict["browser"], verdict["reason"] = same, why
             verdict["max_abs_probability_difference"] = worst
+            verdict["engine"] = answers["engines"][key]
+            verdict["imported"] = answers["modules"]
+        verdict["server"] = server_check(directory, manifest, goldens[key], reference[key])
         record(directory, verdict)
         verdicts.append(verdict)
     write_index(root)
     return verdicts
+
+
+def browser_bytes(manifest: Manifest) -> int:
+    """What the browser downloads to run the model (the files of its engine)."""
+    return sum(f["size"] for f in manifest.files_for(manifest.engine_for("browser")))
+
+
+def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference: dict[str, Any]) -> dict[str, Any]:
+    """Predict ``rows`` with each engine the server may use; stop the build if one disagrees with scikit-learn."""
+    checked = {}
+    for engine in ("portable", "sklearn") if manifest.portable else ("sklearn",):
+        model = load_model(directory, engine=engine)
+        same, why, worst = compare(model.predict(rows), reference)
+        if not same:
+            raise SystemExit(f"server check {manifest.name} {manifest.version} ({engine} engine): {why}; "
+                             f"no runtime may serve this model")
+        checked[engine] = {"rows": len(rows), "max_abs_difference": worst}
+    return checked
 
 
 def record(directory: Path, verdict: dict[str, Any]) -> None:
@@ -82,7 +111,10 @@ def record(directory: Path, verdict: dict[str, Any]) -> None:
     path = directory / "manifest.json"
     data = json.loads(path.read_text())
     data["runtimes"] = ["browser", "server"] if verdict["browser"] else ["server"]
-    data["browser_check"] = {k: v for k, v in verdict.items() if k not in ("model", "version")}
+    data["browser_check"] = {k: v for k, v in verdict.items() if k not in ("model", "version", "server")}
+    data["server_check"] = verdict["server"]
+    if verdict["browser"]:
+        data["engines"] = {**data.get("engines", {}), "browser": verdict["engine"]}
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
@@ -93,11 +125,11 @@ def main(argv: list[str] | None = None) -> None:
                              "env BROWSER_SIZE_BUDGET_MB)")
     args = parser.parse_args(argv)
     for v in check(budget_mb=args.budget_mb):
-        where = "browser + server" if v["browser"] else f"server only: {v['reason']}"
+        where = f"browser ({v['engine']} engine) + server" if v["browser"] else f"server only: {v['reason']}"
         diff = v.get("max_abs_probability_difference")
         extra = f", max |dp| {diff:.2g}" if diff is not None and v["browser"] else ""
-        print(f"browser check {v['model']} {v['version']}: {where} ({v['artifact_bytes'] / 1e6:.2f} MB, "
-              f"{v['golden_rows']} golden rows{extra})")
+        print(f"runtime check {v['model']} {v['version']}: {where} ({v['download_bytes'] / 1e6:.2f} MB, "
+              f"{v['golden_rows']} golden rows{extra}; server engines {', '.join(v['server'])} agree)")
 
 
 if __name__ == "__main__":

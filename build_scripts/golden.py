@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from py_pipeline.bundle import Manifest
+from py_pipeline.schema import Schema
 from py_pipeline.registry import scan_manifests
 
 from .paths import MODELS
@@ -48,6 +49,26 @@ def generated_rows(manifest: Manifest) -> list[list[Any]]:
     rng = np.random.default_rng(zlib.crc32(manifest.name.encode()))
     for _ in range(RANDOM_ROWS):
         rows.append([_draw(f, rng) for f in features])
+    return rows
+
+
+def sampled_rows(schema: Schema, n: int, seed: int) -> list[list[Any]]:
+    """``n`` seeded rows drawn from the schema: values inside the ranges, each category, the range
+    limits themselves (one value in ten) and, for features that may be missing, null (one in ten)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n):
+        row = []
+        for f in schema.features:
+            roll = rng.random()
+            if f.missing and roll < 0.1:
+                row.append(None)
+            elif f.type != "category" and roll > 0.9 and (f.minimum is not None or f.maximum is not None):
+                edge = f.minimum if (f.maximum is None or (f.minimum is not None and roll > 0.95)) else f.maximum
+                row.append(int(edge) if f.type == "integer" else edge)
+            else:
+                row.append(_draw(f, rng))
+        rows.append(row)
     return rows
 
 
@@ -107,7 +128,7 @@ def _draw(f, rng: np.random.Generator) -> Any:
     hi = f.maximum if f.maximum is not None else 1e3
     if f.type == "integer":
         return int(rng.integers(int(np.ceil(lo)), int(np.floor(hi)) + 1))
-    return round(float(rng.uniform(lo, hi)), 3)
+    return min(max(round(float(rng.uniform(lo, hi)), 3), lo), hi)  # rounding must not leave the range
 
 
 def main(argv: list[str] | None = None) -> None:

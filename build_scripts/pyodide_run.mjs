@@ -3,8 +3,10 @@
 // Pyodide's file system, call py_pipeline.bridge.
 //
 // Usage: node build_scripts/pyodide_run.mjs PYODIDE_DIR < job.json > answers.json
-//   job.json: {"bundles": {"<key>": "<bundle dir>"}, "calls": [{"bundle": "<key>", "rows": [...]}]}
-//   answers:  {"load": {"<key>": <bridge answer>}, "calls": [<bridge answer>, ...], "seconds": {...}}
+//   job.json: {"bundles": {"<key>": "<bundle dir>"}, "calls": [{"bundle": "<key>", "rows": [...]}],
+//              "allow_pickle": true}
+//   answers:  {"load": {"<key>": <bridge answer>}, "calls": [<bridge answer>, ...], "seconds": {...},
+//              "engines": {"<key>": "portable" | "sklearn"}, "modules": [heavy modules imported]}
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadPyodide } from "pyodide";
@@ -30,11 +32,18 @@ for (const [key, dir] of Object.entries(job.bundles)) {
   for (const file of readdirSync(dir)) {
     pyodide.FS.writeFile(`${target}/${file}`, readFileSync(join(dir, file)));
   }
-  answers.load[key] = JSON.parse(bridge.load(target));
+  answers.load[key] = JSON.parse(bridge.load(target, job.allow_pickle ?? true));
 }
 for (const call of job.calls) {
   answers.calls.push(JSON.parse(bridge.predict(`/models/${call.bundle}`, JSON.stringify(call.rows))));
 }
+// Which engine each bundle ran on, and whether anything beyond numpy was imported to run it.
+answers.engines = JSON.parse(pyodide.runPython(`
+import json, py_pipeline.bridge as b
+json.dumps({d.rsplit("/", 1)[-1]: m.engine.name for d, m in b._loaded.items()})`));
+answers.modules = JSON.parse(pyodide.runPython(`
+import json, sys
+json.dumps(sorted(m for m in ("sklearn", "scipy", "joblib", "pandas") if m in sys.modules))`));
 answers.seconds = { runtime: (loaded - started) / 1000, total: (performance.now() - started) / 1000 };
 answers.python = pyodide.runPython("import sys; sys.version.split()[0]");
 answers.pyodide = pyodide.version;

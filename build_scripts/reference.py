@@ -17,6 +17,7 @@ import joblib
 import numpy as np
 
 from py_pipeline.bundle import Manifest, read_manifest, sha256_bytes
+from py_pipeline.engines import FrameMaker
 
 #: Largest difference allowed between two runtimes' probabilities or regression values.
 TOLERANCE = 1e-9
@@ -35,11 +36,14 @@ def sklearn_answer(directory: str | os.PathLike[str], rows: Any, estimator: Any 
     """What scikit-learn answers for ``rows``, in the shape :meth:`py_pipeline.Model.predict` uses.
 
     Rows are validated by the bundle's schema (which only orders and checks them), then given
-    to ``estimator.predict`` and, for classifiers that have it, ``estimator.predict_proba``.
+    to ``estimator.predict`` and, for classifiers that have it, ``estimator.predict_proba`` (as
+    a DataFrame in the fitted column order when the estimator was fitted on one).
     """
     manifest = read_manifest(directory)
     estimator = load_estimator(directory, manifest) if estimator is None else estimator
     X = manifest.schema.validate(rows)
+    if hasattr(estimator, "feature_names_in_"):
+        X = FrameMaker(manifest.schema, list(estimator.feature_names_in_))(X)
     out: dict[str, Any] = {"model": {"name": manifest.name, "version": manifest.version},
                            "predictions": np.asarray(estimator.predict(X)).tolist()}
     if manifest.task == "classification":

@@ -34,8 +34,9 @@ def build(out: Path = SITE) -> Path:
         target = out / "models" / entry["path"]
         target.mkdir(parents=True)
         shutil.copy2(directory / "manifest.json", target / "manifest.json")
-        if "browser" in manifest.runtimes:
-            shutil.copy2(directory / manifest.artifact_file, target / manifest.artifact_file)
+        if "browser" in manifest.runtimes:  # only the files of the engine the browser uses
+            for entry_file in manifest.files_for(manifest.engine_for("browser")):
+                shutil.copy2(directory / entry_file["file"], target / entry_file["file"])
     names = [e["name"] for e in entries]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else (names[0] if names else None)
     (out / "models" / INDEX_FILE).write_text(json.dumps({"default_model": default, "models": entries}, indent=2) + "\n")

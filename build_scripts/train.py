@@ -1,10 +1,12 @@
-"""Train models into dist/models/<name>/<version>/, check each in Pyodide, refresh the site.
+"""Train models into dist/models/<name>/<version>/, export and check each, refresh the site.
 
     python -m build_scripts.train [NAME ...]     # every recipe when no name is given
 
-Recipes live in build_scripts/recipes/ (see its docstring). After training, the build-time
-browser check decides which runtimes each model may use; if the site was built before, it
-is assembled again so the new model is served both ways.
+Recipes live in build_scripts/recipes/ (see its docstring). Each trained pipeline is bundled,
+then exported to the portable engine and checked against scikit-learn (``export``; the build
+prints which engine each model got and why). The runtime check then decides which runtimes
+may use each model; if the site was built before, it is assembled again so the new model is
+served both ways.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shutil
 
 from py_pipeline import write_bundle, write_index
 
-from . import browser_check, site
+from . import browser_check, export, site
 from .paths import MODELS, PYODIDE_DIST
 from .recipes import discover
 
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
                                 compress=trained.compress)
         print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
               f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
+        export.report(export.export_bundle(out))
     write_index(MODELS)
     if args.no_check:
         return

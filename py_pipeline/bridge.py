@@ -15,9 +15,19 @@ from .model import Model, load_model
 _loaded: dict[str, Model] = {}
 
 
-def load(directory: str) -> str:
-    """Load (once) the bundle in ``directory``; answer ``{"ok": true, "result": manifest}``."""
-    return _answer(lambda: _model(directory).manifest.to_dict())
+def load(directory: str, allow_pickle: bool = True) -> str:
+    """Load (once) the bundle in ``directory``; answer ``{"ok": true, "result": manifest}``.
+
+    The model runs on its portable engine when it has one; otherwise on scikit-learn, which
+    unpickles the artifact, unless ``allow_pickle`` is false (then: ``model_unavailable``).
+    """
+
+    def run() -> dict[str, Any]:
+        if directory not in _loaded:
+            _loaded[directory] = load_model(directory, allow_pickle=allow_pickle)
+        return _loaded[directory].manifest.to_dict()
+
+    return _answer(run)
 
 
 def predict(directory: str, rows_json: str) -> str:
@@ -34,7 +44,7 @@ def predict(directory: str, rows_json: str) -> str:
 
 
 def _model(directory: str) -> Model:
-    if directory not in _loaded:
+    if directory not in _loaded:  # predict before load: load with the defaults
         _loaded[directory] = load_model(directory)
     return _loaded[directory]
 

@@ -1,7 +1,10 @@
-"""Model bundles: a joblib artifact plus ``manifest.json``, written and loaded with integrity.
+"""Model bundles: ``manifest.json``, the portable engine's files and a joblib artifact.
 
-Loading reads the manifest, checks the artifact's sha256 and the library versions
-*before* unpickling, and only then builds a :class:`Model`. Nothing is half-loaded.
+A bundle carries the model twice: as a portable spec (``portable.json`` plus the flat array
+buffer ``portable.bin``, run by numpy alone, loaded without unpickling) when the exporter could
+reproduce it, and as the pickled pipeline (``model.joblib``, run by scikit-learn). Loading reads
+the manifest and checks the sha256 of every file it is about to use *before* parsing or
+unpickling it. Nothing is half-loaded.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import joblib
 import numpy as np
 
-from .engines import ENGINES, Engine, SklearnEngine
-from .errors import IncompatibleModel, IntegrityError, InvalidBundle, SchemaMismatch
+from .engines import Engine, SklearnEngine
+from .errors import IncompatibleModel, IntegrityError, InvalidBundle, ModelUnavailable, SchemaMismatch
+from .portable.engine import ARRAYS_FILE, SPEC_FILE, PortableEngine
 from .schema import Schema
 
 MANIFEST_FILE = "manifest.json"
@@ -28,12 +31,16 @@ ARTIFACT_FILE = "model.joblib"
 #: The artifact is a dict: this format tag, the feature schema it was trained on, the estimator.
 ARTIFACT_FORMAT = "py_pipeline.artifact/1"
 TASKS = ("classification", "regression")
-#: Libraries whose versions must match between the bundle and the runtime that loads it.
+#: Libraries whose versions must match between the bundle and the runtime that unpickles it.
 STRICT_LIBRARIES = ("scikit-learn", "numpy")
+#: Ways to run a model: numpy alone from the exported spec, or the unpickled scikit-learn pipeline.
+ENGINES = ("portable", "sklearn")
+RUNTIMES = ("browser", "server")
 
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a pickled pipeline depends on, in this runtime."""
+    import joblib
     import scipy
     import sklearn
     import threadpoolctl
@@ -68,9 +75,28 @@ class Manifest:
     artifact_size: int
     created_at: str
     description: str = ""
-    engine: str = "sklearn"
+    #: {"spec": {file, sha256, size}, "arrays": {...}} when the model has a portable engine
+    portable: Mapping[str, Any] | None = None
+    #: why the model has no portable engine (None when it has one)
+    portable_unavailable: str | None = None
+    #: which engine each runtime uses: {"browser": "portable", "server": "portable"}
+    engines: Mapping[str, str] | None = None
     runtimes: tuple[str, ...] = ("browser", "server")
     extra: Mapping[str, Any] | None = None
+
+    def default_engine(self) -> str:
+        """The engine to use when a runtime has no say: portable when there is one."""
+        return "portable" if self.portable else "sklearn"
+
+    def engine_for(self, runtime: str) -> str:
+        """The engine ``runtime`` (browser or server) uses for this model."""
+        return (self.engines or {}).get(runtime) or self.default_engine()
+
+    def files_for(self, engine: str) -> list[dict[str, Any]]:
+        """The bundle files (``{file, sha256, size}``) that ``engine`` reads."""
+        if engine == "portable" and self.portable:
+            return [dict(self.portable["spec"]), dict(self.portable["arrays"])]
+        return [{"file": self.artifact_file, "sha256": self.artifact_sha256, "size": self.artifact_size}]
 
     def to_dict(self) -> dict[str, Any]:
         """The manifest as JSON-ready data."""
@@ -81,12 +107,15 @@ class Manifest:
             "description": self.description,
             "features": self.schema.to_list(),
             "classes": self.classes,
-            "engine": self.engine,
+            "engines": dict(self.engines or {r: self.default_engine() for r in RUNTIMES}),
+            "portable": dict(self.portable) if self.portable else None,
             "runtimes": list(self.runtimes),
             "library_versions": dict(self.library_versions),
             "artifact": {"file": self.artifact_file, "sha256": self.artifact_sha256, "size": self.artifact_size},
             "created_at": self.created_at,
         }
+        if self.portable_unavailable:
+            out["portable_unavailable"] = self.portable_unavailable
         if self.extra:
             out.update(self.extra)
         return out
@@ -103,21 +132,23 @@ class Manifest:
         if data["task"] not in TASKS:
             raise InvalidBundle(f"manifest field 'task' must be one of {', '.join(TASKS)}, got {data['task']!r}")
         art = data["artifact"]
-        file, digest, size = art.get("file"), art.get("sha256"), art.get("size")
-        if not isinstance(file, str) or not file or "/" in file or "\\" in file or file.startswith("."):
-            raise InvalidBundle("manifest field 'artifact.file' must be a plain file name inside the bundle")
-        if not isinstance(digest, str) or len(digest) != 64:
-            raise InvalidBundle("manifest field 'artifact.sha256' must be 64 hex digits")
-        if not isinstance(size, int):
-            raise InvalidBundle("manifest field 'artifact.size' must be an integer")
+        _check_file_entry(art, "artifact")
+        file, digest, size = art["file"], art["sha256"], art["size"]
         classes = data.get("classes")
         if data["task"] == "classification" and not isinstance(classes, list):
             raise InvalidBundle("manifest field 'classes' must list the class labels of a classifier")
-        engine = data.get("engine", "sklearn")
-        if engine not in ENGINES:
-            raise InvalidBundle(f"manifest field 'engine' must be one of {', '.join(ENGINES)}, got {engine!r}")
-        known = {"name", "version", "task", "description", "features", "classes", "engine", "runtimes",
-                 "library_versions", "artifact", "created_at"}
+        portable = data.get("portable")
+        if portable is not None:
+            for part in ("spec", "arrays"):
+                _check_file_entry(portable.get(part) if isinstance(portable, Mapping) else None, f"portable.{part}")
+        engines = data.get("engines")
+        if engines is not None:
+            if not isinstance(engines, Mapping) or any(e not in ENGINES for e in engines.values()):
+                raise InvalidBundle(f"manifest field 'engines' must map runtimes to one of {', '.join(ENGINES)}")
+            if not portable and "portable" in engines.values():
+                raise InvalidBundle("manifest field 'engines' names the portable engine, but 'portable' lists no files")
+        known = {"name", "version", "task", "description", "features", "classes", "engines", "portable",
+                 "portable_unavailable", "runtimes", "library_versions", "artifact", "created_at"}
         return cls(
             name=data["name"],
             version=data["version"],
@@ -130,10 +161,29 @@ class Manifest:
             artifact_size=size,
             created_at=data["created_at"],
             description=data.get("description", ""),
-            engine=engine,
+            portable=portable,
+            portable_unavailable=data.get("portable_unavailable"),
+            engines=dict(engines) if engines is not None else None,
             runtimes=tuple(data.get("runtimes", ("browser", "server"))),
             extra={k: v for k, v in data.items() if k not in known} or None,
         )
+
+
+def _check_file_entry(entry: Any, where: str) -> None:
+    """A manifest's {file, sha256, size} entry: a plain file name in the bundle, a digest, a size."""
+    if not isinstance(entry, Mapping):
+        raise InvalidBundle(f"manifest field '{where}' must be an object with file, sha256 and size")
+    file, digest, size = entry.get("file"), entry.get("sha256"), entry.get("size")
+    if not isinstance(file, str) or not file or "/" in file or "\\" in file or file.startswith("."):
+        raise InvalidBundle(f"manifest field '{where}.file' must be a plain file name inside the bundle")
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise InvalidBundle(f"manifest field '{where}.sha256' must be 64 hex digits")
+    if not isinstance(size, int):
+        raise InvalidBundle(f"manifest field '{where}.size' must be an integer")
+
+
+def _file_entry(name: str, data: bytes) -> dict[str, Any]:
+    return {"file": name, "sha256": sha256_bytes(data), "size": len(data)}
 
 
 def write_bundle(
@@ -153,10 +203,19 @@ def write_bundle(
     The artifact carries the feature schema too, so a manifest edited to list other features
     is caught at load time instead of feeding the model the wrong columns.
     """
+    if hasattr(estimator, "feature_names_in_"):  # DataFrame-fitted: matched to the schema by name
+        from .portable.export import input_order
+
+        try:
+            input_order(estimator, schema)
+        except ValueError as exc:
+            raise InvalidBundle(str(exc)) from None
     engine = SklearnEngine(estimator)
     if engine.n_features is not None and engine.n_features != len(schema.features):
         raise InvalidBundle(f"the estimator takes {engine.n_features} features but the schema lists "
                             f"{len(schema.features)}")
+    import joblib
+
     buffer = io.BytesIO()
     joblib.dump({"format": ARTIFACT_FORMAT, "features": schema.to_list(), "estimator": estimator}, buffer,
                 compress=compress)
@@ -174,6 +233,7 @@ def write_bundle(
         artifact_size=len(data),
         created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),
         description=description,
+        engines={r: "sklearn" for r in RUNTIMES},  # build_scripts.export adds the portable engine
         extra=extra,
     )
     out = Path(directory)
@@ -195,21 +255,103 @@ def read_manifest(directory: str | os.PathLike[str]) -> Manifest:
     return Manifest.from_dict(data)
 
 
-def load_engine(directory: str | os.PathLike[str], manifest: Manifest) -> Engine:
-    """Check the artifact against the manifest, then unpickle it into an engine."""
-    path = Path(directory) / manifest.artifact_file
+def write_portable(directory: str | os.PathLike[str], spec: Mapping[str, Any], buffer: bytes,
+                   check: Mapping[str, Any] | None = None) -> None:
+    """Add a portable engine (spec and array buffer) to the bundle in ``directory``; both
+    runtimes then use it. ``check`` records how it was verified."""
+    spec_bytes = (json.dumps(spec, separators=(",", ":")) + "\n").encode()
+    out = Path(directory)
+    (out / SPEC_FILE).write_bytes(spec_bytes)
+    (out / ARRAYS_FILE).write_bytes(buffer)
+    _update_manifest(out, {"portable": {"spec": _file_entry(SPEC_FILE, spec_bytes),
+                                        "arrays": _file_entry(ARRAYS_FILE, buffer)},
+                           "portable_check": dict(check or {}), "portable_unavailable": None,
+                           "engines": {r: "portable" for r in RUNTIMES}})
+
+
+def record_not_portable(directory: str | os.PathLike[str], reason: str) -> None:
+    """Say in the manifest why the model has no portable engine; it keeps the scikit-learn one."""
+    out = Path(directory)
+    for name in (SPEC_FILE, ARRAYS_FILE):
+        (out / name).unlink(missing_ok=True)
+    _update_manifest(out, {"portable": None, "portable_check": None, "portable_unavailable": reason,
+                           "engines": {r: "sklearn" for r in RUNTIMES}})
+
+
+def _update_manifest(directory: Path, changes: Mapping[str, Any]) -> None:
+    path = directory / MANIFEST_FILE
+    data = json.loads(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    Manifest.from_dict(data)  # never write a manifest that would not load
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def _verified(directory: Path, manifest: Manifest, entry: Mapping[str, Any]) -> bytes:
+    """A bundle file's bytes, after its sha256 matched the manifest's."""
     try:
-        data = path.read_bytes()
+        data = (directory / entry["file"]).read_bytes()
     except FileNotFoundError:
-        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: artifact {manifest.artifact_file} "
-                            f"is missing") from None
+        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: {entry['file']} is missing") from None
     actual = sha256_bytes(data)
-    if actual != manifest.artifact_sha256:
+    if actual != entry["sha256"].lower():
         raise IntegrityError(
-            f"model '{manifest.name}' {manifest.version}: artifact {manifest.artifact_file} has sha256 "
-            f"{actual}, but the manifest expects {manifest.artifact_sha256}; refusing to load it",
-            [{"field": "artifact.sha256", "expected": manifest.artifact_sha256, "actual": actual}],
+            f"model '{manifest.name}' {manifest.version}: {entry['file']} has sha256 "
+            f"{actual}, but the manifest expects {entry['sha256']}; refusing to load it",
+            [{"field": f"{entry['file']}.sha256", "expected": entry["sha256"], "actual": actual}],
         )
+    return data
+
+
+def load_engine(directory: str | os.PathLike[str], manifest: Manifest, engine: str | None = None,
+                allow_pickle: bool = True) -> Engine:
+    """Build the engine that runs the bundle in ``directory``, every file checked first.
+
+    ``engine`` is ``"portable"``, ``"sklearn"`` or None (portable when the bundle has it). The
+    scikit-learn engine unpickles the artifact, which runs code: with ``allow_pickle=False`` a
+    model without a portable engine raises :class:`ModelUnavailable` instead.
+    """
+    directory = Path(directory)
+    engine = engine if engine is not None else manifest.default_engine()
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "portable" and not manifest.portable:
+        engine = "sklearn"  # a runtime that prefers portable still runs a model that has none
+    if engine == "sklearn" and not allow_pickle:
+        why = manifest.portable_unavailable or "it has no portable engine"
+        raise ModelUnavailable(
+            f"model '{manifest.name}' {manifest.version} is unavailable: this runtime refuses pickled models "
+            f"(ALLOW_PICKLE=false) and the model has no portable engine ({why})",
+            [{"field": "engine", "expected": "a model with a portable engine", "actual": why}])
+    built = _load_portable(directory, manifest) if engine == "portable" else _load_sklearn(directory, manifest)
+    if built.n_features is not None and built.n_features != len(manifest.schema.features):
+        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the {built.name} engine takes "
+                            f"{built.n_features} features but the manifest lists {len(manifest.schema.features)}")
+    if manifest.task == "classification" and built.classes != manifest.classes:
+        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the {built.name} engine's classes "
+                            f"{built.classes} differ from the manifest's {manifest.classes}")
+    return built
+
+
+def _load_portable(directory: Path, manifest: Manifest) -> Engine:
+    assert manifest.portable is not None
+    spec = _verified(directory, manifest, manifest.portable["spec"])
+    arrays = _verified(directory, manifest, manifest.portable["arrays"])
+    try:
+        engine = PortableEngine.from_bytes(spec, arrays)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: portable spec is invalid: {exc}") from None
+    _same_schema(manifest, engine.spec.get("features"), "portable spec")
+    return engine
+
+
+def _load_sklearn(directory: Path, manifest: Manifest) -> Engine:
+    import joblib
+
+    data = _verified(directory, manifest, {"file": manifest.artifact_file, "sha256": manifest.artifact_sha256})
     here = library_versions()
     for lib in STRICT_LIBRARIES:
         wanted = manifest.library_versions.get(lib)
@@ -227,24 +369,22 @@ def load_engine(directory: str | os.PathLike[str], manifest: Manifest) -> Engine
     if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: artifact is not in the "
                             f"{ARTIFACT_FORMAT} format")
-    trained_on, listed = payload["features"], manifest.schema.to_list()
-    if trained_on != listed:
-        diff = _first_difference(trained_on, listed)
-        raise SchemaMismatch(
-            f"model '{manifest.name}' {manifest.version}: the manifest's feature schema does not match the one "
-            f"the artifact was trained on ({diff}); refusing to load it",
-            [{"field": "features", "expected": trained_on, "actual": listed}])
+    _same_schema(manifest, payload["features"], "artifact")
     try:
-        engine = ENGINES[manifest.engine](payload["estimator"])
+        return SklearnEngine(payload["estimator"], manifest.schema)
     except TypeError as exc:
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: {exc}") from None
-    if engine.n_features is not None and engine.n_features != len(manifest.schema.features):
-        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the artifact takes "
-                            f"{engine.n_features} features but the manifest lists {len(manifest.schema.features)}")
-    if manifest.task == "classification" and engine.classes != manifest.classes:
-        raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the artifact's classes "
-                            f"{engine.classes} differ from the manifest's {manifest.classes}")
-    return engine
+
+
+def _same_schema(manifest: Manifest, trained_on: Any, source: str) -> None:
+    """The manifest must list the features the model was trained (and exported) on."""
+    listed = manifest.schema.to_list()
+    if trained_on != listed:
+        diff = _first_difference(trained_on if isinstance(trained_on, list) else [], listed)
+        raise SchemaMismatch(
+            f"model '{manifest.name}' {manifest.version}: the manifest's feature schema does not match the one "
+            f"the {source} was trained on ({diff}); refusing to load it",
+            [{"field": "features", "expected": trained_on, "actual": listed}])
 
 
 def _first_difference(trained_on: list[dict[str, Any]], listed: list[dict[str, Any]]) -> str:

@@ -1,7 +1,7 @@
 """Inference engines: the small interface every way of running a model implements.
 
-The first engine runs the fitted scikit-learn pipeline as it is. A numpy-only engine
-(no scikit-learn at predict time) can be added later behind the same interface.
+``SklearnEngine`` runs the unpickled scikit-learn pipeline as it is (and imports scikit-learn
+only when one is built); ``portable.PortableEngine`` runs the exported spec with numpy alone.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import numpy as np
-from sklearn import config_context
-from sklearn.pipeline import Pipeline
+
+from .errors import ModelUnavailable
+from .schema import Schema
 
 
 class Engine(Protocol):
@@ -52,10 +53,16 @@ class SklearnEngine:
 
     name = "sklearn"
 
-    def __init__(self, estimator: Any) -> None:
+    def __init__(self, estimator: Any, schema: Schema | None = None) -> None:
+        from sklearn.pipeline import Pipeline
+
         if not hasattr(estimator, "predict"):
             raise TypeError(f"expected a fitted estimator with predict(), got {type(estimator).__name__}")
         self.estimator = estimator
+        # A DataFrame-fitted pipeline selects columns by name: it is fed a DataFrame (pandas is
+        # imported only for such a model).
+        self._frame = None if schema is None or not hasattr(estimator, "feature_names_in_") \
+            else FrameMaker(schema, list(estimator.feature_names_in_))
         # A top-level Pipeline is run step by step: the same transforms and final call that
         # Pipeline.predict_proba makes, without its per-call is-fitted and tag checks, which
         # cost more than the prediction itself for one row. The bundle was checked at load.
@@ -66,7 +73,9 @@ class SklearnEngine:
         else:
             self._transforms, self._final = [], estimator
 
-    def _transform(self, X: np.ndarray) -> np.ndarray:
+    def _transform(self, X: np.ndarray) -> Any:
+        if self._frame is not None:
+            X = self._frame(X)
         for step in self._transforms:
             X = step.transform(X)
         return X
@@ -104,7 +113,39 @@ class SklearnEngine:
 
 
 def _validated_input() -> Any:
+    from sklearn import config_context
+
     return config_context(assume_finite=True, skip_parameter_validation=True)
 
 
-ENGINES = {"sklearn": SklearnEngine}
+class FrameMaker:
+    """Turns validated rows (schema order) into the DataFrame a DataFrame-fitted pipeline expects:
+    its columns in the fitted order, numbers as float64, integers as int64 (float64 when a value
+    is missing), categories as object."""
+
+    def __init__(self, schema: Schema, names: list[str]) -> None:
+        self.names = [str(n) for n in names]
+        missing = [n for n in self.names if n not in schema.names]
+        if missing:
+            raise TypeError(f"the model was fitted on {', '.join(map(repr, missing))}, which the schema lacks")
+        self.positions = [schema.names.index(n) for n in self.names]
+        self.types = [schema.features[i].type for i in self.positions]
+
+    def __call__(self, X: np.ndarray) -> Any:
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ModelUnavailable("this model was fitted on a pandas DataFrame, has no portable engine, and "
+                                   "this runtime has no pandas to feed it one") from None
+
+        columns = {}
+        for name, i, kind in zip(self.names, self.positions, self.types):
+            column = X[:, i]
+            if kind == "category":
+                columns[name] = pd.Series(column, dtype=object)
+                continue
+            values = np.asarray(column, dtype=np.float64)
+            if kind == "integer" and not np.isnan(values).any():
+                values = values.astype(np.int64)
+            columns[name] = values
+        return pd.DataFrame(columns)

@@ -64,3 +64,11 @@ class SchemaMismatch(InvalidBundle):
     """The artifact was trained on another feature schema than its manifest lists."""
 
     code = "schema_mismatch"
+
+
+class ModelUnavailable(PipelineError):
+    """The model exists but this runtime will not run it (for example, it refuses pickles)."""
+
+    code = "model_unavailable"
+    #: (name, version) of the model, set by the registry
+    model: tuple[str, str] | None = None

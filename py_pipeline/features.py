@@ -1,10 +1,9 @@
-"""Feature engineering for machine sensor data, as plain numpy functions plus the
-scikit-learn transformers that call them.
+"""Feature engineering for machine sensor data, as plain numpy functions.
 
-The numpy functions hold all the arithmetic, so a runtime without scikit-learn can compute
-the same features; the transformers make them compose with ``Pipeline`` and
-``ColumnTransformer``. Both live in the wheel because pickled pipelines refer to them by
-name and must find them in the browser too.
+The functions hold all the arithmetic, so the portable engine (numpy only) computes the same
+features; the scikit-learn transformer that calls them, ``PhysicsFeatures``, lives in
+``sklearn_features`` and is imported from here only when asked for, so importing this module
+never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 RAD_PER_S_PER_RPM = 2.0 * np.pi / 60.0
 
@@ -51,26 +48,10 @@ def physics_features(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, derived])
 
 
-class PhysicsFeatures(TransformerMixin, BaseEstimator):
-    """Adds temperature difference, mechanical power and strain to the five machine readings.
+def __getattr__(name: str) -> Any:
+    # Pipelines pickled before PhysicsFeatures moved name it here; import scikit-learn only then.
+    if name == "PhysicsFeatures":
+        from .sklearn_features import PhysicsFeatures
 
-    Stateless: ``fit`` only records the input width so scikit-learn's checks and
-    ``get_feature_names_out`` work.
-    """
-
-    def fit(self, X: Any, y: Any = None) -> "PhysicsFeatures":
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != len(PHYSICS_INPUTS):
-            raise ValueError(f"PhysicsFeatures takes {len(PHYSICS_INPUTS)} columns ({', '.join(PHYSICS_INPUTS)}), "
-                             f"got shape {X.shape}")
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "n_features_in_")
-        return physics_features(X)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        check_is_fitted(self, "n_features_in_")
-        names = list(input_features) if input_features is not None else list(PHYSICS_INPUTS)
-        return np.asarray(names + list(PHYSICS_OUTPUTS), dtype=object)
+        return PhysicsFeatures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -45,7 +45,11 @@ class Model:
         return result
 
 
-def load_model(directory: str | os.PathLike[str]) -> Model:
-    """Load the bundle in ``directory``: manifest, integrity and version checks, then unpickle."""
+def load_model(directory: str | os.PathLike[str], engine: str | None = None, allow_pickle: bool = True) -> Model:
+    """Load the bundle in ``directory``: manifest, integrity checks, then the engine.
+
+    ``engine`` picks ``"portable"`` or ``"sklearn"`` (None: portable when the bundle has it);
+    ``allow_pickle=False`` refuses any model that would need unpickling.
+    """
     manifest = read_manifest(directory)
-    return Model(manifest, load_engine(directory, manifest))
+    return Model(manifest, load_engine(directory, manifest, engine, allow_pickle))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import MANIFEST_FILE, Manifest, read_manifest
-from .errors import UnknownModel
+from .errors import ModelUnavailable, UnknownModel
 from .model import Model, load_model
 
 INDEX_FILE = "index.json"
@@ -37,6 +37,7 @@ def index_entry(directory: Path, manifest: Manifest, root: Path) -> dict[str, An
     """One model version as ``index.json`` lists it (``path`` relative to ``root``)."""
     return {"name": manifest.name, "version": manifest.version, "task": manifest.task,
             "description": manifest.description, "runtimes": list(manifest.runtimes),
+            "engines": manifest.to_dict()["engines"],
             "path": directory.relative_to(root).as_posix() + "/"}
 
 
@@ -52,18 +53,34 @@ def write_index(root: str | os.PathLike[str]) -> dict[str, Any]:
 class Registry:
     """All the models in a directory, loaded once and kept in memory."""
 
-    def __init__(self, models: list[Model]) -> None:
+    def __init__(self, models: list[Model], unavailable: list[ModelUnavailable] | None = None) -> None:
         self._models: dict[str, dict[str, Model]] = {}
         for model in models:
             self._models.setdefault(model.name, {})[model.version] = model
+        #: (name, version) -> why this runtime will not run it (e.g. it refuses pickles)
+        self.unavailable: dict[tuple[str, str], ModelUnavailable] = {}
+        for error in unavailable or []:
+            self.unavailable[error.model] = error
 
     @classmethod
-    def from_directory(cls, root: str | os.PathLike[str]) -> "Registry":
-        """Load every bundle under ``root``; any bad bundle stops the load with its error."""
-        return cls([load_model(d) for d, _ in scan_manifests(root)])
+    def from_directory(cls, root: str | os.PathLike[str], engine: str | None = None,
+                       allow_pickle: bool = True) -> "Registry":
+        """Load every bundle under ``root`` with ``engine`` (None: portable where there is one).
+
+        A bad bundle stops the load with its error; a model this runtime refuses to run
+        (``allow_pickle=False`` and no portable engine) is kept aside as unavailable, with why.
+        """
+        models, unavailable = [], []
+        for directory, manifest in scan_manifests(root):
+            try:
+                models.append(load_model(directory, engine, allow_pickle))
+            except ModelUnavailable as exc:
+                exc.model = (manifest.name, manifest.version)
+                unavailable.append(exc)
+        return cls(models, unavailable)
 
     def names(self) -> list[str]:
-        """Model names, sorted."""
+        """Names of the models this runtime runs, sorted."""
         return sorted(self._models)
 
     def versions(self, name: str) -> list[str]:
@@ -75,7 +92,12 @@ class Registry:
     def get(self, name: str, version: str | None = None) -> Model:
         """The model ``name`` at ``version`` (the newest when None)."""
         versions = self._models.get(name)
+        if version is not None and (name, version) in self.unavailable:
+            raise self.unavailable[(name, version)]
         if not versions:
+            refused = [e for (n, _), e in self.unavailable.items() if n == name]
+            if refused:
+                raise refused[-1]
             raise self._unknown(name)
         if version is None:
             return versions[max(versions, key=version_key)]

@@ -3,6 +3,12 @@
 A row comes either as an object keyed by feature name or as an array in schema order.
 Validation is strict (no coercion of strings to numbers, no NaN or infinity, no extra
 or missing fields) and reports every problem at once, each naming the row and field.
+
+Missing values, defined once: a feature with ``missing: true`` in the schema may be missing.
+A missing value is written ``null`` in JSON (the key must still be there, so a misspelt key is
+never taken for a missing value), an empty cell in CSV, and NaN in typed arrays; the
+validated array holds NaN, which imputers and HistGradientBoosting handle as scikit-learn does.
+Every other feature still rejects null and NaN.
 """
 
 from __future__ import annotations
@@ -33,9 +39,13 @@ class Feature:
     maximum: float | None = None
     categories: tuple[str, ...] | None = None
     description: str = ""
+    missing: bool = False  # may the value be missing (null)?
 
     def expected(self) -> str:
         """A short phrase saying what a valid value looks like."""
+        return self._expected_value() + (", or null when missing" if self.missing else "")
+
+    def _expected_value(self) -> str:
         if self.type == "category":
             return "one of " + ", ".join(repr(c) for c in self.categories or ())
         kind = "an integer" if self.type == "integer" else "a number"
@@ -50,6 +60,8 @@ class Feature:
 
     def check(self, value: Any) -> str | None:
         """Return why ``value`` is invalid for this feature, or None when it is valid."""
+        if value is None and self.missing:
+            return None
         if self.type == "category":
             if not isinstance(value, str) or value not in (self.categories or ()):
                 return f"got {_show(value)}"
@@ -83,6 +95,8 @@ class Feature:
             out["categories"] = list(self.categories)
         if self.description:
             out["description"] = self.description
+        if self.missing:
+            out["missing"] = True
         return out
 
     @classmethod
@@ -104,6 +118,7 @@ class Feature:
             maximum=data.get("maximum"),
             categories=tuple(cats) if cats is not None else None,
             description=data.get("description", ""),
+            missing=_flag(data, "missing"),
         )
 
 
@@ -113,6 +128,7 @@ class Schema:
 
     features: tuple[Feature, ...]
     _by_name: dict[str, Feature] = field(init=False, repr=False, compare=False)
+    _nullable: list[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.features]
@@ -121,6 +137,7 @@ class Schema:
         if len(set(names)) != len(names):
             raise InvalidBundle(f"feature names must be unique, got {names}")
         object.__setattr__(self, "_by_name", {f.name: f for f in self.features})
+        object.__setattr__(self, "_nullable", [i for i, f in enumerate(self.features) if f.missing])
 
     @property
     def names(self) -> list[str]:
@@ -172,7 +189,12 @@ class Schema:
                 more = f" ({total} problems in all{listed})"
             raise InvalidInput(problems[0]["message"] + more, problems, total=total)
         has_category = any(f.type == "category" for f in self.features)
-        return np.array(ordered, dtype=object if has_category else np.float64)
+        X = np.array(ordered, dtype=object if has_category else np.float64)  # float: None becomes NaN
+        if has_category and self._nullable:
+            for j in self._nullable:
+                column = X[:, j]
+                column[np.equal(column, None)] = np.nan
+        return X
 
     def _row_values(self, i: int, row: Any) -> tuple[list[Any], list[dict[str, Any]]]:
         problems: list[dict[str, Any]] = []
@@ -208,6 +230,13 @@ class Schema:
                 if why:
                     problems.append(_problem(i, f.name, f.expected(), why))
         return values, problems
+
+
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidBundle(f"feature {data['name']!r}: {key!r} must be true or false, got {value!r}")
+    return value
 
 
 def _problem(row: int, name: str | None, expected: str, got: str) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from typing import Any, Mapping
 from flask import Flask, g, request
 from flask_cors import CORS
 
+from py_pipeline import Registry
+
 from . import errors, observability, site
 from .api import api, classic
 from .config import from_environment
@@ -35,7 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     observability.setup_logging(app.config["LOG_LEVEL"])
 
-    store = ModelStore(app.config["MODEL_DIR"])
+    engine, allow_pickle = app.config["ENGINE"], app.config["ALLOW_PICKLE"]
+    store = ModelStore(app.config["MODEL_DIR"],
+                       lambda root: Registry.from_directory(root, engine=engine, allow_pickle=allow_pickle))
     app.extensions["models"] = store
     if app.config["LOAD_MODELS"] == "background":
         store.load_in_background()

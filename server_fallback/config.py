@@ -24,6 +24,15 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError("expected true or false")
+    return value in ("true", "1", "yes")
+
+
+_flag.__name__ = "true or false"
+
 #: name -> (default, parser, meaning). The README's deployment section lists the same.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "MODEL_DIR": (str(ROOT / "dist" / "models"), str, "directory of model bundles (<name>/<version>/)"),
@@ -35,6 +44,10 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "CORS_ORIGINS": ([], _origins, "comma-separated origins allowed to call the API from a browser; none by default"),
     "LOAD_MODELS": ("sync", _choice("sync", "background"),
                     "sync: load every model before serving; background: serve at once, /readyz is 503 until loaded"),
+    "ENGINE": ("portable", _choice("portable", "sklearn"),
+               "engine for models that have both: portable (numpy only, faster) or sklearn (the unpickled pipeline)"),
+    "ALLOW_PICKLE": (True, _flag, "false: load portable models only (no unpickling, so a model file cannot run "
+                                   "code); models without a portable engine answer 503 model_unavailable"),
     "LOG_LEVEL": ("INFO", str, "level of the JSON request log"),
 }
 

@@ -20,6 +20,7 @@ log = logging.getLogger("server_fallback")
 STATUS_BY_CODE = {
     "invalid_input": 422,
     "unknown_model": 404,
+    "model_unavailable": 503,
     "integrity_error": 500,
     "incompatible_model": 500,
     "invalid_bundle": 500,

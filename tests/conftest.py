@@ -38,6 +38,12 @@ def edit_manifest(bundle: Path, change) -> None:
     path.write_text(json.dumps(data))
 
 
+def tamper_engine_files(bundle: Path) -> None:
+    """Overwrite the files of both engines (pickle and portable spec) with other bytes."""
+    for name in ("model.joblib", "portable.json", "portable.bin"):
+        (bundle / name).write_bytes(b"tampered")
+
+
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     return require(MODELS)

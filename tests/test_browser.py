@@ -159,7 +159,9 @@ def test_browser_mode_stays_on_the_page_origin(browser_answers):
     _, visit = browser_answers
     wasm = [u for u in visit.requests if u.endswith("pyodide.asm.wasm")]
     assert len(wasm) == 1, "one shared runtime should serve every model on the page"
-    assert sum(u.endswith(".joblib") for u in visit.requests) == len(MODEL_IDS)
+    # every browser model runs on its portable engine: its arrays are fetched, no pickle is
+    assert sum(u.endswith("/portable.bin") for u in visit.requests) == len(MODEL_IDS)
+    assert not any(u.endswith(".joblib") for u in visit.requests)
     assert visit.foreign_requests() == []
     assert visit.errors == []
 
@@ -195,12 +197,12 @@ def test_heavy_model_goes_to_the_server_without_downloading_it(browser, live_ser
 
 @pytest.fixture(scope="module")
 def tampered_server(model_dir, site_dir, tmp_path_factory):
-    """The same site with one byte of machine_failure 1.1.0's artifact flipped (as a broken
+    """The same site with one byte of machine_failure 1.1.0's portable arrays flipped (as a broken
     CDN copy would be); the server's own models are intact."""
     root = tmp_path_factory.mktemp("tampered") / "site"
     shutil.copytree(site_dir, root, ignore=shutil.ignore_patterns("pyodide"))
     (root / "pyodide").symlink_to(site_dir / "pyodide")
-    artifact = root / "models" / "machine_failure" / "1.1.0" / "model.joblib"
+    artifact = root / "models" / "machine_failure" / "1.1.0" / "portable.bin"
     data = artifact.read_bytes()
     artifact.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
     server = LiveServer(create_app({"MODEL_DIR": str(model_dir), "SITE_DIR": str(root)}))

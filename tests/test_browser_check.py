@@ -100,16 +100,23 @@ def test_check_reports_a_mismatch(checked, name, words):
 def test_heavy_model_is_server_only_for_its_size(model_dir):
     manifest = built(model_dir, "machine_failure_heavy", "1.0.0")
     assert manifest["runtimes"] == ["server"]
-    assert manifest["artifact"]["size"] > 25 * 1024 * 1024
+    # the budget judges what the browser would download: the portable engine's files
+    assert manifest["browser_check"]["engine"] == "portable"
+    assert manifest["portable"]["arrays"]["size"] > 25 * 1024 * 1024
+    assert manifest["browser_check"]["download_bytes"] == sum(f["size"] for f in manifest["portable"].values())
     assert "over the browser size budget of 25 MB" in manifest["browser_check"]["reason"]
 
 
-def test_site_ships_only_browser_artifacts(site_dir):
+def test_site_ships_only_the_files_the_browser_engine_reads(site_dir):
     index = json.loads((site_dir / "models" / "index.json").read_text())
     for entry in index["models"]:
-        artifact = site_dir / "models" / entry["path"] / "model.joblib"
-        assert artifact.exists() == ("browser" in entry["runtimes"]), entry
-        assert (site_dir / "models" / entry["path"] / "manifest.json").exists()
+        shipped = sorted(p.name for p in (site_dir / "models" / entry["path"]).iterdir())
+        if "browser" not in entry["runtimes"]:
+            assert shipped == ["manifest.json"], entry
+        elif entry["engines"]["browser"] == "portable":  # no pickle reaches the browser
+            assert shipped == ["manifest.json", "portable.bin", "portable.json"], entry
+        else:
+            assert shipped == ["manifest.json", "model.joblib"], entry
 
 
 def test_manifests_record_what_the_issue_asks(model_dir):

@@ -33,15 +33,19 @@ def test_train_one_model_checks_it_in_pyodide_and_rebuilds_the_site(tmp_path, mo
     (dist / "site").mkdir()  # an old site, to be replaced
     out = run(["build_scripts.train", "iris"], dist).stdout
     assert "trained iris 1.0.0" in out
-    assert "browser check iris 1.0.0: browser + server" in out
+    assert "engine iris 1.0.0: portable (numpy only), matches scikit-learn on 2173 rows" in out
+    assert "runtime check iris 1.0.0: browser (portable engine) + server" in out
     bundle = dist / "models" / "iris" / "1.0.0"
     manifest = json.loads((bundle / "manifest.json").read_text())
     built = json.loads((model_dir / "iris" / "1.0.0" / "manifest.json").read_text())
     assert manifest["artifact"]["sha256"] == built["artifact"]["sha256"], "training is not reproducible"
+    assert manifest["portable"] == built["portable"], "the export is not reproducible"
     assert manifest["runtimes"] == ["browser", "server"] and manifest["browser_check"]["browser"] is True
     index = json.loads((dist / "site" / "models" / "index.json").read_text())
     assert [(m["name"], m["runtimes"]) for m in index["models"]] == [("iris", ["browser", "server"])]
-    assert (dist / "site" / "models" / "iris" / "1.0.0" / "model.joblib").read_bytes() == (bundle / "model.joblib").read_bytes()
+    for file in ("portable.json", "portable.bin"):  # the browser's engine files, and no pickle
+        assert (dist / "site" / "models" / "iris" / "1.0.0" / file).read_bytes() == (bundle / file).read_bytes()
+    assert not (dist / "site" / "models" / "iris" / "1.0.0" / "model.joblib").exists()
 
 
 def test_train_names_an_unknown_recipe(tmp_path):

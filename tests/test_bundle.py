@@ -48,10 +48,31 @@ def test_tampered_artifact_is_refused_before_unpickling(bundle_copy, monkeypatch
     unpickled = []
     monkeypatch.setattr("joblib.load", lambda *a, **k: unpickled.append(a))
     with pytest.raises(IntegrityError) as caught:
-        load_model(bundle_copy)
+        load_model(bundle_copy, engine="sklearn")
     assert "refusing to load" in caught.value.message
     assert caught.value.code == "integrity_error"
     assert unpickled == []
+
+
+@pytest.mark.parametrize("file", ["portable.json", "portable.bin"])
+def test_tampered_portable_file_is_refused_before_parsing(bundle_copy, monkeypatch, file):
+    path = bundle_copy / file
+    path.write_bytes(path.read_bytes()[:-1] + b"\1")
+    parsed = []
+    monkeypatch.setattr("py_pipeline.portable.engine.PortableEngine.from_bytes", lambda *a: parsed.append(a))
+    with pytest.raises(IntegrityError, match=f"{file} has sha256 .* refusing to load it"):
+        load_model(bundle_copy)
+    assert parsed == []
+
+
+def test_portable_engine_is_the_default_and_needs_no_matching_scikit_learn(bundle_copy):
+    path = bundle_copy / "manifest.json"
+    data = json.loads(path.read_text())
+    data["library_versions"]["scikit-learn"] = "0.24.2"  # a pickle would be refused; the spec is plain data
+    path.write_text(json.dumps(data))
+    model = load_model(bundle_copy)
+    assert model.engine.name == "portable"
+    assert model.predict([[2.5, 1.3, 4.0, 0.8]])["predictions"] == ["versicolor"]
 
 
 @pytest.mark.parametrize("library, version, here", [("scikit-learn", "1.5.2", "1.6.1"), ("numpy", "1.26.4", "2.0.2")])
@@ -61,9 +82,9 @@ def test_other_library_version_is_refused(bundle_copy, monkeypatch, library, ver
     data["library_versions"][library] = version
     path.write_text(json.dumps(data))
     unpickled = []
-    monkeypatch.setattr("py_pipeline.bundle.joblib.load", lambda *a, **k: unpickled.append(1))
+    monkeypatch.setattr("joblib.load", lambda *a, **k: unpickled.append(1))
     with pytest.raises(IncompatibleModel, match=f"built with {library} {version}, but this runtime has {here}") as caught:
-        load_model(bundle_copy)
+        load_model(bundle_copy, engine="sklearn")
     assert caught.value.details == [{"field": f"library_versions.{library}", "expected": here, "actual": version}]
     assert unpickled == []  # refused before unpickling
 
@@ -75,28 +96,32 @@ def test_other_library_version_is_refused(bundle_copy, monkeypatch, library, ver
     (lambda d: d["artifact"].update(sha256="abc"), "64 hex"),
     (lambda d: d.update(classes=["a", "b", "c"]), "classes"),
     (lambda d: d["features"].pop(), "features"),
-    (lambda d: d.update(engine="onnx"), "'engine'"),
-    (lambda d: d["features"][0].update(name="sepal_len"), "does not match the one the artifact was trained on"),
+    (lambda d: d.update(engines={"browser": "onnx"}), "'engines'"),
+    (lambda d: d["portable"]["arrays"].update(file="/tmp/x.bin"), "'portable.arrays.file' must be a plain file name"),
+    (lambda d: d.pop("portable"), "names the portable engine, but 'portable' lists no files"),
+    (lambda d: d["features"][0].update(name="sepal_len"), "does not match the one the (artifact|portable spec) was"),
     (lambda d: d["features"][0].update(maximum=99), "differs in maximum"),
 ])
-def test_inconsistent_manifest_is_refused(bundle_copy, change, words):
+@pytest.mark.parametrize("engine", ["portable", "sklearn"])
+def test_inconsistent_manifest_is_refused(bundle_copy, change, words, engine):
     path = bundle_copy / "manifest.json"
     data = json.loads(path.read_text())
     change(data)
     path.write_text(json.dumps(data))
     with pytest.raises(InvalidBundle, match=words):
-        load_model(bundle_copy)
+        load_model(bundle_copy, engine=engine)
 
 
-def test_schema_mismatch_has_its_own_code(bundle_copy):
+@pytest.mark.parametrize("engine, source", [("portable", "portable spec"), ("sklearn", "artifact")])
+def test_schema_mismatch_has_its_own_code(bundle_copy, engine, source):
     from py_pipeline import SchemaMismatch
 
     path = bundle_copy / "manifest.json"
     data = json.loads(path.read_text())
     data["features"][0]["unit"] = "mm"
     path.write_text(json.dumps(data))
-    with pytest.raises(SchemaMismatch) as caught:
-        load_model(bundle_copy)
+    with pytest.raises(SchemaMismatch, match=f"the {source} was trained on") as caught:
+        load_model(bundle_copy, engine=engine)
     assert caught.value.code == "schema_mismatch"
     assert "feature 0 ('sepal_length_cm') differs in unit" in caught.value.message
 

@@ -7,8 +7,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from py_pipeline.features import (PHYSICS_INPUTS, PHYSICS_OUTPUTS, PhysicsFeatures, mechanical_power,
+from py_pipeline.features import (PHYSICS_INPUTS, PHYSICS_OUTPUTS, mechanical_power,
                                   physics_features, strain, temperature_difference)
+from py_pipeline.sklearn_features import PhysicsFeatures
 
 pytestmark = pytest.mark.host
 

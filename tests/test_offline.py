@@ -171,7 +171,7 @@ def test_precache_lists_every_file_a_prediction_needs(playwright, live_server, s
     listed = {e["url"] for e in precache["files"]}
     paths = {u.removeprefix(live_server.url + "/").split("?")[0] for u in requested}
     needed = {p if p else "index.html" for p in paths if not p.startswith("api/")} - {"sw.js", "precache-manifest.json"}
-    assert any(p.endswith(".joblib") for p in needed) and "pyodide/pyodide.asm.wasm" in needed
+    assert any(p.endswith("portable.bin") for p in needed) and "pyodide/pyodide.asm.wasm" in needed
     assert needed - listed == set()
     for entry in precache["files"]:
         assert offline.sha256_file(site_dir / entry["url"]) == entry["sha256"]

@@ -1,28 +1,32 @@
-"""Host tier: our engine against scikit-learn's own predict/predict_proba, on every shipped
-model and on a matrix of small pipelines (tests/pipeline_matrix.py)."""
+"""Host tier: both our engines (portable and scikit-learn) against scikit-learn's own
+predict/predict_proba, on every shipped model and on a matrix of small pipelines
+(tests/pipeline_matrix.py), fitted on arrays and on DataFrames."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from build_scripts.golden import generated_rows
+from build_scripts.golden import generated_rows, sampled_rows
 from build_scripts.reference import compare, load_estimator, sklearn_answer
 from py_pipeline import load_model
 
 from .parity import all_models, assert_same_predictions, bundle_dir, golden_rows, reference
-from .pipeline_matrix import MATRIX
+from .pipeline_matrix import MATRIX, NOT_PORTABLE
 
 pytestmark = pytest.mark.host
 
 SHIPPED = {f"{m.name}@{m.version}": m for m in all_models()}
 
 
+@pytest.mark.parametrize("engine", ["portable", "sklearn"])
 @pytest.mark.parametrize("key", sorted(SHIPPED))
-def test_shipped_model_matches_scikit_learn(key):
+def test_shipped_model_matches_scikit_learn(key, engine):
     manifest = SHIPPED[key]
-    rows = golden_rows(manifest) + generated_rows(manifest)
-    ours = load_model(bundle_dir(manifest)).predict(rows)
+    rows = golden_rows(manifest) + generated_rows(manifest) + sampled_rows(manifest.schema, 2000, seed=5)
+    model = load_model(bundle_dir(manifest), engine=engine)
+    assert model.engine.name == engine
+    ours = model.predict(rows)
     assert len(ours["predictions"]) == len(rows)
     assert_same_predictions(ours, reference(manifest, rows))
 
@@ -30,9 +34,12 @@ def test_shipped_model_matches_scikit_learn(key):
 @pytest.mark.parametrize("key", sorted(MATRIX))
 def test_matrix_pipeline_matches_scikit_learn(matrix, key):
     directory, rows = matrix[key]
-    ours = load_model(directory).predict(rows)
     theirs = sklearn_answer(directory, rows)
-    assert_same_predictions(ours, theirs)
+    engines = ["sklearn"] if key in NOT_PORTABLE else ["portable", "sklearn"]
+    for engine in engines:
+        model = load_model(directory, engine=engine)
+        assert model.engine.name == engine
+        assert_same_predictions(model.predict(rows), theirs)
     assert ("probabilities" in theirs) == (key != "wine_linear_svc_no_proba" and MATRIX[key][2] == "classification")
 
 

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from .conftest import tamper_engine_files
+
 pytestmark = pytest.mark.host
 
 GOOD = [2.5, 1.3, 4.0, 0.8]
@@ -223,6 +225,6 @@ def test_server_refuses_to_start_with_a_tampered_bundle(bundle_copy):
     from py_pipeline import IntegrityError
     from server_fallback import create_app
 
-    (bundle_copy / "model.joblib").write_bytes(b"not the model")
+    tamper_engine_files(bundle_copy)
     with pytest.raises(IntegrityError):
         create_app({"MODEL_DIR": str(bundle_copy.parent.parent), "SITE_DIR": ""})

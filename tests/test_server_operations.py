@@ -15,7 +15,7 @@ from py_pipeline import IncompatibleModel, IntegrityError, Registry, SchemaMisma
 from server_fallback import create_app
 from server_fallback.config import from_environment
 
-from .conftest import ROOT, edit_manifest
+from .conftest import ROOT, edit_manifest, tamper_engine_files
 
 pytestmark = pytest.mark.host
 
@@ -38,9 +38,11 @@ def test_ready_when_models_are_loaded(client):
 def test_not_ready_while_loading_in_background(model_dir, monkeypatch):
     release = threading.Event()
 
-    def slow_loader(path):
+    real = Registry.from_directory
+
+    def slow_loader(path, **options):
         release.wait(10)
-        return Registry.from_directory(path)
+        return real(path, **options)
 
     monkeypatch.setattr("server_fallback.models.Registry.from_directory", slow_loader)
     app = make(model_dir, LOAD_MODELS="background")
@@ -56,7 +58,7 @@ def test_not_ready_while_loading_in_background(model_dir, monkeypatch):
 
 
 def test_failed_background_load_stays_not_ready_with_the_reason(bundle_copy):
-    (bundle_copy / "model.joblib").write_bytes(b"tampered")
+    tamper_engine_files(bundle_copy)
     app = make(bundle_copy.parent.parent, LOAD_MODELS="background")
     assert app.extensions["models"].wait(10)
     body = app.test_client().get("/readyz").get_json()
@@ -64,7 +66,7 @@ def test_failed_background_load_stays_not_ready_with_the_reason(bundle_copy):
 
 
 def test_sync_load_refuses_to_start_with_a_tampered_bundle(bundle_copy):
-    (bundle_copy / "model.joblib").write_bytes(b"tampered")
+    tamper_engine_files(bundle_copy)
     with pytest.raises(IntegrityError):
         make(bundle_copy.parent.parent)
 
@@ -197,14 +199,14 @@ def mismatched_schema(bundle):
 def test_server_refuses_to_start_on_a_version_or_schema_mismatch(bundle_copy, tamper, error, words):
     tamper(bundle_copy)
     with pytest.raises(error, match=re.escape(words)):
-        make(bundle_copy.parent.parent)
+        make(bundle_copy.parent.parent, ENGINE="sklearn")  # library versions matter to the pickle only
 
 
 def test_gunicorn_exits_instead_of_serving_a_mismatched_bundle(bundle_copy):
     """The production entry point: gunicorn with preload stops with the reason, serves nothing."""
     mismatched_version(bundle_copy)
     env = {**os.environ, "PORT": "0", "MODEL_DIR": str(bundle_copy.parent.parent), "SITE_DIR": "",
-           "WEB_CONCURRENCY": "1"}
+           "WEB_CONCURRENCY": "1", "ENGINE": "sklearn"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     done = subprocess.run([str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
                            "server_fallback.wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

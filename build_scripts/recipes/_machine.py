@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -12,7 +13,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from py_pipeline import Feature, Schema
-from py_pipeline.features import PhysicsFeatures
+from py_pipeline.features import PHYSICS_INPUTS
+from py_pipeline.sklearn_features import PhysicsFeatures
 
 from ..data import machine_failures
 from ..data.machine_failures import TYPES, MachineTable
@@ -31,10 +33,13 @@ SCHEMA = Schema((
 
 
 def preprocessing() -> ColumnTransformer:
-    """One-hot product type; physics features (temperature difference, power, strain), scaled."""
+    """One-hot product type; physics features (temperature difference, power, strain), scaled.
+
+    Columns are chosen by name: the pipelines are fitted on a pandas DataFrame, the way most
+    real pipelines are written (the build matches the names to the schema)."""
     return ColumnTransformer([
-        ("type", OneHotEncoder(categories=[list(TYPES)], sparse_output=False), [0]),
-        ("physics", Pipeline([("derive", PhysicsFeatures()), ("scale", StandardScaler())]), [1, 2, 3, 4, 5]),
+        ("type", OneHotEncoder(categories=[list(TYPES)], sparse_output=False), ["product_type"]),
+        ("physics", Pipeline([("derive", PhysicsFeatures()), ("scale", StandardScaler())]), list(PHYSICS_INPUTS)),
     ])
 
 
@@ -42,9 +47,17 @@ def table() -> MachineTable:
     return machine_failures.generate(ROWS, SEED)
 
 
-def split(data: MachineTable, y: np.ndarray):
+def frame(data: MachineTable) -> pd.DataFrame:
+    """The table as a DataFrame named by the schema: text for the type, numbers, integer tool wear."""
     X = np.array(data.rows(), dtype=object)
-    return train_test_split(X, y, test_size=0.2, random_state=SEED, stratify=y)
+    columns = {f.name: X[:, i] for i, f in enumerate(SCHEMA.features)}
+    out = pd.DataFrame({name: values if name == "product_type" else values.astype(np.float64)
+                        for name, values in columns.items()})
+    return out.astype({"tool_wear_min": np.int64})
+
+
+def split(data: MachineTable, y: np.ndarray):
+    return train_test_split(frame(data), y, test_size=0.2, random_state=SEED, stratify=y)
 
 
 def metrics(model: Any, X_test: np.ndarray, y_test: np.ndarray, positive: str | None = None) -> dict[str, Any]:

@@ -15,7 +15,8 @@ const SITE_URL = new URL("../", import.meta.url);
 
 /**
  * @typedef {"auto" | "browser" | "server"} Mode
- * @typedef {{name: string, version: string, task: string, runtimes: string[], path: string}} IndexEntry
+ * @typedef {{name: string, version: string, task: string, runtimes: string[], engines?: {browser?: string, server?: string},
+ *   path: string}} IndexEntry
  * @typedef {{
  *   backend: "browser" | "server",
  *   model: {name: string, version: string},
@@ -60,10 +61,13 @@ export async function listModels(siteUrl = SITE_URL) {
  *   serverUrl?: string,
  *   siteUrl?: string | URL,
  *   onProgress?: (p: import("./protocol.js").Progress) => void,
- * }} options
+ *   allowPickle?: boolean,
+ * }} options `allowPickle: false` runs only models with a portable engine in the browser:
+ *   loading a pickled scikit-learn model runs code from the model file.
  * @returns {Promise<Predictor>}
  */
-export async function createPredictor({ model, version, mode = "auto", serverUrl, siteUrl = SITE_URL, onProgress } = {}) {
+export async function createPredictor({ model, version, mode = "auto", serverUrl, siteUrl = SITE_URL, onProgress,
+  allowPickle = true } = {}) {
   if (typeof model !== "string" || !model) throw new TypeError("createPredictor: 'model' must be a model name");
   if (!["auto", "browser", "server"].includes(mode)) {
     throw new TypeError(`createPredictor: 'mode' must be "auto", "browser" or "server", got ${JSON.stringify(mode)}`);
@@ -81,12 +85,16 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   }
   if (!reason && !CAN_RUN_IN_BROWSER) reason = "this browser cannot run WebAssembly in a Web Worker";
   if (!reason && !entry.runtimes.includes("browser")) reason = `model ${model} ${entry.version} is marked server-only`;
+  if (!reason && !allowPickle && entry.engines?.browser !== "portable") {
+    reason = `model ${model} ${entry.version} has no portable engine, and allowPickle is false`;
+  }
   if (reason && mode === "browser") throw new PredictionError(ErrorCode.RUNTIME_UNAVAILABLE, reason);
 
   if (!reason) {
     try {
       const url = new URL(entry.path, new URL("models/", siteUrl)).href;
-      const backend = await BrowserBackend.start({ name: entry.name, version: entry.version, url }, { onProgress });
+      const backend = await BrowserBackend.start({ name: entry.name, version: entry.version, url, allowPickle },
+        { onProgress });
       return wrap(backend, { name: entry.name, version: entry.version }, null);
     } catch (error) {
       if (mode === "browser") throw error;

@@ -32,7 +32,7 @@ const bundleDir = (name, version) => `/models/${name}/${version}`;
 /** Answers of models already loaded, by bundle directory: several predictors may share one. */
 const loaded = new Map();
 
-/** @param {{name: string, version: string, url: string}} model */
+/** @param {{name: string, version: string, url: string, allowPickle?: boolean}} model */
 async function loadModel(model) {
   const dir = bundleDir(model.name, model.version);
   if (!loaded.has(dir)) loaded.set(dir, fetchAndLoad(model, dir));
@@ -45,18 +45,35 @@ async function loadModel(model) {
   return answer;
 }
 
-/** @param {{name: string, version: string, url: string}} model @param {string} dir */
+/**
+ * The files a runtime needs, by the engine the manifest gives the browser: the portable spec and
+ * its arrays (numpy only, no unpickling) or the pickled artifact (scikit-learn).
+ * @param {any} manifest
+ * @returns {string[]}
+ */
+function engineFiles(manifest) {
+  if (manifest.engines?.browser === "portable" && manifest.portable) {
+    return [manifest.portable.spec.file, manifest.portable.arrays.file];
+  }
+  return [manifest.artifact.file];
+}
+
+/**
+ * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
+ * @param {string} dir
+ */
 async function fetchAndLoad(model, dir) {
   const { pyodide, bridge } = await runtime;
   progress("model", 0.92, `Loading model ${model.name} ${model.version}`);
   const manifestText = await fetchText(new URL("manifest.json", model.url));
   const manifest = JSON.parse(manifestText);
-  const artifact = await fetchBytes(new URL(manifest.artifact.file, model.url));
+  const files = engineFiles(manifest);
+  const contents = await Promise.all(files.map((file) => fetchBytes(new URL(file, model.url))));
   pyodide.FS.mkdirTree(dir);
   pyodide.FS.writeFile(`${dir}/manifest.json`, manifestText);
-  pyodide.FS.writeFile(`${dir}/${manifest.artifact.file}`, artifact);
-  // The bridge checks the artifact's sha256 and library versions before unpickling.
-  const answer = JSON.parse(bridge.load(dir));
+  files.forEach((file, i) => pyodide.FS.writeFile(`${dir}/${file}`, contents[i]));
+  // The bridge checks every file's sha256 before parsing or unpickling it.
+  const answer = JSON.parse(bridge.load(dir, model.allowPickle !== false));
   if (answer.ok) progress("ready", 1, "Ready");
   return answer;
 }

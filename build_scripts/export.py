@@ -1,0 +1,82 @@
+"""Give every bundle a portable engine (numpy only), checked against scikit-learn itself.
+
+For each bundle the fitted pipeline is exported to ``portable.json`` + ``portable.bin``
+(``py_pipeline.portable.export``), loaded back from those bytes, and made to predict the
+model's golden rows plus ``SAMPLED_ROWS`` rows drawn from its schema. The answers must match
+the estimator's own ``predict`` and ``predict_proba`` on CPython (``reference.compare``:
+labels identical, probabilities and values within 1e-9). Only then does the manifest list the
+portable engine for both runtimes; otherwise the model keeps the scikit-learn engine and the
+manifest says why (``portable_unavailable``).
+
+    python -m build_scripts.export [NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+from py_pipeline.bundle import read_manifest, record_not_portable, write_portable
+from py_pipeline.model import Model
+from py_pipeline.portable.engine import PortableEngine
+from py_pipeline.portable.export import NotPortable, export
+from py_pipeline.registry import scan_manifests, write_index
+
+from .golden import rows_for, sampled_rows
+from .paths import MODELS
+from .reference import compare, load_estimator, sklearn_answer
+
+SAMPLED_ROWS = 2000
+
+
+def export_bundle(directory: Path) -> dict[str, Any]:
+    """Export and check one bundle; record the outcome in its manifest and return it."""
+    manifest = read_manifest(directory)
+    estimator = load_estimator(directory, manifest)
+    verdict: dict[str, Any] = {"model": manifest.name, "version": manifest.version}
+    try:
+        spec, buffer = export(estimator, manifest.schema)
+    except NotPortable as exc:
+        record_not_portable(directory, str(exc))
+        return {**verdict, "portable": False, "reason": str(exc)}
+    rows = rows_for(manifest) + sampled_rows(manifest.schema, SAMPLED_ROWS, zlib.crc32(manifest.name.encode()))
+    try:
+        reference = sklearn_answer(directory, rows, estimator)
+    except ValueError as exc:  # e.g. a feature marked may-be-missing that the model cannot take
+        raise SystemExit(f"{manifest.name} {manifest.version}: scikit-learn itself cannot predict rows drawn "
+                         f"from the schema: {exc}") from None
+    engine = PortableEngine.from_bytes(json.dumps(spec).encode(), buffer)  # exactly what a runtime loads
+    same, why, worst = compare(Model(manifest, engine).predict(rows), reference)
+    if not same:
+        reason = f"the portable engine's answers differ from scikit-learn's: {why}"
+        record_not_portable(directory, reason)
+        return {**verdict, "portable": False, "reason": reason}
+    write_portable(directory, spec, buffer, {"rows": len(rows), "max_abs_difference": worst})
+    return {**verdict, "portable": True, "rows": len(rows), "max_abs_difference": worst, "bytes": len(buffer)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="models to export (default: all)")
+    args = parser.parse_args(argv)
+    for directory, manifest in scan_manifests(MODELS):
+        if args.names and manifest.name not in args.names:
+            continue
+        report(export_bundle(directory))
+    write_index(MODELS)
+
+
+def report(v: dict[str, Any]) -> None:
+    """Print which engine a model got, and why."""
+    if v["portable"]:
+        print(f"engine {v['model']} {v['version']}: portable (numpy only), matches scikit-learn on {v['rows']} "
+              f"rows (max |difference| {v['max_abs_difference']:.2g}), {v['bytes'] / 1e6:.2f} MB of arrays", flush=True)
+    else:
+        print(f"engine {v['model']} {v['version']}: scikit-learn, because {v['reason']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

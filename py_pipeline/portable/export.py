@@ -1,0 +1,379 @@
+"""Export a fitted scikit-learn pipeline into a portable spec (build time; needs scikit-learn).
+
+:func:`export` walks the pipeline and writes, for each step it knows, the fitted numbers the
+numpy evaluator needs. Anything else raises :class:`NotPortable` with the reason, and the
+model keeps the scikit-learn engine.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from ..schema import Schema
+from .engine import ARRAYS_FILE, DTYPES, FORMAT
+from .transforms import FUNCTIONS
+
+
+class NotPortable(Exception):
+    """The pipeline holds something the portable engine cannot reproduce; the message says what."""
+
+
+class Buffer:
+    """Arrays collected into one flat little-endian buffer, 8-byte aligned, with a table of offsets."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, dict[str, Any]] = {}
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def put(self, array: Any, dtype: str = "<f8") -> str:
+        """Store ``array`` as ``dtype``; return its name in the table."""
+        assert dtype in DTYPES
+        data = np.ascontiguousarray(np.asarray(array).astype(dtype, copy=False))
+        name = f"a{len(self.table)}"
+        self.table[name] = {"dtype": dtype, "shape": list(data.shape), "offset": self._size}
+        raw = data.tobytes()
+        pad = (-len(raw)) % 8
+        self._chunks.append(raw + b"\0" * pad)
+        self._size += len(raw) + pad
+        return name
+
+    def bytes(self) -> bytes:
+        return b"".join(self._chunks)
+
+
+def _name(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _jsonable(values: Any) -> list[Any]:
+    out = []
+    for v in np.asarray(values, dtype=object).tolist():
+        if isinstance(v, (np.generic,)):
+            v = v.item()
+        if isinstance(v, float) and v != v:
+            raise NotPortable("a category list holds NaN in an unexpected place")
+        if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+            raise NotPortable(f"category {v!r} is not a string or a number")
+        out.append(v)
+    return out
+
+
+def _categories(cats: Any) -> dict[str, Any]:
+    """A fitted category list as JSON: the values, and whether NaN (missing) was one of them."""
+    values = list(np.asarray(cats, dtype=object))
+    nan = bool(values) and isinstance(values[-1], float) and values[-1] != values[-1]
+    if nan or (values and values[-1] is None):
+        values = values[:-1]
+        nan = True
+    return {"values": _jsonable(values), "nan": nan}
+
+
+# --- preprocessing steps -----------------------------------------------------------------
+
+def _step(est: Any, buf: Buffer) -> dict[str, Any]:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, MinMaxScaler, OneHotEncoder,
+                                       OrdinalEncoder, PolynomialFeatures, RobustScaler, StandardScaler)
+
+    from ..sklearn_features import PhysicsFeatures
+
+    if est is None or (isinstance(est, str) and est == "passthrough"):
+        return {"op": "passthrough"}
+    if isinstance(est, Pipeline):
+        return {"op": "pipeline", "steps": [_step(s, buf) for _, s in est.steps]}
+    if isinstance(est, ColumnTransformer):
+        return _column_transformer(est, buf)
+    if isinstance(est, PhysicsFeatures):
+        return {"op": "function", "name": "py_pipeline.features.physics_features"}
+    if isinstance(est, FunctionTransformer):
+        if est.func is None:
+            return {"op": "passthrough"}
+        module = getattr(est.func, "__module__", None) or type(est.func).__module__  # ufuncs have no __module__
+        name = f"{module}.{getattr(est.func, '__name__', type(est.func).__name__)}"
+        if name not in FUNCTIONS:
+            raise NotPortable(f"FunctionTransformer calls {name}, which is not one of the portable functions "
+                              f"({', '.join(FUNCTIONS)})")
+        try:
+            kw = json.loads(json.dumps(est.kw_args or {}))
+        except (TypeError, ValueError):
+            raise NotPortable(f"FunctionTransformer({name}) has kw_args that are not plain JSON") from None
+        return {"op": "function", "name": name, "kw_args": kw}
+    if type(est) is StandardScaler:
+        return {"op": "standard_scaler", "mean": buf.put(est.mean_) if est.with_mean else None,
+                "scale": buf.put(est.scale_) if est.with_std else None}
+    if type(est) is MinMaxScaler:
+        return {"op": "minmax_scaler", "scale": buf.put(est.scale_), "min": buf.put(est.min_),
+                "clip": list(est.feature_range) if est.clip else None}
+    if type(est) is RobustScaler:
+        return {"op": "robust_scaler", "center": buf.put(est.center_) if est.with_centering else None,
+                "scale": buf.put(est.scale_) if est.with_scaling else None}
+    if type(est) is MaxAbsScaler:
+        return {"op": "maxabs_scaler", "scale": buf.put(est.scale_)}
+    if type(est) is SimpleImputer:
+        return _imputer(est)
+    if type(est) is OneHotEncoder:
+        return _one_hot(est)
+    if type(est) is OrdinalEncoder:
+        return _ordinal(est)
+    if type(est) is PolynomialFeatures:
+        return {"op": "polynomial", "include_bias": bool(est.include_bias),
+                "interaction_only": bool(est.interaction_only), "max_degree": int(est._max_degree),
+                "min_degree": int(est._min_degree), "n_out_full": int(est._n_out_full),
+                "n_output_features": int(est.n_output_features_)}
+    raise NotPortable(f"{_name(est)} is not one of the steps the portable engine knows")
+
+
+def _column_transformer(ct: Any, buf: Buffer) -> dict[str, Any]:
+    parts = []
+    indices = ct._transformer_to_input_indices
+    for name, trans, _ in ct.transformers_:
+        cols = list(indices.get(name, []))
+        if (isinstance(trans, str) and trans == "drop") or not cols:
+            continue
+        parts.append({"name": name, "columns": [int(c) for c in cols], "step": _step(trans, buf)})
+    return {"op": "columns", "parts": parts}
+
+
+def _imputer(est: Any) -> dict[str, Any]:
+    if not (isinstance(est.missing_values, float) and est.missing_values != est.missing_values) \
+            and est.missing_values is not None:
+        raise NotPortable(f"SimpleImputer(missing_values={est.missing_values!r}): only NaN/None is portable")
+    stats = np.asarray(est.statistics_, dtype=object)
+    numeric = np.asarray(est.statistics_).dtype.kind in "fiu"
+    if numeric:
+        stats_f = np.asarray(est.statistics_, dtype=np.float64)
+        keep = np.arange(len(stats_f)) if est.keep_empty_features else np.flatnonzero(~np.isnan(stats_f))
+        fill = [float(v) for v in stats_f[keep]]
+    else:
+        keep = np.asarray([i for i, v in enumerate(stats) if v is not None and v == v]) \
+            if not est.keep_empty_features else np.arange(len(stats))
+        fill = _jsonable(stats[keep]) if len(keep) else []
+    indicator = None
+    if est.add_indicator:
+        indicator = [int(i) for i in est.indicator_.features_]
+    return {"op": "simple_imputer", "fill": fill, "keep": [int(k) for k in keep], "numeric": numeric,
+            "indicator": indicator}
+
+
+def _one_hot(est: Any) -> dict[str, Any]:
+    if getattr(est, "_infrequent_enabled", False):
+        raise NotPortable("OneHotEncoder with infrequent categories is not portable")
+    if est.handle_unknown not in ("error", "ignore"):
+        raise NotPortable(f"OneHotEncoder(handle_unknown={est.handle_unknown!r}) is not portable")
+    drop = None
+    if est.drop_idx_ is not None:
+        drop = [None if d is None else int(d) for d in est.drop_idx_]
+    return {"op": "one_hot", "categories": [_categories(c) for c in est.categories_], "drop": drop,
+            "handle_unknown": est.handle_unknown, "dtype": np.dtype(est.dtype).str}
+
+
+def _ordinal(est: Any) -> dict[str, Any]:
+    if getattr(est, "_infrequent_enabled", False):
+        raise NotPortable("OrdinalEncoder with infrequent categories is not portable")
+    unknown = float(est.unknown_value) if est.handle_unknown == "use_encoded_value" else None
+    return {"op": "ordinal", "categories": [_categories(c) for c in est.categories_], "unknown_value": unknown,
+            "missing_value": float(est.encoded_missing_value), "dtype": np.dtype(est.dtype).str}
+
+
+# --- final estimators --------------------------------------------------------------------
+
+def _classes(est: Any) -> list[Any] | None:
+    classes = getattr(est, "classes_", None)
+    return None if classes is None else _jsonable(classes)
+
+
+def _estimator(est: Any, buf: Buffer) -> dict[str, Any]:
+    from sklearn.base import is_classifier
+    from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, GradientBoostingClassifier,
+                                  GradientBoostingRegressor, HistGradientBoostingClassifier,
+                                  HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor)
+    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    if getattr(est, "n_outputs_", 1) != 1 or (is_classifier(est) and np.ndim(est.classes_) != 1):
+        raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
+    kind = type(est)
+    if kind is LogisticRegression:
+        return _logistic(est, buf)
+    if kind in (LinearRegression, Ridge):
+        if np.ndim(est.coef_) != 1:
+            raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
+        return {"op": "linear", "kind": "regression", "coef": buf.put(est.coef_),
+                "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
+    if kind in (DecisionTreeClassifier, DecisionTreeRegressor):
+        return _forest([est], est, buf)
+    if kind in (RandomForestClassifier, RandomForestRegressor, ExtraTreesClassifier, ExtraTreesRegressor):
+        return _forest(list(est.estimators_), est, buf)
+    if kind in (GradientBoostingClassifier, GradientBoostingRegressor):
+        return _gradient_boosting(est, buf)
+    if kind in (HistGradientBoostingClassifier, HistGradientBoostingRegressor):
+        return _hist_gradient_boosting(est, buf)
+    raise NotPortable(f"{_name(est)} is not one of the estimators the portable engine knows")
+
+
+def _logistic(est: Any, buf: Buffer) -> dict[str, Any]:
+    multi = est.multi_class
+    ovr = multi in ("ovr", "warn") or (multi in ("auto", "deprecated") and
+                                      (len(est.classes_) <= 2 or est.solver == "liblinear"))
+    return {"op": "linear", "kind": "linear_ovr" if ovr else "linear_softmax", "classes": _classes(est),
+            "coef": buf.put(est.coef_), "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
+
+
+def _flatten(trees: list[dict[str, np.ndarray]], float32_inputs: bool, buf: Buffer) -> tuple[dict[str, Any], list]:
+    """Concatenate node arrays of several trees; children become global indices, leaves point at themselves."""
+    feature, threshold, left, right, missing_left, roots, leaf_ids = [], [], [], [], [], [], []
+    offset, depth = 0, 0
+    for t in trees:
+        n = len(t["left"])
+        is_leaf = t["is_leaf"]
+        ids = np.arange(n) + offset
+        feature.append(np.where(is_leaf, 0, t["feature"]))
+        threshold.append(np.where(is_leaf, np.inf, t["threshold"]))
+        left.append(np.where(is_leaf, ids, t["left"] + offset))
+        right.append(np.where(is_leaf, ids, t["right"] + offset))
+        missing_left.append(t["missing_left"])
+        roots.append(offset)
+        leaf_ids.append(ids)
+        depth = max(depth, _depth(t["left"], t["right"], is_leaf))
+        offset += n
+    spec = {"feature": buf.put(np.concatenate(feature), "<i4"), "threshold": buf.put(np.concatenate(threshold)),
+            "left": buf.put(np.concatenate(left), "<i4"), "right": buf.put(np.concatenate(right), "<i4"),
+            "missing_left": buf.put(np.concatenate(missing_left), "|u1"), "roots": buf.put(roots, "<i4"),
+            "depth": depth, "float32_inputs": float32_inputs}
+    return spec, leaf_ids
+
+
+def _depth(left: np.ndarray, right: np.ndarray, is_leaf: np.ndarray) -> int:
+    depth = np.zeros(len(left), dtype=np.intp)
+    for node in range(len(left)):  # scikit-learn numbers children after their parent
+        if not is_leaf[node]:
+            depth[left[node]] = depth[right[node]] = depth[node] + 1
+    return int(depth.max())
+
+
+def _sk_tree(tree: Any) -> dict[str, np.ndarray]:
+    t = tree.tree_
+    nodes = t.__getstate__()["nodes"]
+    return {"left": t.children_left.astype(np.int64), "right": t.children_right.astype(np.int64),
+            "feature": t.feature.astype(np.int64), "threshold": t.threshold.astype(np.float64),
+            "is_leaf": t.children_left == -1, "missing_left": nodes["missing_go_to_left"].astype(np.uint8)}
+
+
+def _forest(trees: list[Any], est: Any, buf: Buffer) -> dict[str, Any]:
+    from sklearn.base import is_classifier
+
+    spec, _ = _flatten([_sk_tree(t) for t in trees], True, buf)
+    if is_classifier(est):
+        values = np.concatenate([t.tree_.value[:, 0, :len(est.classes_)] for t in trees])
+        return {"op": "forest", "kind": "proba", "classes": _classes(est), "trees": spec, "values": buf.put(values)}
+    values = np.concatenate([t.tree_.value[:, 0, :1] for t in trees])
+    return {"op": "forest", "kind": "regression", "trees": spec, "values": buf.put(values)}
+
+
+def _gradient_boosting(est: Any, buf: Buffer) -> dict[str, Any]:
+    from sklearn.base import is_classifier
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    if not (isinstance(est.init_, (DummyClassifier, DummyRegressor)) or est.init_ == "zero"):
+        raise NotPortable(f"{_name(est)} with init={_name(est.init_)} is not portable (its start is not constant)")
+    classifier = is_classifier(est)
+    if classifier and est.loss != "log_loss":
+        raise NotPortable(f"{_name(est)}(loss={est.loss!r}) is not portable; log_loss is")
+    start = est._raw_predict_init(np.zeros((1, est.n_features_in_)))[0]
+    stages = est.estimators_  # (n_stages, K)
+    trees = [stages[i, k] for i in range(stages.shape[0]) for k in range(stages.shape[1])]
+    spec, _ = _flatten([_sk_tree(t) for t in trees], True, buf)
+    values = np.concatenate([t.tree_.value[:, 0, 0] for t in trees])
+    out = {"op": "boosting", "kind": "boosting_ge" if classifier else "regression", "trees": spec,
+           "values": buf.put(values), "scale": float(est.learning_rate),
+           "start": buf.put(np.asarray(start, dtype=np.float64))}
+    if classifier:
+        out["classes"] = _classes(est)
+    return out
+
+
+def _hist_gradient_boosting(est: Any, buf: Buffer) -> dict[str, Any]:
+    from sklearn.base import is_classifier
+
+    if getattr(est, "_preprocessor", None) is not None or (est.is_categorical_ is not None and est.is_categorical_.any()):
+        raise NotPortable(f"{_name(est)} with native categorical features is not portable")
+    classifier = is_classifier(est)
+    link = type(est._loss.link).__name__
+    if classifier and type(est._loss).__name__ not in ("HalfBinomialLoss", "HalfMultinomialLoss"):
+        raise NotPortable(f"{_name(est)} with loss {type(est._loss).__name__} is not portable")
+    if not classifier and link not in ("IdentityLink", "LogLink"):
+        raise NotPortable(f"{_name(est)} with link {link} is not portable")
+    trees = []
+    for predictors in est._predictors:  # stage by stage, one tree per score column
+        for p in predictors:
+            n = p.nodes
+            trees.append({"left": n["left"].astype(np.int64), "right": n["right"].astype(np.int64),
+                          "feature": n["feature_idx"].astype(np.int64), "threshold": n["num_threshold"],
+                          "is_leaf": n["is_leaf"].astype(bool), "missing_left": n["missing_go_to_left"]})
+    spec, _ = _flatten(trees, False, buf)
+    values = np.concatenate([p.nodes["value"] for predictors in est._predictors for p in predictors])
+    out = {"op": "boosting", "kind": "boosting_gt" if classifier else "regression", "trees": spec,
+           "values": buf.put(values), "scale": 1.0,
+           "start": buf.put(np.asarray(est._baseline_prediction, dtype=np.float64).reshape(-1)),
+           "link": "log" if link == "LogLink" else "identity"}
+    if classifier:
+        out["classes"] = _classes(est)
+    return out
+
+
+# --- the whole pipeline ------------------------------------------------------------------
+
+def _split(estimator: Any) -> tuple[list[Any], Any]:
+    """(preprocessing steps, final estimator), nested pipelines flattened."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        *head, (_, last) = estimator.steps
+        steps, final = _split(last)
+        return [s for _, s in head] + steps, final
+    return [], estimator
+
+
+def input_order(estimator: Any, schema: Schema) -> list[int]:
+    """For each column the pipeline was fitted on, its position in the schema.
+
+    A DataFrame-fitted pipeline (``feature_names_in_``) is matched by name; a name on only one
+    side raises ``ValueError`` naming both. Otherwise the schema order is the fitted order.
+    """
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        return list(range(len(schema.features)))
+    names = [str(n) for n in names]
+    unknown = [n for n in names if n not in schema.names]
+    unused = [n for n in schema.names if n not in names]
+    if unknown or unused:
+        parts = []
+        if unknown:
+            parts.append(f"the model was fitted on {', '.join(map(repr, unknown))}, which the schema lacks")
+        if unused:
+            parts.append(f"the schema lists {', '.join(map(repr, unused))}, which the model never saw")
+        raise ValueError("the model's feature names do not match the schema: " + "; ".join(parts))
+    return [schema.names.index(n) for n in names]
+
+
+def export(estimator: Any, schema: Schema) -> tuple[dict[str, Any], bytes]:
+    """The portable spec and its array buffer for a fitted ``estimator``; raises :class:`NotPortable`."""
+    buf = Buffer()
+    steps, final = _split(estimator)
+    spec = {
+        "format": FORMAT,
+        "arrays_file": ARRAYS_FILE,
+        "features": schema.to_list(),  # the schema it was exported for: checked against the manifest at load
+        "input_order": input_order(estimator, schema),
+        "transforms": [_step(s, buf) for s in steps],
+        "estimator": _estimator(final, buf),
+        "classes": _classes(final),
+    }
+    spec["arrays"] = buf.table
+    return spec, buf.bytes()
