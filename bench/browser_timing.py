@@ -25,7 +25,7 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
-from stats import percentile, spread  # noqa: E402
+from stats import percentile, spread, write_figures  # noqa: E402
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic"]
@@ -159,10 +159,7 @@ def main() -> None:
         f = figures[f"{mode}_predict_ms"]
         print(f"  predictor.predict, 1 row, {mode:7s} backend           : p50 {f['p50']:.2f} ms, p95 {f['p95']:.2f} ms "
               f"[{f['min']:.2f}-{f['max']:.2f}] over {args.predictions}")
-    out = ROOT / "dist" / "bench" / "browser_timing.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"  written to {out.relative_to(ROOT)}")
+    write_figures("browser_timing", figures)
 
 
 if __name__ == "__main__":

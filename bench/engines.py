@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine_timing import measure  # noqa: E402
 from server_load import start_baseline  # noqa: E402
 from servers import HOST, ROOT, free_port, start_gunicorn, stop  # noqa: E402
-from stats import spread  # noqa: E402
+from stats import spread, write_figures  # noqa: E402
 from wrk import require_wrk, wrk  # noqa: E402
 
 from build_scripts.golden import sampled_rows  # noqa: E402
@@ -153,10 +153,7 @@ def main() -> None:
         print("\nServer (gunicorn, production config, loopback; wrk 16 connections, single row)")
         for name, value in report["server"].items():
             print(f"  {name:28} {value if isinstance(value, str) else value['throughput'] + ', p99 ' + value['p99_ms']}")
-    out = ROOT / "dist" / "bench" / "engines.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nfigures written to {out.relative_to(ROOT)}")
+    write_figures("engines", report)
 
 
 if __name__ == "__main__":

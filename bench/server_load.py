@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_client import Result, run  # noqa: E402
 from servers import BIN, HOST, ROOT, free_port, start_gunicorn, stop, wait_until_up  # noqa: E402
-from stats import spread  # noqa: E402
+from stats import spread, write_figures  # noqa: E402
 from wrk import require_wrk, wrk  # noqa: E402
 
 ROW = [2.5, 1.3, 4.0, 0.8]
@@ -197,10 +197,7 @@ def main() -> None:
         "ratio_vs_article": vs_article, "ratio_vs_article_same_workers": vs_same,
         "batch100": vars(batch), "batch10k": vars(big), "fault": {**fault, "workers": cores},
     }
-    out = ROOT / "dist" / "bench" / "server_load.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"  written to {out.relative_to(ROOT)}")
+    write_figures("server_load", figures)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
@@ -15,3 +19,11 @@ def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile (0-1) by nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def write_figures(name: str, figures: dict) -> None:
+    """Write a benchmark's figures to dist/bench/<name>.json and say where."""
+    out = ROOT / "dist" / "bench" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"  written to {out.relative_to(ROOT)}")

@@ -135,8 +135,8 @@ class FrameMaker:
         try:
             import pandas as pd
         except ImportError:
-            raise ModelUnavailable("this model was fitted on a pandas DataFrame, has no portable engine, and "
-                                   "this runtime has no pandas to feed it one") from None
+            raise ModelUnavailable("this model was fitted on a pandas DataFrame, and this runtime has no pandas "
+                                   "to run it on the scikit-learn engine (its portable engine needs none)") from None
 
         columns = {}
         for name, i, kind in zip(self.names, self.positions, self.types):

@@ -273,3 +273,18 @@ def write_foreign_bundle(directory: Path) -> Path:
     write_bundle(directory, estimator, name=directory.parent.name, version=directory.name, task="classification",
                  schema=schema)
     return directory
+
+
+def write_frame_bundle_without_portable_engine(directory: Path) -> Path:
+    """A DataFrame-fitted pipeline (columns by name) ending in an SVC, which the exporter does not
+    know: it keeps the scikit-learn engine, which needs pandas to feed it a DataFrame."""
+    X, y, schema = _machine_frame(missing=0.0)
+    X = X.drop(columns=["shift"])
+    schema = Schema(tuple(f for f in schema.features if f.name != "shift"))
+    estimator = make_pipeline(ColumnTransformer([
+        ("type", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["product_type"]),
+        ("readings", StandardScaler(), NUMBERS)]), SVC(probability=True, random_state=0)).fit(X, y == "none")
+    write_bundle(directory, estimator, name=directory.parent.name, version=directory.name, task="classification",
+                 schema=schema)
+    export_bundle(directory)
+    return directory

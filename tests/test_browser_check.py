@@ -9,7 +9,7 @@ from build_scripts import browser_check
 from py_pipeline import load_model
 from py_pipeline.registry import scan_manifests
 
-from .pipeline_matrix import write_foreign_bundle
+from .pipeline_matrix import write_foreign_bundle, write_frame_bundle_without_portable_engine
 
 pytestmark = pytest.mark.host
 
@@ -37,15 +37,16 @@ def copy_as(source, root, name):
 
 @pytest.fixture(scope="module")
 def checked(model_dir, tmp_path_factory):
-    """One real check (one Pyodide start) over four bundles: iris as built; a pipeline whose
-    transformer is not in the wheel; and two iris copies whose Pyodide answers are altered on
-    the way back, as a disagreeing engine would answer: one probability off by 1e-7, and no
-    probabilities at all."""
+    """One real check (one Pyodide start) over five bundles: iris as built; a pipeline whose
+    transformer is not in the wheel; a DataFrame-fitted SVC (no portable engine, and no pandas
+    in the browser); and two iris copies whose Pyodide answers are altered on the way back, as
+    a disagreeing engine would answer: one probability off by 1e-7, and no probabilities at all."""
     root = tmp_path_factory.mktemp("check")
     iris = copy_as(model_dir / "iris" / "1.0.0", root, "iris")
     copy_as(iris, root, "iris_perturbed")
     copy_as(iris, root, "iris_no_probabilities")
     write_foreign_bundle(root / "foreign" / "1.0.0")
+    write_frame_bundle_without_portable_engine(root / "frame_svc" / "1.0.0")
     started: list[list[str]] = []
     real = browser_check.run_in_pyodide
 
@@ -67,7 +68,8 @@ def checked(model_dir, tmp_path_factory):
 
 def test_check_passes_a_model_that_matches_scikit_learn(checked):
     root, verdicts, started = checked
-    assert started == [["foreign@1.0.0", "iris@1.0.0", "iris_no_probabilities@1.0.0", "iris_perturbed@1.0.0"]]
+    assert started == [["foreign@1.0.0", "frame_svc@1.0.0", "iris@1.0.0", "iris_no_probabilities@1.0.0",
+                        "iris_perturbed@1.0.0"]]
     verdict = verdicts["iris"]
     assert verdict["browser"] is True and verdict["reason"] == ""
     assert verdict["max_abs_probability_difference"] <= 1e-9
@@ -82,6 +84,20 @@ def test_check_reports_a_load_failure(checked):
     assert "No module named 'tests'" in verdict["reason"]
     manifest = built(root, "foreign", "1.0.0")
     assert manifest["runtimes"] == ["server"] and manifest["browser_check"]["reason"] == verdict["reason"]
+
+
+def test_a_dataframe_fitted_model_without_portable_engine_is_kept_on_the_server(checked):
+    """The browser has no pandas to feed it: server only, with the reason. The server check fed
+    its scikit-learn engine a DataFrame and agreed with scikit-learn, so the build accepted it."""
+    root, verdicts, _ = checked
+    verdict = verdicts["frame_svc"]
+    assert verdict["browser"] is False and verdict["engine"] == "sklearn"
+    assert verdict["reason"].startswith("failed to predict in Pyodide: this model was fitted on a pandas DataFrame")
+    assert list(verdict["server"]) == ["sklearn"]
+    manifest = built(root, "frame_svc", "1.0.0")
+    assert manifest["runtimes"] == ["server"] and "SVC is not one of the estimators" in manifest["portable_unavailable"]
+    rows = [["M", 300.0, 310.0, 1500.0, 40.0, 100]]
+    assert load_model(root / "frame_svc" / "1.0.0").predict(rows)["predictions"] in ([True], [False])
 
 
 @pytest.mark.parametrize("name, words", [

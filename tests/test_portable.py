@@ -51,6 +51,28 @@ def test_a_model_the_exporter_does_not_know_keeps_scikit_learn_with_the_reason(m
     assert len(model.predict(rows[:5])["predictions"]) == 5
 
 
+def test_an_export_that_disagrees_with_scikit_learn_is_not_used(bundle_copy, monkeypatch):
+    """Answers off by 1e-6 (as a faulty evaluator would give) fail the export's own check: the
+    model keeps the scikit-learn engine, and the manifest says why."""
+    from build_scripts.export import export_bundle
+    from py_pipeline.portable.engine import PortableEngine
+
+    real = PortableEngine.classify
+
+    def off(self, X):
+        labels, proba = real(self, X)
+        return labels, proba + 1e-6
+
+    monkeypatch.setattr(PortableEngine, "classify", off)
+    verdict = export_bundle(bundle_copy)
+    assert verdict["portable"] is False
+    data = json.loads((bundle_copy / "manifest.json").read_text())
+    assert "the portable engine's answers differ from scikit-learn's: probabilities differ" in data["portable_unavailable"]
+    assert data["engines"] == {"browser": "sklearn", "server": "sklearn"} and "portable" not in data
+    assert not (bundle_copy / "portable.bin").exists()
+    assert load_model(bundle_copy).engine.name == "sklearn"
+
+
 def test_loading_a_portable_model_runs_no_pickle(monkeypatch):
     """With every unpickling entry point broken and an audit hook watching for any class lookup,
     every shipped model still loads and predicts."""
@@ -196,3 +218,30 @@ def test_server_refuses_pickles_when_told_to(matrix, tmp_path):
     assert error["code"] == "model_unavailable"
     assert "refuses pickled models (ALLOW_PICKLE=false)" in error["message"] and "GaussianNB" in error["message"]
     assert client.get("/readyz").status_code == 200  # the others serve
+
+
+@pytest.mark.parametrize("key", ["frame_hist_gradient_boosting_native_missing", "wine_random_forest",
+                                 "diabetes_gradient_boosting_regressor"])
+def test_the_three_tree_layouts_reach_the_same_leaves(matrix, key, monkeypatch):
+    """bitvector, perfect and pointer layouts of one ensemble agree leaf for leaf, NaN included."""
+    from py_pipeline.portable import trees
+    from py_pipeline.portable.engine import read_arrays
+
+    directory, _ = matrix[key]
+    spec = json.loads((directory / "portable.json").read_text())
+    arrays = read_arrays(spec["arrays"], (directory / "portable.bin").read_bytes())
+    rng = np.random.default_rng(0)
+    width = int(arrays[spec["estimator"]["trees"]["feature"]].max()) + 1
+    X = rng.normal(size=(3000, width)) * 10
+    X[rng.random(X.shape) < 0.1] = np.nan
+    found = {}
+    for layout, leaves_limit, perfect_limit in (("bitvector", 64, 1 << 20), ("perfect", 0, 1 << 40), ("pointer", 0, 0)):
+        monkeypatch.setattr(trees, "BITVECTOR_LEAVES", leaves_limit)
+        monkeypatch.setattr(trees, "PERFECT_LIMIT", perfect_limit)
+        forest = trees.forest_from_arrays(arrays, spec["estimator"]["trees"])
+        if forest.layout == layout:
+            found[layout] = forest.leaves(X)
+    assert "pointer" in found and len(found) >= 2, found.keys()
+    first, *others = found.values()
+    for other in others:
+        assert np.array_equal(first, other)

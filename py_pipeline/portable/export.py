@@ -105,13 +105,13 @@ def _step(est: Any, buf: Buffer) -> dict[str, Any]:
             raise NotPortable(f"FunctionTransformer({name}) has kw_args that are not plain JSON") from None
         return {"op": "function", "name": name, "kw_args": kw}
     if type(est) is StandardScaler:
-        return {"op": "standard_scaler", "mean": buf.put(est.mean_) if est.with_mean else None,
+        return {"op": "center_scale", "center": buf.put(est.mean_) if est.with_mean else None,
                 "scale": buf.put(est.scale_) if est.with_std else None}
     if type(est) is MinMaxScaler:
         return {"op": "minmax_scaler", "scale": buf.put(est.scale_), "min": buf.put(est.min_),
                 "clip": list(est.feature_range) if est.clip else None}
     if type(est) is RobustScaler:
-        return {"op": "robust_scaler", "center": buf.put(est.center_) if est.with_centering else None,
+        return {"op": "center_scale", "center": buf.put(est.center_) if est.with_centering else None,
                 "scale": buf.put(est.scale_) if est.with_scaling else None}
     if type(est) is MaxAbsScaler:
         return {"op": "maxabs_scaler", "scale": buf.put(est.scale_)}

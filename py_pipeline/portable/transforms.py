@@ -67,14 +67,15 @@ def function(node: dict[str, Any], arrays: Arrays) -> Step:
     return lambda X: np.asarray(fn(X, **kwargs))
 
 
-def standard_scaler(node: dict[str, Any], arrays: Arrays) -> Step:
-    mean = arrays[node["mean"]] if node.get("mean") else None
+def center_scale(node: dict[str, Any], arrays: Arrays) -> Step:
+    """StandardScaler (mean, std) and RobustScaler (median, IQR) alike: ``(X - center) / scale``."""
+    center = arrays[node["center"]] if node.get("center") else None
     scale = arrays[node["scale"]] if node.get("scale") else None
 
     def run(X: np.ndarray) -> np.ndarray:
         X = _numeric(X).copy()
-        if mean is not None:
-            X -= mean
+        if center is not None:
+            X -= center
         if scale is not None:
             X /= scale
         return X
@@ -92,21 +93,6 @@ def minmax_scaler(node: dict[str, Any], arrays: Arrays) -> Step:
         X += offset
         if clip is not None:
             np.clip(X, clip[0], clip[1], out=X)
-        return X
-
-    return run
-
-
-def robust_scaler(node: dict[str, Any], arrays: Arrays) -> Step:
-    center = arrays[node["center"]] if node.get("center") else None
-    scale = arrays[node["scale"]] if node.get("scale") else None
-
-    def run(X: np.ndarray) -> np.ndarray:
-        X = _numeric(X).copy()
-        if center is not None:
-            X -= center
-        if scale is not None:
-            X /= scale
         return X
 
     return run
@@ -258,8 +244,8 @@ def polynomial(node: dict[str, Any], arrays: Arrays) -> Step:
 
 BUILDERS: dict[str, Callable[[dict[str, Any], Arrays], Step]] = {
     "pipeline": pipeline, "columns": columns, "passthrough": passthrough, "function": function,
-    "standard_scaler": standard_scaler, "minmax_scaler": minmax_scaler, "robust_scaler": robust_scaler,
-    "maxabs_scaler": maxabs_scaler, "simple_imputer": simple_imputer, "one_hot": one_hot, "ordinal": ordinal,
+    "center_scale": center_scale, "minmax_scaler": minmax_scaler, "maxabs_scaler": maxabs_scaler,
+    "simple_imputer": simple_imputer, "one_hot": one_hot, "ordinal": ordinal,
     "polynomial": polynomial,
 }
 

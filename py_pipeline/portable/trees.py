@@ -1,13 +1,20 @@
 """Tree ensembles evaluated with numpy, vectorised over every (tree, row) pair at once.
 
 The spec stores all trees of an ensemble as one set of flattened node arrays (children as
-global node indices, leaves pointing at themselves). Two layouts run them:
+global node indices, leaves pointing at themselves). Three layouts, built at load, run them;
+the first that fits is used:
 
-* **perfect**: for shallow ensembles (trees x 2**depth small) each tree is padded, at load, to a
-  complete binary tree laid out level by level, so a step is ``pos = 2 * pos + 1 + go_right``
-  with no child lookups;
-* **pointer**: for deep trees, child lookups, and pairs that reached a leaf leave the working
-  set, so unbalanced trees (HistGradientBoosting's) cost their real depth, not the deepest.
+* **bitvector** (QuickScorer's idea, vectorised): when every tree has at most 64 leaves
+  (HistGradientBoosting's 31 by default), each node that sends a row right rules out the
+  leaves of its left subtree. Per feature, the rows' values are ranked once among that
+  feature's thresholds (``searchsorted``), and a table gives, for each rank, the AND of the
+  masks of every node a value of that rank sends right, per tree: one contiguous row copy and
+  one AND per feature, whatever the depth. The leaf is the lowest bit left.
+* **perfect**: for shallow ensembles (trees x 2**depth small) each tree is padded to a complete
+  binary tree laid out level by level, so a step is ``pos = 2 * pos + 1 + go_right`` with no
+  child lookups;
+* **pointer**: otherwise child lookups, and pairs that reached a leaf leave the working set, so
+  unbalanced trees cost their real depth, not the deepest.
 
 Comparisons are scikit-learn's: ``x <= threshold`` goes left, NaN follows the node's
 ``missing_go_to_left``, and inputs are first cast to float32 where scikit-learn's trees do
@@ -24,6 +31,9 @@ import numpy as np
 PERFECT_LIMIT = 1 << 20
 #: (tree, row) pairs advanced together: bounds memory and keeps the working set in cache.
 PAIRS_PER_CHUNK = 1 << 18
+#: Most leaves a tree may have for the bitvector layout (one uint64 mask per tree and row).
+BITVECTOR_LEAVES = 64
+ALL_LEAVES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 #: Below this many rows, per-tree numpy calls cost more than the arithmetic: use one cumsum.
 FEW_ROWS = 64
 
@@ -49,9 +59,53 @@ class Forest:
         self.roots = roots.astype(np.intp)
         self.depth = int(depth)
         self.float32_inputs = float32_inputs
-        self.perfect = len(self.roots) << self.depth <= PERFECT_LIMIT
-        if self.perfect:
+        ends = np.append(self.roots[1:], n_nodes) if len(self.roots) else self.roots
+        leaves_per_tree = np.add.reduceat(self.is_leaf.astype(np.intp), self.roots) if len(self.roots) else self.roots
+        if len(self.roots) and np.all(ends - self.roots > 0) and leaves_per_tree.max() <= BITVECTOR_LEAVES:
+            self.layout, self._walk = "bitvector", self._bitvector
+            self._build_bitvector(ends)
+        elif len(self.roots) << self.depth <= PERFECT_LIMIT:
+            self.layout, self._walk = "perfect", self._perfect
             self._pad()
+        else:
+            self.layout, self._walk = "pointer", self._pointer
+
+    def _build_bitvector(self, ends: np.ndarray) -> None:
+        """Leaf order and masks per tree, then per feature the rank tables (see the module doc)."""
+        trees = len(self.roots)
+        masks = np.zeros(len(self.feature), dtype=np.uint64)  # bits kept when the node sends a row right
+        self.leaf_nodes = np.zeros((trees, BITVECTOR_LEAVES), dtype=np.intp)
+        for t, root in enumerate(self.roots):
+            order: list[int] = []
+            stack: list[tuple[int, int]] = [(int(root), 0)]  # (node, 0: enter, 1: after the left subtree)
+            starts: dict[int, int] = {}
+            while stack:
+                node, state = stack.pop()
+                if self.is_leaf[node]:
+                    order.append(node)
+                elif state == 0:
+                    starts[node] = len(order)
+                    stack.append((node, 1))
+                    stack.append((int(self.left[node]), 0))
+                else:
+                    lo, hi = starts[node], len(order)
+                    masks[node] = np.uint64(((1 << 64) - 1) ^ ((1 << hi) - (1 << lo)))
+                    stack.append((int(self.right[node]), 0))
+            self.leaf_nodes[t, :len(order)] = order
+        internal = ~self.is_leaf
+        tree_of = np.repeat(np.arange(trees), ends - self.roots)
+        self.tables = []
+        for f in np.unique(self.feature[internal]):
+            nodes = np.flatnonzero(internal & (self.feature == f))
+            cuts = np.unique(self.threshold[nodes])
+            table = np.full((len(cuts) + 1, trees), ALL_LEAVES, dtype=np.uint64)
+            # a value of rank r (r thresholds below it) goes right at every node whose rank is < r
+            np.bitwise_and.at(table, (np.searchsorted(cuts, self.threshold[nodes]) + 1, tree_of[nodes]), masks[nodes])
+            table = np.bitwise_and.accumulate(table, axis=0)
+            missing = np.full(trees, ALL_LEAVES, dtype=np.uint64)  # a NaN goes right where the node says so
+            right = nodes[self.missing_right[nodes]]
+            np.bitwise_and.at(missing, tree_of[right], masks[right])
+            self.tables.append((int(f), cuts, table, missing))
 
     def _pad(self) -> None:
         """Complete binary trees, level by level: node arrays per padded position, leaves at the bottom."""
@@ -83,12 +137,26 @@ class Forest:
         if self.max_feature >= width:
             raise ValueError(f"portable spec: a tree reads input column {self.max_feature}, "
                              f"but the input has {width} columns")
-        step = max(1, PAIRS_PER_CHUNK // max(1, len(self.roots)))
-        walk = self._perfect if self.perfect else self._pointer
-        parts = [combine(walk(X[start:start + step])) for start in range(0, n, step)]
+        pairs = PAIRS_PER_CHUNK // 2 if self.layout == "bitvector" else PAIRS_PER_CHUNK
+        step = max(1, pairs // max(1, len(self.roots)))
+        parts = [combine(self._walk(X[start:start + step])) for start in range(0, n, step)]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
+    def _bitvector(self, X: np.ndarray) -> np.ndarray:
+        masks = np.full((len(X), len(self.roots)), ALL_LEAVES, dtype=np.uint64)
+        for f, cuts, table, missing in self.tables:
+            column = X[:, f]
+            kept = table[np.searchsorted(cuts, column)]  # searchsorted counts the thresholds below x
+            nan = np.isnan(column)
+            if nan.any():
+                kept[nan] = missing
+            masks &= kept
+        lowest = masks & (~masks + np.uint64(1))
+        leaf = np.log2(lowest.astype(np.float64)).astype(np.intp)  # exact: a power of two
+        return self.leaf_nodes[np.arange(len(self.roots)), leaf].T
+
     def _perfect(self, X: np.ndarray) -> np.ndarray:
+        # Fancy indexing, not np.take(out=...): in Pyodide's numpy take is about 5x slower.
         n, width = X.shape
         flat = X.ravel()
         trees = len(self.roots)
@@ -96,26 +164,17 @@ class Forest:
         has_nan = bool(np.isnan(flat).any())
         row_base = np.tile(np.arange(n, dtype=np.intp) * width, trees)
         tree_base = np.repeat(np.arange(trees, dtype=np.intp) * internal, n)
-        pos = np.zeros(trees * n, dtype=np.intp)
-        index = np.empty_like(pos)
-        x = np.empty(len(pos))
-        threshold = np.empty(len(pos))
-        go_right = np.empty(len(pos), dtype=bool)
+        # g = tree_base + pos (position in the padded arrays); a step is pos -> 2 pos + 1 + right,
+        # that is g -> 2 g + right + (1 - tree_base)
+        step_base = 1 - tree_base
+        g = tree_base.copy()
         for _ in range(self.depth):
-            np.add(tree_base, pos, out=index)
-            np.take(self.p_threshold, index, out=threshold)
+            x = flat[self.p_feature[g] + row_base]
+            go_right = x > self.p_threshold[g]
             if has_nan:
-                missing_right = self.p_missing_right[index]
-            np.take(self.p_feature, index, out=index)
-            index += row_base
-            np.take(flat, index, out=x)
-            np.greater(x, threshold, out=go_right)
-            if has_nan:
-                go_right |= np.isnan(x) & missing_right
-            pos *= 2
-            pos += 1
-            pos += go_right
-        bottom = pos - internal + np.repeat(np.arange(trees, dtype=np.intp) << self.depth, n)
+                go_right |= np.isnan(x) & self.p_missing_right[g]
+            g = g * 2 + go_right + step_base
+        bottom = g - tree_base - internal + np.repeat(np.arange(trees, dtype=np.intp) << self.depth, n)
         return self.p_bottom[bottom].reshape(trees, n)
 
     def _pointer(self, X: np.ndarray) -> np.ndarray:
