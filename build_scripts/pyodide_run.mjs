@@ -32,6 +32,12 @@ for (const [key, dir] of Object.entries(job.bundles)) {
   for (const file of readdirSync(dir)) {
     pyodide.FS.writeFile(`${target}/${file}`, readFileSync(join(dir, file)));
   }
+  // As the browser worker does: packages only this model's engine needs (pandas for a
+  // DataFrame-fitted pipeline on scikit-learn).
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+  const engine = manifest.engines?.browser === "portable" && manifest.portable ? "portable" : "sklearn";
+  const packages = manifest.packages?.[engine] ?? [];
+  if (packages.length) await pyodide.loadPackage(packages, { messageCallback: () => {} });
   answers.load[key] = JSON.parse(bridge.load(target, job.allow_pickle ?? true));
 }
 for (const call of job.calls) {

@@ -1,7 +1,9 @@
 """Assemble the static site in dist/site/ from web/, the Pyodide distribution and the models.
 
-Only browser-eligible bundles are copied; the index lists every model with its runtimes,
-so the client sends server-only models to the server without downloading anything.
+Only browser-eligible bundles are copied, and of each only the files of the engine the browser
+uses; the index lists every model with its runtimes, so the client sends server-only models to
+the server without downloading anything. Optional Pyodide packages (pandas) ship only when a
+browser model needs them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from py_pipeline.registry import INDEX_FILE, index_entry, scan_manifests
 
 from . import offline
+from .pyodide_dist import optional_files
 from .paths import MODELS, PYODIDE_DIST, SITE, WEB
 
 #: The model the demo page opens with (the server's classic /predict uses the same default).
@@ -26,7 +29,13 @@ def build(out: Path = SITE) -> Path:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(WEB, out, ignore=shutil.ignore_patterns("README.md"))
-    shutil.copytree(PYODIDE_DIST, out / "pyodide")
+    lock = json.loads((PYODIDE_DIST / "pyodide-lock.json").read_text())
+    wanted = {p for _, m in scan_manifests(MODELS) if "browser" in m.runtimes
+              for p in m.packages_for(m.engine_for("browser"))}
+    skipped = optional_files(lock, tuple(sorted(wanted)))  # e.g. pandas, when no browser model needs it
+    shutil.copytree(PYODIDE_DIST, out / "pyodide", ignore=lambda _, names: [n for n in names if n in skipped])
+    lock["packages"] = {n: e for n, e in lock["packages"].items() if e["file_name"] not in skipped}
+    (out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=2) + "\n")
     entries = []
     for directory, manifest in scan_manifests(MODELS):
         entry = index_entry(directory, manifest, MODELS)

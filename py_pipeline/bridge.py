@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from .errors import InvalidInput, PipelineError
+from .bundle import read_manifest
 from .model import Model, load_model
 
 _loaded: dict[str, Model] = {}
@@ -18,13 +19,15 @@ _loaded: dict[str, Model] = {}
 def load(directory: str, allow_pickle: bool = True) -> str:
     """Load (once) the bundle in ``directory``; answer ``{"ok": true, "result": manifest}``.
 
-    The model runs on its portable engine when it has one; otherwise on scikit-learn, which
-    unpickles the artifact, unless ``allow_pickle`` is false (then: ``model_unavailable``).
+    The model runs on the engine its manifest gives the browser (the one whose files the worker
+    fetched): portable when it has one, otherwise scikit-learn, which unpickles the artifact,
+    unless ``allow_pickle`` is false (then: ``model_unavailable``).
     """
 
     def run() -> dict[str, Any]:
         if directory not in _loaded:
-            _loaded[directory] = load_model(directory, allow_pickle=allow_pickle)
+            engine = read_manifest(directory).engine_for("browser")
+            _loaded[directory] = load_model(directory, engine=engine, allow_pickle=allow_pickle)
         return _loaded[directory].manifest.to_dict()
 
     return _answer(run)

@@ -82,7 +82,14 @@ class Manifest:
     #: which engine each runtime uses: {"browser": "portable", "server": "portable"}
     engines: Mapping[str, str] | None = None
     runtimes: tuple[str, ...] = ("browser", "server")
+    #: "dataframe" when the pipeline was fitted on a pandas DataFrame (it selects columns by name)
+    fitted_on: str = "array"
     extra: Mapping[str, Any] | None = None
+
+    def packages_for(self, engine: str) -> list[str]:
+        """Packages a runtime must load, beyond our wheel's, to run the model on ``engine``: pandas
+        for a DataFrame-fitted pipeline on the scikit-learn engine, nothing otherwise."""
+        return ["pandas"] if engine == "sklearn" and self.fitted_on == "dataframe" else []
 
     def default_engine(self) -> str:
         """The engine to use when a runtime has no say: portable when there is one."""
@@ -110,6 +117,8 @@ class Manifest:
             "engines": dict(self.engines or {r: self.default_engine() for r in RUNTIMES}),
             "portable": dict(self.portable) if self.portable else None,
             "runtimes": list(self.runtimes),
+            "fitted_on": self.fitted_on,
+            "packages": {engine: self.packages_for(engine) for engine in ENGINES},
             "library_versions": dict(self.library_versions),
             "artifact": {"file": self.artifact_file, "sha256": self.artifact_sha256, "size": self.artifact_size},
             "created_at": self.created_at,
@@ -148,7 +157,10 @@ class Manifest:
             if not portable and "portable" in engines.values():
                 raise InvalidBundle("manifest field 'engines' names the portable engine, but 'portable' lists no files")
         known = {"name", "version", "task", "description", "features", "classes", "engines", "portable",
-                 "portable_unavailable", "runtimes", "library_versions", "artifact", "created_at"}
+                 "portable_unavailable", "runtimes", "fitted_on", "packages", "library_versions", "artifact",
+                 "created_at"}
+        if data.get("fitted_on", "array") not in ("array", "dataframe"):
+            raise InvalidBundle("manifest field 'fitted_on' must be 'array' or 'dataframe'")
         return cls(
             name=data["name"],
             version=data["version"],
@@ -165,6 +177,7 @@ class Manifest:
             portable_unavailable=data.get("portable_unavailable"),
             engines=dict(engines) if engines is not None else None,
             runtimes=tuple(data.get("runtimes", ("browser", "server"))),
+            fitted_on=data.get("fitted_on", "array"),
             extra={k: v for k, v in data.items() if k not in known} or None,
         )
 
@@ -234,6 +247,7 @@ def write_bundle(
         created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),
         description=description,
         engines={r: "sklearn" for r in RUNTIMES},  # build_scripts.export adds the portable engine
+        fitted_on="dataframe" if hasattr(estimator, "feature_names_in_") else "array",
         extra=extra,
     )
     out = Path(directory)

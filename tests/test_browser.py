@@ -228,6 +228,51 @@ def test_tampered_artifact_is_refused_in_the_browser(browser, tampered_server):
     assert_same_predictions(auto["answers"][0]["result"], reference(newest, row))
 
 
+@pytest.fixture(scope="module")
+def pickle_only_server(model_dir, site_dir, tmp_path_factory):
+    """The same site where iris ships as a model without a portable engine: its manifest names
+    the scikit-learn engine for the browser and the site carries its pickle instead."""
+    import json
+
+    root = tmp_path_factory.mktemp("pickle_only") / "site"
+    shutil.copytree(site_dir, root, ignore=shutil.ignore_patterns("pyodide"))
+    (root / "pyodide").symlink_to(site_dir / "pyodide")
+    bundle = root / "models" / "iris" / "1.0.0"
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["engines"]["browser"] = "sklearn"
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    shutil.copy2(model_dir / "iris" / "1.0.0" / "model.joblib", bundle / "model.joblib")
+    index = json.loads((root / "models" / "index.json").read_text())
+    for entry in index["models"]:
+        if entry["name"] == "iris":
+            entry["engines"]["browser"] = "sklearn"
+    (root / "models" / "index.json").write_text(json.dumps(index))
+    server = LiveServer(create_app({"MODEL_DIR": str(model_dir), "SITE_DIR": str(root)}))
+    yield server
+    server.stop()
+
+
+def test_allow_pickle_false_keeps_pickled_models_out_of_the_page(browser, pickle_only_server):
+    visit = Visit(browser, pickle_only_server.url).open()
+    row = [[2.5, 1.3, 4.0, 0.8]]
+    allowed, strict, auto, portable = visit.run([
+        {"options": {"model": "iris", "mode": "browser"}, "rowSets": [row]},
+        {"options": {"model": "iris", "mode": "browser", "allowPickle": False}, "rowSets": [row]},
+        {"options": {"model": "iris", "allowPickle": False}, "rowSets": [row]},
+        {"options": {"model": "machine_failure", "mode": "browser", "allowPickle": False},
+         "rowSets": [[["L", 298.1, 308.6, 1551.0, 42.8, 0]]]},
+    ])
+    visit.close()
+    assert allowed.get("backend") == "browser", allowed  # the pickle loads when allowed
+    assert any(u.endswith("iris/1.0.0/model.joblib") for u in visit.requests)
+    assert strict["created"] is False and strict["error"]["code"] == "runtime_unavailable"
+    assert "has no portable engine, and allowPickle is false" in strict["error"]["message"]
+    assert auto["backend"] == "server" and "allowPickle is false" in auto["fallbackReason"]
+    iris = next(m for m in all_models() if m.name == "iris")
+    assert_same_predictions(auto["answers"][0]["result"], reference(iris, row))
+    assert portable["backend"] == "browser"  # a portable model runs in the page all the same
+
+
 def test_auto_mode_without_webassembly_answers_through_the_server(playwright, live_server):
     no_wasm = launch(playwright, NO_WASM)
     try:

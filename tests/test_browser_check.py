@@ -86,16 +86,18 @@ def test_check_reports_a_load_failure(checked):
     assert manifest["runtimes"] == ["server"] and manifest["browser_check"]["reason"] == verdict["reason"]
 
 
-def test_a_dataframe_fitted_model_without_portable_engine_is_kept_on_the_server(checked):
-    """The browser has no pandas to feed it: server only, with the reason. The server check fed
-    its scikit-learn engine a DataFrame and agreed with scikit-learn, so the build accepted it."""
+def test_a_dataframe_fitted_model_without_portable_engine_loads_pandas_for_itself(checked):
+    """No portable engine (an SVC): the scikit-learn engine runs it, fed a DataFrame, in Pyodide
+    (which loads pandas for this model only) and on the server, both agreeing with scikit-learn."""
     root, verdicts, _ = checked
     verdict = verdicts["frame_svc"]
-    assert verdict["browser"] is False and verdict["engine"] == "sklearn"
-    assert verdict["reason"].startswith("failed to predict in Pyodide: this model was fitted on a pandas DataFrame")
+    assert verdict["browser"] is True and verdict["engine"] == "sklearn", verdict["reason"]
+    assert "pandas" in verdict["imported"]
     assert list(verdict["server"]) == ["sklearn"]
     manifest = built(root, "frame_svc", "1.0.0")
-    assert manifest["runtimes"] == ["server"] and "SVC is not one of the estimators" in manifest["portable_unavailable"]
+    assert manifest["fitted_on"] == "dataframe" and manifest["packages"] == {"portable": [], "sklearn": ["pandas"]}
+    assert manifest["runtimes"] == ["browser", "server"]
+    assert "SVC is not one of the estimators" in manifest["portable_unavailable"]
     rows = [["M", 300.0, 310.0, 1500.0, 40.0, 100]]
     assert load_model(root / "frame_svc" / "1.0.0").predict(rows)["predictions"] in ([True], [False])
 

@@ -50,3 +50,15 @@ def test_every_shipped_package_matches_the_official_lock(site_dir):
             continue
         assert entry["sha256"] == official[name]["sha256"]
         assert sha256_file(site_dir / "pyodide" / entry["file_name"]) == official[name]["sha256"], name
+
+
+def test_optional_packages_ship_only_when_a_browser_model_needs_them(site_dir):
+    """pandas is in the verified distribution (for a DataFrame-fitted model without a portable
+    engine), but no shipped browser model needs it: the site carries neither its files nor its
+    lock entry."""
+    dist_lock = json.loads((site_dir.parent / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    site_lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    assert {"pandas", "python-dateutil", "pytz", "six"} <= set(dist_lock)
+    assert not {"pandas", "python-dateutil", "pytz", "six"} & set(site_lock)
+    assert not list((site_dir / "pyodide").glob("pandas-*.whl"))
+    assert set(site_lock["py-pipeline"]["depends"]) == set(pyodide_dist.ROOT_PACKAGES)

@@ -52,10 +52,13 @@ async function loadModel(model) {
  * @returns {string[]}
  */
 function engineFiles(manifest) {
-  if (manifest.engines?.browser === "portable" && manifest.portable) {
-    return [manifest.portable.spec.file, manifest.portable.arrays.file];
-  }
+  if (browserEngine(manifest) === "portable") return [manifest.portable.spec.file, manifest.portable.arrays.file];
   return [manifest.artifact.file];
+}
+
+/** @param {any} manifest @returns {"portable" | "sklearn"} */
+function browserEngine(manifest) {
+  return manifest.engines?.browser === "portable" && manifest.portable ? "portable" : "sklearn";
 }
 
 /**
@@ -68,7 +71,12 @@ async function fetchAndLoad(model, dir) {
   const manifestText = await fetchText(new URL("manifest.json", model.url));
   const manifest = JSON.parse(manifestText);
   const files = engineFiles(manifest);
-  const contents = await Promise.all(files.map((file) => fetchBytes(new URL(file, model.url))));
+  // Packages only this model needs (pandas for a DataFrame-fitted pipeline on scikit-learn).
+  const packages = manifest.packages?.[browserEngine(manifest)] ?? [];
+  const [contents] = await Promise.all([
+    Promise.all(files.map((file) => fetchBytes(new URL(file, model.url)))),
+    packages.length ? pyodide.loadPackage(packages, { messageCallback: () => {} }) : null,
+  ]);
   pyodide.FS.mkdirTree(dir);
   pyodide.FS.writeFile(`${dir}/manifest.json`, manifestText);
   files.forEach((file, i) => pyodide.FS.writeFile(`${dir}/${file}`, contents[i]));
