@@ -89,8 +89,9 @@ def linear(node: dict[str, Any], arrays: Arrays) -> Estimator:
 
 
 def forest(node: dict[str, Any], arrays: Arrays) -> Estimator:
-    trees, values = forest_from_arrays(arrays, node["trees"]), arrays[node["values"]]
-    return Estimator(node, arrays, lambda X: mean_of_trees(trees, values, X))
+    trees = forest_from_arrays(arrays, node["trees"])
+    columns = np.ascontiguousarray(arrays[node["values"]].T)  # one row per output
+    return Estimator(node, arrays, lambda X: mean_of_trees(trees, columns, X))
 
 
 def boosting(node: dict[str, Any], arrays: Arrays) -> Estimator:

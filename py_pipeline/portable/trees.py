@@ -11,8 +11,8 @@ the first that fits is used:
   masks of every node a value of that rank sends right, per tree: one contiguous row copy and
   one AND per feature, whatever the depth. The leaf is the lowest bit left.
 * **perfect**: for shallow ensembles (trees x 2**depth small) each tree is padded to a complete
-  binary tree laid out level by level, so a step is ``pos = 2 * pos + 1 + go_right`` with no
-  child lookups;
+  binary tree, all trees laid out level by level, so a step is ``q = 2 q + go_right`` with no
+  child lookups, compared in float32 where the inputs are float32 (half the bytes to gather);
 * **pointer**: otherwise child lookups, and pairs that reached a leaf leave the working set, so
   unbalanced trees cost their real depth, not the deepest.
 
@@ -27,10 +27,12 @@ from typing import Callable
 
 import numpy as np
 
-#: Most padded nodes (trees x 2**depth) the perfect layout may build at load.
+#: Most padded nodes (trees x 2**depth) the perfect layout may build at load: about 13 bytes
+#: each, so at most ~13 MB. (failure_type's 150 trees of depth 14 would need 2.4 M: 37 MB for a
+#: 1.6x faster batch; it takes the pointer layout instead.)
 PERFECT_LIMIT = 1 << 20
-#: (tree, row) pairs advanced together: bounds memory and keeps the working set in cache.
-PAIRS_PER_CHUNK = 1 << 18
+#: (tree, row) pairs advanced together: bounds the memory the working arrays take (~40 MB).
+PAIRS_PER_CHUNK = 1 << 20
 #: Most leaves a tree may have for the bitvector layout (one uint64 mask per tree and row).
 BITVECTOR_LEAVES = 64
 ALL_LEAVES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
@@ -108,19 +110,17 @@ class Forest:
             self.tables.append((int(f), cuts, table, missing))
 
     def _pad(self) -> None:
-        """Complete binary trees, level by level: node arrays per padded position, leaves at the bottom."""
-        nodes = self.roots[:, None]
-        feature, threshold, missing_right = [], [], []
+        """Complete binary trees, stored level by level across trees: level L holds every tree's
+        2**L positions, tree after tree, so the child of position q is 2 q + go_right, whatever
+        the tree. Leaves above the bottom point at themselves, so they repeat down to it."""
+        nodes = self.roots
+        self.p_feature, self.p_threshold, self.p_missing_right = [], [], []
         for _ in range(self.depth):
-            feature.append(self.feature[nodes])
-            threshold.append(self.threshold[nodes])
-            missing_right.append(self.missing_right[nodes])
-            nodes = np.stack([self.left[nodes], self.right[nodes]], axis=-1).reshape(len(self.roots), -1)
-        # per tree: internal positions 0 .. 2**depth - 2 in level order, then the bottom row
-        self.p_feature = np.concatenate(feature, axis=1).ravel() if feature else np.zeros(0, np.intp)
-        self.p_threshold = np.concatenate(threshold, axis=1).ravel() if threshold else np.zeros(0)
-        self.p_missing_right = np.concatenate(missing_right, axis=1).ravel() if missing_right else np.zeros(0, bool)
-        self.p_bottom = nodes.ravel()
+            self.p_feature.append(self.feature[nodes].astype(np.int32))  # 4 bytes: halves the padded memory
+            self.p_threshold.append(_compare_as_inputs(self.threshold[nodes], self.float32_inputs))
+            self.p_missing_right.append(self.missing_right[nodes])
+            nodes = np.stack([self.left[nodes], self.right[nodes]], axis=-1).ravel()
+        self.p_bottom = nodes.astype(np.int32)
 
     def leaves(self, X: np.ndarray) -> np.ndarray:
         """Leaf node index reached by each row in each tree, shape (trees, rows)."""
@@ -158,24 +158,19 @@ class Forest:
     def _perfect(self, X: np.ndarray) -> np.ndarray:
         # Fancy indexing, not np.take(out=...): in Pyodide's numpy take is about 5x slower.
         n, width = X.shape
-        flat = X.ravel()
+        flat = (X.astype(np.float32) if self.float32_inputs else X).ravel()  # 4-byte gathers where exact
         trees = len(self.roots)
-        internal = (1 << self.depth) - 1
         has_nan = bool(np.isnan(flat).any())
         row_base = np.tile(np.arange(n, dtype=np.intp) * width, trees)
-        tree_base = np.repeat(np.arange(trees, dtype=np.intp) * internal, n)
-        # g = tree_base + pos (position in the padded arrays); a step is pos -> 2 pos + 1 + right,
-        # that is g -> 2 g + right + (1 - tree_base)
-        step_base = 1 - tree_base
-        g = tree_base.copy()
-        for _ in range(self.depth):
-            x = flat[self.p_feature[g] + row_base]
-            go_right = x > self.p_threshold[g]
+        q = np.repeat(np.arange(trees, dtype=np.intp), n)
+        for feature, threshold, missing_right in zip(self.p_feature, self.p_threshold, self.p_missing_right):
+            x = flat[feature[q] + row_base]
+            go_right = x > threshold[q]
             if has_nan:
-                go_right |= np.isnan(x) & self.p_missing_right[g]
-            g = g * 2 + go_right + step_base
-        bottom = g - tree_base - internal + np.repeat(np.arange(trees, dtype=np.intp) << self.depth, n)
-        return self.p_bottom[bottom].reshape(trees, n)
+                go_right |= np.isnan(x) & missing_right[q]
+            q *= 2
+            q += go_right
+        return self.p_bottom[q].reshape(trees, n)
 
     def _pointer(self, X: np.ndarray) -> np.ndarray:
         n, width = X.shape
@@ -203,33 +198,52 @@ class Forest:
         return result.reshape(trees, n)
 
 
+def _compare_as_inputs(threshold: np.ndarray, float32_inputs: bool) -> np.ndarray:
+    """Thresholds to compare float32 inputs with in float32, exactly as scikit-learn compares the
+    float32 value with the float64 threshold: the largest float32 not above it (for a float32
+    x, x > t64 exactly when x > that float32). Float64 inputs keep float64 thresholds."""
+    if not float32_inputs:
+        return threshold
+    rounded = threshold.astype(np.float32)
+    above = rounded.astype(np.float64) > threshold
+    rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
+    return rounded
+
+
 def forest_from_arrays(arrays: dict[str, np.ndarray], spec: dict) -> Forest:
     """Build a :class:`Forest` from a spec node and its arrays."""
     return Forest(arrays[spec["feature"]], arrays[spec["threshold"]], arrays[spec["left"]], arrays[spec["right"]],
                   arrays[spec["missing_left"]], arrays[spec["roots"]], spec["depth"], spec["float32_inputs"])
 
 
-def in_order_sum(values: np.ndarray, leaves: np.ndarray) -> np.ndarray:
-    """Sum over trees of ``values[leaf]``, added strictly tree after tree: one vector add per tree
-    for many rows, one ``cumsum`` (sequential by definition) over all trees for a few."""
-    if leaves.shape[1] >= FEW_ROWS:
-        total = np.zeros((leaves.shape[1],) + values.shape[1:])
+def in_order_sum(columns: np.ndarray, leaves: np.ndarray) -> np.ndarray:
+    """Sum over trees of each leaf's values, added strictly tree after tree; (rows, outputs).
+
+    ``columns`` holds the leaf values one output per row (outputs, nodes): a 1-D gather per
+    output is several times faster in Pyodide than gathering rows of a (nodes, outputs) table.
+    Many rows: one vector add per tree and output. A few: one ``cumsum`` (sequential by
+    definition) over all trees, where per-tree calls would cost more than the arithmetic.
+    """
+    n = leaves.shape[1]
+    if n >= FEW_ROWS:
+        total = np.zeros((len(columns), n))
         for tree_leaves in leaves:
-            total += values[tree_leaves]
-        return total
-    return np.cumsum(values[leaves], axis=0)[-1]
+            for out, column in zip(total, columns):
+                out += column[tree_leaves]
+        return total.T
+    return np.cumsum(columns[:, leaves], axis=1)[:, -1].T
 
 
-def mean_of_trees(forest: Forest, values: np.ndarray, X: np.ndarray) -> np.ndarray:
+def mean_of_trees(forest: Forest, columns: np.ndarray, X: np.ndarray) -> np.ndarray:
     """Tree outputs added tree by tree then divided by the tree count, as scikit-learn's forests do.
 
     Adding strictly in tree order (``sum`` may add pairwise) keeps the result bit-identical to
-    scikit-learn's, so ties between classes break the same way.
+    scikit-learn's, so ties between classes break the same way. ``columns``: (outputs, nodes).
     """
     trees = len(forest.roots)
 
     def combine(leaves: np.ndarray) -> np.ndarray:
-        total = in_order_sum(values, leaves)
+        total = in_order_sum(columns, leaves)
         total /= trees
         return total
 
@@ -247,12 +261,12 @@ def boosted_sum(forest: Forest, values: np.ndarray, scale: float, start: np.ndar
     def combine(leaves: np.ndarray) -> np.ndarray:
         n = leaves.shape[1]
         if n >= FEW_ROWS:
-            raw = np.zeros((n, k))
-            raw += start
+            raw = np.zeros((k, n))  # one contiguous row per score column
+            raw += start[:, None]
             for stage in leaves.reshape(-1, k, n):
-                for column, tree_leaves in enumerate(stage):
-                    raw[:, column] += scale * values[tree_leaves] if scale != 1.0 else values[tree_leaves]
-            return raw
+                for out, tree_leaves in zip(raw, stage):
+                    out += scale * values[tree_leaves] if scale != 1.0 else values[tree_leaves]
+            return raw.T
         steps = values[leaves]
         if scale != 1.0:
             steps *= scale
