@@ -18,9 +18,14 @@ from py_pipeline import load_model
 HEAVY = ("sklearn", "scipy", "joblib", "pandas")
 
 
-def _per_call_ms(fn, calls: int, batches: int = 5) -> float:
-    """Median over ``batches`` of the mean time of ``calls`` calls, in ms."""
-    fn()  # warm-up
+def _per_call_ms(fn, calls: int | None = None, batches: int = 5) -> float:
+    """Median over ``batches`` of the mean time of ``calls`` calls, in ms. Without ``calls``,
+    enough calls to fill about 50 ms per batch (a fast 10,000-row call takes ~2 ms, close to
+    the timer's resolution in Pyodide)."""
+    start = time.perf_counter()
+    fn()  # warm-up, and a first estimate
+    if calls is None:
+        calls = max(1, int(0.05 / max(time.perf_counter() - start, 1e-6)))
     means = []
     for _ in range(batches):
         start = time.perf_counter()
@@ -33,8 +38,8 @@ def _per_call_ms(fn, calls: int, batches: int = 5) -> float:
 def _engine_figures(model, rows: list, single_calls: int) -> dict:
     X1 = model.manifest.schema.validate(rows[:1])
     X = model.manifest.schema.validate(rows)
-    batch_ms = _per_call_ms(lambda: model.engine.classify(X), 1, batches=3)
-    full_ms = _per_call_ms(lambda: model.predict(rows), 1, batches=3)
+    batch_ms = _per_call_ms(lambda: model.engine.classify(X), batches=3)
+    full_ms = _per_call_ms(lambda: model.predict(rows), batches=3)
     return {
         "single_row_ms": round(_per_call_ms(lambda: model.engine.classify(X1), single_calls), 4),
         "single_row_with_validation_ms": round(_per_call_ms(lambda: model.predict(rows[:1]), single_calls), 4),
@@ -48,7 +53,7 @@ def _compiled_figures(model, final, rows: list, single_calls: int) -> dict:
     """scikit-learn's own final estimator (its compiled trees for a forest) on the preprocessed rows."""
     X1 = model.engine._prepare(model.manifest.schema.validate(rows[:1]))
     X = model.engine._prepare(model.manifest.schema.validate(rows))
-    batch_ms = _per_call_ms(lambda: final.predict_proba(X), 1, batches=3)
+    batch_ms = _per_call_ms(lambda: final.predict_proba(X), batches=3)
     return {"single_row_ms": round(_per_call_ms(lambda: final.predict_proba(X1), single_calls), 4),
             "batch_rows": len(rows), "batch_rows_per_s": round(len(rows) / batch_ms * 1000)}
 
