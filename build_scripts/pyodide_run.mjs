@@ -32,8 +32,8 @@ for (const [key, dir] of Object.entries(job.bundles)) {
   for (const file of readdirSync(dir)) {
     pyodide.FS.writeFile(`${target}/${file}`, readFileSync(join(dir, file)));
   }
-  // As the browser worker does: packages only this model's engine needs (pandas for a
-  // DataFrame-fitted pipeline on scikit-learn).
+  // As the browser worker does: packages only this model's engine needs (scikit-learn for a
+  // model without a portable engine, pandas for one fitted on a DataFrame).
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
   const engine = manifest.engines?.browser === "portable" && manifest.portable ? "portable" : "sklearn";
   const packages = manifest.packages?.[engine] ?? [];

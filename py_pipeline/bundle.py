@@ -87,9 +87,12 @@ class Manifest:
     extra: Mapping[str, Any] | None = None
 
     def packages_for(self, engine: str) -> list[str]:
-        """Packages a runtime must load, beyond our wheel's, to run the model on ``engine``: pandas
-        for a DataFrame-fitted pipeline on the scikit-learn engine, nothing otherwise."""
-        return ["pandas"] if engine == "sklearn" and self.fitted_on == "dataframe" else []
+        """Packages a runtime must load, beyond our wheel (which needs numpy alone), to run the
+        model on ``engine``: scikit-learn (with scipy, joblib, threadpoolctl) for the scikit-learn
+        engine, and pandas too for a pipeline fitted on a DataFrame."""
+        if engine != "sklearn":
+            return []
+        return ["scikit-learn"] + (["pandas"] if self.fitted_on == "dataframe" else [])
 
     def default_engine(self) -> str:
         """The engine to use when a runtime has no say: portable when there is one."""

@@ -159,9 +159,12 @@ def test_browser_mode_stays_on_the_page_origin(browser_answers):
     _, visit = browser_answers
     wasm = [u for u in visit.requests if u.endswith("pyodide.asm.wasm")]
     assert len(wasm) == 1, "one shared runtime should serve every model on the page"
-    # every browser model runs on its portable engine: its arrays are fetched, no pickle is
+    # every browser model runs on its portable engine: its arrays are fetched, no pickle is, and
+    # the runtime is Pyodide, numpy and our wheel: no scikit-learn, scipy or joblib
     assert sum(u.endswith("/portable.bin") for u in visit.requests) == len(MODEL_IDS)
     assert not any(u.endswith(".joblib") for u in visit.requests)
+    wheels = sorted(u.rsplit("/", 1)[1].split("-")[0] for u in visit.requests if u.endswith(".whl"))
+    assert wheels == ["numpy", "py_pipeline"]
     assert visit.foreign_requests() == []
     assert visit.errors == []
 
@@ -236,7 +239,8 @@ def pickle_only_server(model_dir, site_dir, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("pickle_only") / "site"
     shutil.copytree(site_dir, root, ignore=shutil.ignore_patterns("pyodide"))
-    (root / "pyodide").symlink_to(site_dir / "pyodide")
+    # the whole verified distribution: a site with a browser model on scikit-learn ships it
+    (root / "pyodide").symlink_to(site_dir.parent / "pyodide")
     bundle = root / "models" / "iris" / "1.0.0"
     manifest = json.loads((bundle / "manifest.json").read_text())
     manifest["engines"]["browser"] = "sklearn"
@@ -265,6 +269,7 @@ def test_allow_pickle_false_keeps_pickled_models_out_of_the_page(browser, pickle
     visit.close()
     assert allowed.get("backend") == "browser", allowed  # the pickle loads when allowed
     assert any(u.endswith("iris/1.0.0/model.joblib") for u in visit.requests)
+    assert any("/scikit_learn-" in u for u in visit.requests)  # loaded for this model only
     assert strict["created"] is False and strict["error"]["code"] == "runtime_unavailable"
     assert "has no portable engine, and allowPickle is false" in strict["error"]["message"]
     assert auto["backend"] == "server" and "allowPickle is false" in auto["fallbackReason"]

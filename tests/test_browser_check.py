@@ -95,7 +95,8 @@ def test_a_dataframe_fitted_model_without_portable_engine_loads_pandas_for_itsel
     assert "pandas" in verdict["imported"]
     assert list(verdict["server"]) == ["sklearn"]
     manifest = built(root, "frame_svc", "1.0.0")
-    assert manifest["fitted_on"] == "dataframe" and manifest["packages"] == {"portable": [], "sklearn": ["pandas"]}
+    assert manifest["fitted_on"] == "dataframe"
+    assert manifest["packages"] == {"portable": [], "sklearn": ["scikit-learn", "pandas"]}
     assert manifest["runtimes"] == ["browser", "server"]
     assert "SVC is not one of the estimators" in manifest["portable_unavailable"]
     rows = [["M", 300.0, 310.0, 1500.0, 40.0, 100]]

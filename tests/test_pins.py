@@ -8,7 +8,7 @@ from importlib.metadata import version
 import pytest
 
 from build_scripts.paths import OFFICIAL_LOCK, ROOT
-from build_scripts.pyodide_dist import ROOT_PACKAGES
+from build_scripts.pyodide_dist import ROOT_PACKAGES, SCIKIT_LEARN_PACKAGES
 
 pytestmark = pytest.mark.host
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.host
 @pytest.fixture(scope="module")
 def pyodide_versions():
     lock = json.loads(OFFICIAL_LOCK.read_text())
-    return {name: lock["packages"][name]["version"] for name in ROOT_PACKAGES}
+    return {name: lock["packages"][name]["version"] for name in ROOT_PACKAGES + SCIKIT_LEARN_PACKAGES}
 
 
 def pins_in(lines):
@@ -30,7 +30,9 @@ def pins_in(lines):
 
 def test_pyproject_pins_match_pyodide(pyodide_versions):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert pins_in(project["dependencies"]) == pyodide_versions
+    assert pins_in(project["dependencies"]) == {name: pyodide_versions[name] for name in ROOT_PACKAGES}
+    assert pins_in(project["optional-dependencies"]["sklearn"]) == {
+        name: pyodide_versions[name] for name in SCIKIT_LEARN_PACKAGES}
 
 
 def test_lock_file_pins_match_pyodide(pyodide_versions):
@@ -42,9 +44,10 @@ def test_installed_versions_match_pyodide(pyodide_versions):
     assert {name: version(name) for name in pyodide_versions} == pyodide_versions
 
 
-def test_site_lock_lists_our_wheel_with_its_dependencies(site_dir):
+def test_site_lock_lists_our_wheel_with_numpy_alone(site_dir):
+    """loadPackage("py-pipeline") brings numpy and nothing more: a portable model needs no more."""
     lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())
     entry = lock["packages"]["py-pipeline"]
-    assert set(entry["depends"]) == set(ROOT_PACKAGES)
+    assert set(entry["depends"]) == set(ROOT_PACKAGES) == {"numpy"}
     assert (site_dir / "pyodide" / entry["file_name"]).exists()
     assert lock["info"]["version"] == "0.27.7"

@@ -39,7 +39,8 @@ def test_mismatching_file_stops_the_build_naming_both_hashes(tmp_path):
 
 def test_closure_follows_depends():
     lock = pyodide_dist.load_official_lock()
-    assert closure(lock) == ["joblib", "numpy", "openblas", "scikit-learn", "scipy", "threadpoolctl"]
+    assert closure(lock) == ["numpy"]
+    assert closure(lock, ("scikit-learn",)) == ["joblib", "numpy", "openblas", "scikit-learn", "scipy", "threadpoolctl"]
 
 
 def test_every_shipped_package_matches_the_official_lock(site_dir):
@@ -53,12 +54,16 @@ def test_every_shipped_package_matches_the_official_lock(site_dir):
 
 
 def test_optional_packages_ship_only_when_a_browser_model_needs_them(site_dir):
-    """pandas is in the verified distribution (for a DataFrame-fitted model without a portable
-    engine), but no shipped browser model needs it: the site carries neither its files nor its
-    lock entry."""
+    """scikit-learn and pandas are in the verified distribution (for a model without a portable
+    engine, or one fitted on a DataFrame), but every shipped browser model runs on its portable
+    engine: the site carries numpy and our wheel, and neither the others' files nor their lock
+    entries."""
+    optional = {"scikit-learn", "scipy", "joblib", "threadpoolctl", "openblas", "pandas", "python-dateutil",
+                "pytz", "six"}
     dist_lock = json.loads((site_dir.parent / "pyodide" / "pyodide-lock.json").read_text())["packages"]
     site_lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())["packages"]
-    assert {"pandas", "python-dateutil", "pytz", "six"} <= set(dist_lock)
-    assert not {"pandas", "python-dateutil", "pytz", "six"} & set(site_lock)
-    assert not list((site_dir / "pyodide").glob("pandas-*.whl"))
-    assert set(site_lock["py-pipeline"]["depends"]) == set(pyodide_dist.ROOT_PACKAGES)
+    assert optional <= set(dist_lock)
+    assert set(site_lock) == {"numpy", "py-pipeline"}
+    shipped = {p.name.split("-")[0] for p in (site_dir / "pyodide").glob("*.whl")} | {
+        p.name.split("-")[0] for p in (site_dir / "pyodide").glob("*.zip") if p.name != "python_stdlib.zip"}
+    assert shipped == {"numpy", "py_pipeline"}

@@ -13,8 +13,9 @@ function progress(stage, fraction, message) {
 async function startRuntime() {
   progress("runtime", 0.05, "Loading the Python runtime");
   const pyodide = await loadPyodide({ indexURL: PYODIDE_URL });
-  progress("packages", 0.4, "Loading numpy, scipy and scikit-learn");
-  // One loadPackage: the lock file lists py-pipeline with its whole dependency closure.
+  progress("packages", 0.4, "Loading numpy");
+  // One loadPackage: the lock file lists py-pipeline with numpy, all a portable model needs.
+  // scikit-learn (and pandas) load later, only for a model whose manifest asks for them.
   await pyodide.loadPackage("py-pipeline", {
     messageCallback: (message) => progress("packages", 0.6, message),
     errorCallback: (message) => progress("packages", 0.6, message),
@@ -71,7 +72,8 @@ async function fetchAndLoad(model, dir) {
   const manifestText = await fetchText(new URL("manifest.json", model.url));
   const manifest = JSON.parse(manifestText);
   const files = engineFiles(manifest);
-  // Packages only this model needs (pandas for a DataFrame-fitted pipeline on scikit-learn).
+  // Packages only this model needs: scikit-learn for a model without a portable engine, pandas
+  // for one fitted on a DataFrame.
   const packages = manifest.packages?.[browserEngine(manifest)] ?? [];
   const [contents] = await Promise.all([
     Promise.all(files.map((file) => fetchBytes(new URL(file, model.url)))),
