@@ -33,6 +33,11 @@ def load(directory: str, allow_pickle: bool = True) -> str:
     return _answer(run)
 
 
+def unload(directory: str) -> str:
+    """Forget the model loaded from ``directory`` (no predictor uses it any more)."""
+    return _answer(lambda: {"unloaded": _loaded.pop(directory, None) is not None})
+
+
 def predict(directory: str, rows_json: str) -> str:
     """Predict the JSON-encoded ``rows`` with the bundle in ``directory``."""
 

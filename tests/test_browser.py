@@ -183,6 +183,39 @@ def test_newest_version_unless_one_is_asked_for(browser, live_server):
         assert_same_predictions(out["answers"][0]["result"], reference(manifest, row))
 
 
+SWITCH_MODELS = """
+async (row) => {
+  const { createPredictor, runtimeStarts } = await import("./lib/predictor.js");
+  const answers = [];
+  for (const [model, version, features] of [["iris", "1.0.0", row.iris], ["machine_failure", "1.0.0", row.machine],
+                                            ["machine_failure", "1.1.0", row.machine], ["iris", "1.0.0", row.iris]]) {
+    const predictor = await createPredictor({ model, version, mode: "browser" });
+    answers.push(await predictor.predict([features]));
+    predictor.close();  // as the demo does before opening the next one
+  }
+  return { starts: runtimeStarts(), answers };
+}
+"""
+
+
+def test_switching_models_reuses_the_running_runtime(browser, live_server):
+    """Closing the last predictor no longer stops the runtime: opening the next model (or version,
+    or the first one again) loads only its bundle into the same worker."""
+    visit = Visit(browser, live_server.url).open()
+    rows = {"iris": [2.5, 1.3, 4.0, 0.8], "machine": ["L", 298.1, 308.6, 1551.0, 42.8, 0]}
+    out = visit.page.evaluate(SWITCH_MODELS, rows)
+    visit.close()
+    assert out["starts"] == 1
+    assert sum(u.endswith("pyodide.asm.wasm") for u in visit.requests) == 1
+    assert sum(u.endswith("/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl") for u in visit.requests) == 1
+    by_key = {f"{m.name}@{m.version}": m for m in all_models()}
+    for answer, key, row in zip(out["answers"], ["iris@1.0.0", "machine_failure@1.0.0", "machine_failure@1.1.0",
+                                                 "iris@1.0.0"], [rows["iris"], rows["machine"], rows["machine"],
+                                                                 rows["iris"]]):
+        assert answer["model"] == dict(zip(("name", "version"), key.split("@")))
+        assert_same_predictions(answer, reference(by_key[key], [row]))
+
+
 def test_heavy_model_goes_to_the_server_without_downloading_it(browser, live_server):
     visit = Visit(browser, live_server.url).open("/?mode=server")  # the demo itself loads no runtime
     (out,) = visit.run([{"options": {"model": "machine_failure_heavy"},

@@ -20,6 +20,7 @@ export class BrowserBackend {
       runtime.release();
       throw error;
     }
+    runtime.retainModel(model);
     return new BrowserBackend(model, runtime);
   }
 
@@ -42,6 +43,7 @@ export class BrowserBackend {
   }
 
   close() {
-    this.#runtime.release();
+    this.#runtime.releaseModel(this.#model); // the bundle, once no predictor uses it
+    this.#runtime.release(); // the runtime itself stays up (see runtime.js)
   }
 }

@@ -6,9 +6,10 @@
 import { BrowserBackend } from "./browser_backend.js";
 import { CAN_RUN_IN_BROWSER } from "./environment.js";
 import { ErrorCode, PredictionError } from "./errors.js";
+import { configureRuntime, runtimeStarts } from "./runtime.js";
 import { ServerBackend } from "./server_backend.js";
 
-export { PredictionError, ErrorCode };
+export { PredictionError, ErrorCode, configureRuntime, runtimeStarts };
 
 /** The built site's root: this module lives in <site>/lib/. */
 const SITE_URL = new URL("../", import.meta.url);

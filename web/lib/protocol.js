@@ -5,6 +5,7 @@
 /** Message types the page sends to the worker, and the progress type it sends back. */
 export const MessageType = Object.freeze({
   LOAD_MODEL: "load-model",
+  UNLOAD_MODEL: "unload-model",
   PREDICT: "predict",
   PROGRESS: "progress",
 });
@@ -12,6 +13,8 @@ export const MessageType = Object.freeze({
 /**
  * @typedef {{id: number, type: "load-model", model: {name: string, version: string, url: string}}} LoadModelRequest
  *   Load the bundle whose directory is at `url` (absolute, ending in "/").
+ * @typedef {{id: number, type: "unload-model", model: {name: string, version: string}}} UnloadModelRequest
+ *   Forget a bundle no predictor on the page uses any more (the runtime itself stays up).
  * @typedef {{id: number, type: "predict", model: {name: string, version: string}, rows: unknown[]}} PredictRequest
  * @typedef {{code: string, message: string, details: object[]}} ErrorInfo
  * @typedef {{id: number, ok: true, result: any} | {id: number, ok: false, error: ErrorInfo}} Reply

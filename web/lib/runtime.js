@@ -1,9 +1,26 @@
 // One Pyodide worker per page, shared by every browser predictor on it: a page with three
-// models boots the Python runtime once. The worker is terminated when the last user releases it.
+// models boots the Python runtime once, and switching model or version reuses it (the old
+// bundle is released, the runtime stays up). The worker stops on `pagehide`, or after
+// `idleMs` with no predictor open (configureRuntime).
 import { ErrorCode, PredictionError } from "./errors.js";
 import { MessageType } from "./protocol.js";
 
 /** @typedef {import("./protocol.js").Progress} Progress */
+
+/** Milliseconds the runtime stays up with no predictor open (5 minutes unless configured). */
+let idleMs = 5 * 60_000;
+
+/**
+ * Page-wide runtime settings.
+ * @param {{idleMs?: number}} options `idleMs`: how long the runtime outlives its last predictor
+ *   (0 stops it at once; Infinity keeps it until the page goes away)
+ */
+export function configureRuntime({ idleMs: ms } = {}) {
+  if (ms !== undefined) {
+    if (typeof ms !== "number" || !(ms >= 0)) throw new TypeError("configureRuntime: 'idleMs' must be a number >= 0");
+    idleMs = ms;
+  }
+}
 
 class WorkerRuntime {
   /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
@@ -12,6 +29,10 @@ class WorkerRuntime {
   #listeners = new Set();
   #nextId = 1;
   #users = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #idleTimer;
+  /** Predictors per loaded bundle ("name@version"): the last to close releases the bundle. */
+  #models = new Map();
   /** @type {Worker | null} */
   #worker;
   /** @type {PredictionError | null} */
@@ -47,6 +68,7 @@ class WorkerRuntime {
   /** @param {(p: Progress) => void} [onProgress] */
   acquire(onProgress) {
     this.#users += 1;
+    clearTimeout(this.#idleTimer);
     if (onProgress) {
       this.#listeners.add(onProgress);
       if (this.lastProgress) onProgress(this.lastProgress);
@@ -59,9 +81,34 @@ class WorkerRuntime {
         released = true;
         if (onProgress) this.#listeners.delete(onProgress);
         this.#users -= 1;
-        if (this.#users === 0) this.#terminate();
+        if (this.#users === 0 && idleMs !== Infinity) {
+          this.#idleTimer = setTimeout(() => this.terminate(), idleMs);
+        }
       },
+      retainModel: (model) => this.#retain(model),
+      releaseModel: (model) => this.#releaseModel(model),
     };
+  }
+
+  /** @param {{name: string, version: string}} model */
+  #retain(model) {
+    const key = `${model.name}@${model.version}`;
+    this.#models.set(key, (this.#models.get(key) ?? 0) + 1);
+  }
+
+  /** @param {{name: string, version: string}} model */
+  #releaseModel(model) {
+    const key = `${model.name}@${model.version}`;
+    const left = (this.#models.get(key) ?? 1) - 1;
+    if (left > 0) {
+      this.#models.set(key, left);
+      return;
+    }
+    this.#models.delete(key);
+    if (this.alive) {
+      this.#call({ type: MessageType.UNLOAD_MODEL, model: { name: model.name, version: model.version } })
+        .catch(() => {}); // nothing to do if the runtime is going away
+    }
   }
 
   /** @param {object} message @param {number} [timeoutMs] */
@@ -91,7 +138,8 @@ class WorkerRuntime {
     if (shared === this) shared = null; // the next predictor starts a fresh worker
   }
 
-  #terminate() {
+  terminate() {
+    clearTimeout(this.#idleTimer);
     this.#worker?.terminate();
     this.#worker = null;
     this.#fail(new PredictionError(ErrorCode.CLOSED, "the predictor was closed"));
@@ -100,13 +148,27 @@ class WorkerRuntime {
 
 /** @type {WorkerRuntime | null} */
 let shared = null;
+let starts = 0;
+
+/** How many times this page has started the Python runtime. */
+export function runtimeStarts() {
+  return starts;
+}
+
+// Leaving the page stops the runtime at once; it never outlives the page.
+globalThis.addEventListener?.("pagehide", () => shared?.terminate());
 
 /**
  * A handle on the page's Pyodide worker (started on first use).
  * @param {(p: Progress) => void} [onProgress]
- * @returns {{call: (message: object, timeoutMs?: number) => Promise<any>, release: () => void}}
+ * @returns {{call: (message: object, timeoutMs?: number) => Promise<any>, release: () => void,
+ *   retainModel: (model: {name: string, version: string}) => void,
+ *   releaseModel: (model: {name: string, version: string}) => void}}
  */
 export function acquireRuntime(onProgress) {
-  if (!shared || !shared.alive) shared = new WorkerRuntime();
+  if (!shared || !shared.alive) {
+    shared = new WorkerRuntime();
+    starts += 1;
+  }
   return shared.acquire(onProgress);
 }

@@ -88,6 +88,20 @@ async function fetchAndLoad(model, dir) {
   return answer;
 }
 
+/** @param {{name: string, version: string}} model */
+async function unloadModel(model) {
+  const { pyodide, bridge } = await runtime;
+  const dir = bundleDir(model.name, model.version);
+  loaded.delete(dir);
+  const answer = JSON.parse(bridge.unload(dir));
+  try {
+    for (const file of pyodide.FS.readdir(dir)) if (file !== "." && file !== "..") pyodide.FS.unlink(`${dir}/${file}`);
+  } catch {
+    // never loaded, or already gone
+  }
+  return answer;
+}
+
 /** @param {{name: string, version: string}} model @param {unknown[]} rows */
 async function predict(model, rows) {
   const { bridge } = await runtime;
@@ -118,6 +132,9 @@ self.addEventListener("message", async (event) => {
         break;
       case MessageType.PREDICT:
         answer = await predict(request.model, request.rows);
+        break;
+      case MessageType.UNLOAD_MODEL:
+        answer = await unloadModel(request.model);
         break;
       default:
         answer = { ok: false, error: { code: "bad_message", message: `unknown message type ${request.type}`, details: [] } };
