@@ -62,7 +62,10 @@ def write_app_manifest(site: Path) -> None:
 
 
 def files_of(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*") if p.is_file() and p.relative_to(site).as_posix() not in NOT_PRECACHED)
+    """The site's files, without the precache manifest, the worker, and compressed copies (the
+    service worker stores decoded bodies)."""
+    return sorted(p for p in site.rglob("*") if p.is_file() and p.relative_to(site).as_posix() not in NOT_PRECACHED
+                  and p.suffix not in (".br", ".gz"))
 
 
 def write_precache(site: Path) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from py_pipeline.registry import INDEX_FILE, index_entry, scan_manifests
 
-from . import offline
+from . import compress, offline
 from .pyodide_dist import optional_files
 from .paths import MODELS, PYODIDE_DIST, SITE, WEB
 
@@ -53,8 +53,11 @@ def build(out: Path = SITE) -> Path:
     build_id = offline.write_precache(out)
     files = [p for p in out.rglob("*") if p.is_file()]
     precache = json.loads((out / offline.PRECACHE).read_text())
+    squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it
     print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}; build {build_id}, "
-          f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB")
+          f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB; "
+          f"{precache['total_bytes'] / 1e6:.1f} MB over the wire as brotli {squeezed['br'] / 1e6 + (precache['total_bytes'] - squeezed['bytes']) / 1e6:.1f} MB, "
+          f"gzip {squeezed['gz'] / 1e6 + (precache['total_bytes'] - squeezed['bytes']) / 1e6:.1f} MB")
     return out
 
 

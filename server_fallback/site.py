@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, send_from_directory
+from flask import Blueprint, Flask, abort, request, send_from_directory
 
 # Works with Pyodide: WebAssembly compilation needs 'wasm-unsafe-eval', nothing else is relaxed.
 SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
             "connect-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; "
             "base-uri 'self'; frame-ancestors 'none'")
+
+
+#: Content-Encoding -> suffix of the copies build_scripts/compress.py writes, best first.
+ENCODED_COPIES = (("br", ".br"), ("gzip", ".gz"))
+
+
+def fresh_copy(original: Path, copy: Path) -> bool:
+    """Whether ``copy`` exists and is not older than ``original``."""
+    try:
+        return copy.stat().st_mtime >= original.stat().st_mtime
+    except OSError:
+        return False
 
 
 def register(app: Flask, site_dir: str, site_path: str = "/") -> None:
@@ -36,10 +49,25 @@ def register(app: Flask, site_dir: str, site_path: str = "/") -> None:
         target = root / path
         if target.is_dir():
             path = path.rstrip("/") + "/index.html"
+        response = send_encoded(path)
         # no-cache: the browser revalidates (cheap 304s) so a new build is never mixed with an old one
-        response = send_from_directory(root, path, max_age=0)
         response.headers["Cache-Control"] = "no-cache"
         response.headers["Content-Security-Policy"] = SITE_CSP
+        return response
+
+    def send_encoded(path: str):
+        """The build's pre-compressed copy (``.br``, else ``.gz``) when the client takes it, with
+        the original's type: WebAssembly must stay ``application/wasm`` to compile by streaming.
+        A copy older than its original (a file replaced after the build) is never sent."""
+        for encoding, suffix in ENCODED_COPIES:
+            if request.accept_encodings[encoding] > 0 and fresh_copy(root / path, root / (path + suffix)):
+                mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                response = send_from_directory(root, path + suffix, max_age=0, mimetype=mimetype)
+                response.headers["Content-Encoding"] = encoding
+                break
+        else:
+            response = send_from_directory(root, path, max_age=0)
+        response.headers["Vary"] = "Accept-Encoding"
         return response
 
     app.register_blueprint(site)

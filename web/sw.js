@@ -51,7 +51,11 @@ async function precache() {
       if (digest !== entry.sha256) throw new Error(`${entry.url} is not from build ${BUILD} (sha256 ${digest})`);
       // A fresh Response: hosts that redirect (say /index.html to /) would leave a "redirected"
       // flag that browsers refuse for navigations.
-      await cache.put(url, new Response(body, { status: fresh.status, statusText: fresh.statusText, headers: fresh.headers }));
+      // The body is decoded: drop the encoding headers that described the bytes on the wire.
+      const headers = new Headers(fresh.headers);
+      headers.delete("Content-Encoding");
+      headers.delete("Content-Length");
+      await cache.put(url, new Response(body, { status: fresh.status, statusText: fresh.statusText, headers }));
     }
   }
 }
