@@ -82,6 +82,38 @@ class Feature:
             return f"got {_show(value)}, above the maximum"
         return None
 
+    def checked_column(self, column: Sequence[Any]) -> np.ndarray | list[Any] | None:
+        """The column's values when every one is valid (numbers as float64, NaN for a missing one;
+        categories as they are), else None. The vectorised twin of :meth:`check`."""
+        if self.type == "category":
+            allowed = set(self.categories or ())
+            if self.missing:
+                if not all((type(v) is str and v in allowed) or v is None for v in column):
+                    return None
+                return [np.nan if v is None else v for v in column]
+            if not all(type(v) is str for v in column) or not set(column) <= allowed:
+                return None
+            return list(column)
+        kinds = set(map(type, column))
+        if not kinds <= ({int, float, type(None)} if self.missing else {int, float}):
+            return None  # strings, booleans, nested values, or null where not allowed
+        try:
+            values = np.array(column, dtype=np.float64)  # None becomes NaN
+        except (OverflowError, ValueError):
+            return None
+        present = values if type(None) not in kinds else values[~np.equal(np.array(column, dtype=object), None)]
+        if not np.isfinite(present).all():
+            return None
+        if self.type == "integer" and not (present == np.floor(present)).all():
+            return None
+        if self.minimum is not None and (present < self.minimum).any():
+            return None
+        if self.maximum is not None and (present > self.maximum).any():
+            return None
+        if int in kinds and (np.abs(present) > 2.0 ** 53).any():
+            return None  # a huge int may not survive the float conversion exactly: check it row by row
+        return values
+
     def to_dict(self) -> dict[str, Any]:
         """The feature as it appears in a manifest."""
         out: dict[str, Any] = {"name": self.name, "type": self.type}
@@ -172,6 +204,11 @@ class Schema:
                 "'rows' is empty: send at least one row",
                 [{"row": None, "field": "rows", "expected": "at least one row"}],
             )
+        fast = self._valid_columns(rows)
+        return fast if fast is not None else self._validate_each(rows)
+
+    def _validate_each(self, rows: Sequence[Any]) -> np.ndarray:
+        """Row by row, field by field: every problem found and reported (the path that explains)."""
         problems: list[dict[str, Any]] = []
         total = 0
         ordered: list[list[Any]] = []
@@ -194,6 +231,32 @@ class Schema:
             for j in self._nullable:
                 column = X[:, j]
                 column[np.equal(column, None)] = np.nan
+        return X
+
+    def _valid_columns(self, rows: Any) -> np.ndarray | None:
+        """The validated array, checked column by column with numpy, when every row is valid; None
+        otherwise (or for input it does not handle), and the row-by-row path then finds every
+        problem and reports it. Handles what JSON decodes to: a list of lists, or of dicts."""
+        if type(rows) is not list:
+            return None
+        n = len(self.features)
+        if all(type(row) is list and len(row) == n for row in rows):
+            columns = list(zip(*rows))
+        else:
+            names = self.names
+            keys = set(names)
+            if not all(type(row) is dict and len(row) == n and row.keys() == keys for row in rows):
+                return None
+            columns = [[row[name] for row in rows] for name in names]
+        has_category = any(f.type == "category" for f in self.features)
+        X = np.empty((len(rows), n), dtype=object if has_category else np.float64)
+        for j, (feature, column) in enumerate(zip(self.features, columns)):
+            checked = feature.checked_column(column)
+            if checked is None:
+                return None
+            if has_category and feature.type != "category":  # keep the values as sent, as the row path does
+                checked = [np.nan if v is None else v for v in column]
+            X[:, j] = checked
         return X
 
     def _row_values(self, i: int, row: Any) -> tuple[list[Any], list[dict[str, Any]]]:

@@ -99,3 +99,43 @@ def test_bad_schemas_are_refused(features):
 
 def test_schema_round_trips_through_json():
     assert Schema.from_list(SCHEMA.to_list()) == SCHEMA
+
+
+def _outcome(validate, rows):
+    """What a validation gives: the array (dtype and each value's type and value) or the error."""
+    try:
+        X = validate(rows)
+    except InvalidInput as error:
+        return "error", error.to_dict()
+    return "ok", X.dtype, [[(type(v).__name__, repr(v)) for v in row] for row in X.tolist()]
+
+
+def test_the_column_path_gives_exactly_what_the_row_path_gives():
+    """Valid batches take the vectorised column path; anything else falls back to the row path,
+    which finds and words every problem. On 1,200 random batches (arrays and objects, some with
+    one bad value of every kind) both paths agree value for value and error for error."""
+    import random
+
+    from build_scripts.golden import sampled_rows
+
+    schemas = [
+        Schema((Feature("a", minimum=0, maximum=15), Feature("b", minimum=0, maximum=10))),
+        Schema((Feature("t", type="category", categories=("L", "M", "H")), Feature("k", minimum=250, maximum=350),
+                Feature("w", type="integer", minimum=0, maximum=500))),
+        Schema((Feature("x", minimum=0, maximum=1, missing=True),
+                Feature("c", type="category", categories=("a", "b"), missing=True),
+                Feature("n", type="integer", minimum=-5, maximum=5))),
+    ]
+    bad = [None, float("nan"), float("inf"), "1", True, 10**400, 2**60, -1e9, 1e9, 0.5, 3, [1], {"a": 1}, "a", "zzz"]
+    rng = random.Random(0)
+    fast_taken = 0
+    for schema in schemas:
+        for trial in range(400):
+            rows = sampled_rows(schema, rng.randint(1, 5), trial)
+            if trial % 2:
+                rows[rng.randrange(len(rows))][rng.randrange(len(schema.features))] = rng.choice(bad)
+            if trial % 3 == 0:
+                rows = [dict(zip(schema.names, row)) for row in rows]
+            fast_taken += schema._valid_columns(rows) is not None
+            assert _outcome(schema.validate, rows) == _outcome(schema._validate_each, rows), rows
+    assert fast_taken > 600  # the column path did the work for the valid batches
