@@ -51,7 +51,7 @@ def rows() -> dict[str, list]:
 
 
 def in_pyodide(data: dict) -> dict:
-    job = {"bundles": {k: str(v) for k, v in bundles().items()}, "input": data,
+    job = {"bundles": {k: str(v) for k, v in bundles().items()}, "input": data, "packages": ["scikit-learn"],
            "script": (Path(__file__).parent / "engine_timing.py").read_text()}
     done = subprocess.run(["node", str(Path(__file__).parent / "pyodide_python.mjs"), str(ROOT / "dist" / "pyodide")],
                           input=json.dumps(job), capture_output=True, text=True, timeout=1800, cwd=ROOT)

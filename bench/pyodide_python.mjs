@@ -3,7 +3,8 @@
 // inside Pyodide itself.
 //
 // Usage: node bench/pyodide_python.mjs PYODIDE_DIR < job.json
-//   job.json: {"bundles": {"<key>": "<dir>"}, "script": "<python source>", "input": <any JSON>}
+//   job.json: {"bundles": {"<key>": "<dir>"}, "script": "<python source>", "input": <any JSON>,
+//              "packages": ["scikit-learn", ...]}  (installed, not imported: sys.modules stays clean)
 //   The script reads INPUT (the job's input) and BUNDLES ({key: path in Pyodide}) and assigns
 //   OUTPUT, which is printed as JSON.
 import { readFileSync, readdirSync } from "node:fs";
@@ -13,7 +14,7 @@ import { loadPyodide } from "pyodide";
 const pyodideDir = resolve(process.argv[2] ?? "dist/pyodide") + "/";
 const job = JSON.parse(readFileSync(0, "utf8"));
 const pyodide = await loadPyodide({ indexURL: pyodideDir, lockFileURL: join(pyodideDir, "pyodide-lock.json") });
-await pyodide.loadPackage("py-pipeline", { messageCallback: () => {} });
+await pyodide.loadPackage(["py-pipeline", ...(job.packages ?? [])], { messageCallback: () => {} });
 const bundles = {};
 for (const [key, dir] of Object.entries(job.bundles)) {
   const target = `/models/${key}`;

@@ -26,6 +26,9 @@ FEATURE_TYPES: tuple[str, ...] = ("number", "integer", "category")
 
 #: How many problems an error lists; the total is always given.
 MAX_DETAILS = 100
+#: From this many rows on, a batch is checked column by column with numpy (below it, the
+#: per-column set-up costs more than checking row by row: ~30 us against ~5 us for one row).
+COLUMN_PATH_ROWS = 12
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,7 @@ class Schema:
         """The validated array, checked column by column with numpy, when every row is valid; None
         otherwise (or for input it does not handle), and the row-by-row path then finds every
         problem and reports it. Handles what JSON decodes to: a list of lists, or of dicts."""
-        if type(rows) is not list:
+        if type(rows) is not list or len(rows) < COLUMN_PATH_ROWS:
             return None
         n = len(self.features)
         if all(type(row) is list and len(row) == n for row in rows):
