@@ -1,6 +1,8 @@
 """A static server for the built site behind an emulated network link: one token bucket shared
 by every response (the page's, the Pyodide worker's and the service worker's alike, which
-DevTools' per-target emulation would miss), plus a fixed delay per request.
+DevTools' per-target emulation would miss), plus a fixed delay per request. Like a static host
+configured as the README says (nginx ``brotli_static``), it sends the build's ``.br``/``.gz``
+copies to clients that accept them.
 
     .venv/bin/python bench/throttled_static.py dist/site 8001 --mbit 20 --rtt-ms 40
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import os
 import threading
 import time
 from pathlib import Path
@@ -40,6 +43,18 @@ class ThrottledHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):  # one round trip before the first byte of every answer
         time.sleep(self.rtt_s)
+        path = self.translate_path(self.path)
+        accepted = self.headers.get("Accept-Encoding", "")
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            if encoding in accepted and os.path.isfile(path) and os.path.isfile(path + suffix):
+                f = open(path + suffix, "rb")  # noqa: SIM115 (the handler closes it after copyfile)
+                self.send_response(200)
+                self.send_header("Content-Type", self.guess_type(path))
+                self.send_header("Content-Encoding", encoding)
+                self.send_header("Vary", "Accept-Encoding")
+                self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+                self.end_headers()
+                return f
         return super().send_head()
 
     def copyfile(self, source, outputfile) -> None:
