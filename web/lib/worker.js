@@ -11,15 +11,11 @@ function progress(stage, fraction, message) {
 }
 
 async function startRuntime() {
-  progress("runtime", 0.05, "Loading the Python runtime");
-  const pyodide = await loadPyodide({ indexURL: PYODIDE_URL });
-  progress("packages", 0.4, "Loading numpy");
-  // One loadPackage: the lock file lists py-pipeline with numpy, all a portable model needs.
-  // scikit-learn (and pandas) load later, only for a model whose manifest asks for them.
-  await pyodide.loadPackage("py-pipeline", {
-    messageCallback: (message) => progress("packages", 0.6, message),
-    errorCallback: (message) => progress("packages", 0.6, message),
-  });
+  progress("runtime", 0.05, "Loading the Python runtime, numpy and py_pipeline");
+  // `packages` starts their download while the runtime boots. The lock file lists py-pipeline
+  // with numpy, all a portable model needs; scikit-learn (and pandas) load later, only for a
+  // model whose manifest asks for them.
+  const pyodide = await loadPyodide({ indexURL: PYODIDE_URL, packages: ["py-pipeline"] });
   progress("ready", 0.9, "Runtime ready");
   return { pyodide, bridge: pyodide.pyimport("py_pipeline.bridge") };
 }
@@ -67,16 +63,19 @@ function browserEngine(manifest) {
  * @param {string} dir
  */
 async function fetchAndLoad(model, dir) {
-  const { pyodide, bridge } = await runtime;
-  progress("model", 0.92, `Loading model ${model.name} ${model.version}`);
+  // The bundle downloads while the runtime may still be starting; only loading it waits.
   const manifestText = await fetchText(new URL("manifest.json", model.url));
   const manifest = JSON.parse(manifestText);
   const files = engineFiles(manifest);
+  const downloads = Promise.all(files.map((file) => fetchBytes(new URL(file, model.url))));
+  downloads.catch(() => {}); // reported below, once the runtime is up
+  const { pyodide, bridge } = await runtime;
+  progress("model", 0.92, `Loading model ${model.name} ${model.version}`);
   // Packages only this model needs: scikit-learn for a model without a portable engine, pandas
   // for one fitted on a DataFrame.
   const packages = manifest.packages?.[browserEngine(manifest)] ?? [];
   const [contents] = await Promise.all([
-    Promise.all(files.map((file) => fetchBytes(new URL(file, model.url)))),
+    downloads,
     packages.length ? pyodide.loadPackage(packages, { messageCallback: () => {} }) : null,
   ]);
   pyodide.FS.mkdirTree(dir);
