@@ -23,7 +23,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from py_pipeline.bundle import Manifest
+from py_pipeline.bundle import RUNTIMES, Manifest, read_manifest, update_manifest
 from py_pipeline.model import load_model
 from py_pipeline.registry import scan_manifests, write_index
 
@@ -108,14 +108,13 @@ def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference
 
 def record(directory: Path, verdict: dict[str, Any]) -> None:
     """Write the verdict into the bundle's manifest (the artifact and its sha256 are untouched)."""
-    path = directory / "manifest.json"
-    data = json.loads(path.read_text())
-    data["runtimes"] = ["browser", "server"] if verdict["browser"] else ["server"]
-    data["browser_check"] = {k: v for k, v in verdict.items() if k not in ("model", "version", "server")}
-    data["server_check"] = verdict["server"]
+    changes = {"runtimes": ["browser", "server"] if verdict["browser"] else ["server"],
+               "browser_check": {k: v for k, v in verdict.items() if k not in ("model", "version", "server")},
+               "server_check": verdict["server"]}
     if verdict["browser"]:
-        data["engines"] = {**data.get("engines", {}), "browser": verdict["engine"]}
-    path.write_text(json.dumps(data, indent=2) + "\n")
+        manifest = read_manifest(directory)
+        changes["engines"] = {**{r: manifest.engine_for(r) for r in RUNTIMES}, "browser": verdict["engine"]}
+    update_manifest(directory, changes)
 
 
 def main(argv: list[str] | None = None) -> None:

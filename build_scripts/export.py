@@ -14,14 +14,13 @@ manifest says why (``portable_unavailable``).
 from __future__ import annotations
 
 import argparse
-import json
 import zlib
 from pathlib import Path
 from typing import Any
 
 from py_pipeline.bundle import read_manifest, record_not_portable, write_portable
 from py_pipeline.model import Model
-from py_pipeline.portable.engine import PortableEngine
+from py_pipeline.portable.engine import PortableEngine, spec_bytes
 from py_pipeline.portable.export import NotPortable, export
 from py_pipeline.registry import scan_manifests, write_index
 
@@ -48,7 +47,7 @@ def export_bundle(directory: Path) -> dict[str, Any]:
     except ValueError as exc:  # e.g. a feature marked may-be-missing that the model cannot take
         raise SystemExit(f"{manifest.name} {manifest.version}: scikit-learn itself cannot predict rows drawn "
                          f"from the schema: {exc}") from None
-    engine = PortableEngine.from_bytes(json.dumps(spec).encode(), buffer)  # exactly what a runtime loads
+    engine = PortableEngine.from_bytes(spec_bytes(spec), buffer)  # the bytes a runtime will load
     same, why, worst = compare(Model(manifest, engine).predict(rows), reference)
     if not same:
         reason = f"the portable engine's answers differ from scikit-learn's: {why}"

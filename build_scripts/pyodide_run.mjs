@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadPyodide } from "pyodide";
+import { enginePackages } from "../web/lib/bundle_files.js";
 
 // Report a failure as one readable line, not Node's dump of the minified source line.
 process.on("uncaughtException", (error) => {
@@ -32,11 +33,8 @@ for (const [key, dir] of Object.entries(job.bundles)) {
   for (const file of readdirSync(dir)) {
     pyodide.FS.writeFile(`${target}/${file}`, readFileSync(join(dir, file)));
   }
-  // As the browser worker does: packages only this model's engine needs (scikit-learn for a
-  // model without a portable engine, pandas for one fitted on a DataFrame).
-  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-  const engine = manifest.engines?.browser === "portable" && manifest.portable ? "portable" : "sklearn";
-  const packages = manifest.packages?.[engine] ?? [];
+  // As the browser worker does: the packages only this model's engine needs.
+  const packages = enginePackages(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
   if (packages.length) await pyodide.loadPackage(packages, { messageCallback: () => {} });
   answers.load[key] = JSON.parse(bridge.load(target, job.allow_pickle ?? true));
 }

@@ -30,14 +30,14 @@ def build(out: Path = SITE) -> Path:
         shutil.rmtree(out)
     shutil.copytree(WEB, out, ignore=shutil.ignore_patterns("README.md"))
     lock = json.loads((PYODIDE_DIST / "pyodide-lock.json").read_text())
-    wanted = {p for _, m in scan_manifests(MODELS) if "browser" in m.runtimes
-              for p in m.packages_for(m.engine_for("browser"))}
+    bundles = scan_manifests(MODELS)
+    wanted = {p for _, m in bundles if "browser" in m.runtimes for p in m.packages_for(m.engine_for("browser"))}
     skipped = optional_files(lock, tuple(sorted(wanted)))  # e.g. pandas, when no browser model needs it
     shutil.copytree(PYODIDE_DIST, out / "pyodide", ignore=lambda _, names: [n for n in names if n in skipped])
     lock["packages"] = {n: e for n, e in lock["packages"].items() if e["file_name"] not in skipped}
     (out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=2) + "\n")
     entries = []
-    for directory, manifest in scan_manifests(MODELS):
+    for directory, manifest in bundles:
         entry = index_entry(directory, manifest, MODELS)
         entries.append(entry)
         target = out / "models" / entry["path"]
@@ -54,10 +54,10 @@ def build(out: Path = SITE) -> Path:
     files = [p for p in out.rglob("*") if p.is_file()]
     precache = json.loads((out / offline.PRECACHE).read_text())
     squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it
+    plain = precache["total_bytes"] - squeezed["bytes"]  # files sent as they are
     print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}; build {build_id}, "
-          f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB; "
-          f"{precache['total_bytes'] / 1e6:.1f} MB over the wire as brotli {squeezed['br'] / 1e6 + (precache['total_bytes'] - squeezed['bytes']) / 1e6:.1f} MB, "
-          f"gzip {squeezed['gz'] / 1e6 + (precache['total_bytes'] - squeezed['bytes']) / 1e6:.1f} MB")
+          f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB "
+          f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")
     return out
 
 

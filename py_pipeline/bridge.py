@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from .errors import InvalidInput, PipelineError
-from .bundle import read_manifest
+from .bundle import load_engine, read_manifest
 from .model import Model, load_model
 
 _loaded: dict[str, Model] = {}
@@ -26,8 +26,9 @@ def load(directory: str, allow_pickle: bool = True) -> str:
 
     def run() -> dict[str, Any]:
         if directory not in _loaded:
-            engine = read_manifest(directory).engine_for("browser")
-            _loaded[directory] = load_model(directory, engine=engine, allow_pickle=allow_pickle)
+            manifest = read_manifest(directory)
+            engine = load_engine(directory, manifest, manifest.engine_for("browser"), allow_pickle)
+            _loaded[directory] = Model(manifest, engine)
         return _loaded[directory].manifest.to_dict()
 
     return _answer(run)

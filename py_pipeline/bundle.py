@@ -23,7 +23,7 @@ import numpy as np
 
 from .engines import Engine, SklearnEngine
 from .errors import IncompatibleModel, IntegrityError, InvalidBundle, ModelUnavailable, SchemaMismatch
-from .portable.engine import ARRAYS_FILE, SPEC_FILE, PortableEngine
+from .portable.engine import ARRAYS_FILE, SPEC_FILE, PortableEngine, spec_bytes
 from .schema import Schema
 
 MANIFEST_FILE = "manifest.json"
@@ -117,7 +117,7 @@ class Manifest:
             "description": self.description,
             "features": self.schema.to_list(),
             "classes": self.classes,
-            "engines": dict(self.engines or {r: self.default_engine() for r in RUNTIMES}),
+            "engines": {runtime: self.engine_for(runtime) for runtime in RUNTIMES},
             "portable": dict(self.portable) if self.portable else None,
             "runtimes": list(self.runtimes),
             "fitted_on": self.fitted_on,
@@ -220,10 +220,8 @@ def write_bundle(
     is caught at load time instead of feeding the model the wrong columns.
     """
     if hasattr(estimator, "feature_names_in_"):  # DataFrame-fitted: matched to the schema by name
-        from .portable.export import input_order
-
         try:
-            input_order(estimator, schema)
+            schema.positions(estimator.feature_names_in_)
         except ValueError as exc:
             raise InvalidBundle(str(exc)) from None
     engine = SklearnEngine(estimator)
@@ -276,11 +274,11 @@ def write_portable(directory: str | os.PathLike[str], spec: Mapping[str, Any], b
                    check: Mapping[str, Any] | None = None) -> None:
     """Add a portable engine (spec and array buffer) to the bundle in ``directory``; both
     runtimes then use it. ``check`` records how it was verified."""
-    spec_bytes = (json.dumps(spec, separators=(",", ":")) + "\n").encode()
+    spec_data = spec_bytes(spec)
     out = Path(directory)
-    (out / SPEC_FILE).write_bytes(spec_bytes)
+    (out / SPEC_FILE).write_bytes(spec_data)
     (out / ARRAYS_FILE).write_bytes(buffer)
-    _update_manifest(out, {"portable": {"spec": _file_entry(SPEC_FILE, spec_bytes),
+    update_manifest(out, {"portable": {"spec": _file_entry(SPEC_FILE, spec_data),
                                         "arrays": _file_entry(ARRAYS_FILE, buffer)},
                            "portable_check": dict(check or {}), "portable_unavailable": None,
                            "engines": {r: "portable" for r in RUNTIMES}})
@@ -291,12 +289,14 @@ def record_not_portable(directory: str | os.PathLike[str], reason: str) -> None:
     out = Path(directory)
     for name in (SPEC_FILE, ARRAYS_FILE):
         (out / name).unlink(missing_ok=True)
-    _update_manifest(out, {"portable": None, "portable_check": None, "portable_unavailable": reason,
+    update_manifest(out, {"portable": None, "portable_check": None, "portable_unavailable": reason,
                            "engines": {r: "sklearn" for r in RUNTIMES}})
 
 
-def _update_manifest(directory: Path, changes: Mapping[str, Any]) -> None:
-    path = directory / MANIFEST_FILE
+def update_manifest(directory: str | os.PathLike[str], changes: Mapping[str, Any]) -> None:
+    """Set (or, for None, remove) manifest fields; the files and their sha256 are untouched. A
+    manifest that would not load is never written."""
+    path = Path(directory) / MANIFEST_FILE
     data = json.loads(path.read_text())
     for key, value in changes.items():
         if value is None:
@@ -389,7 +389,7 @@ def _load_sklearn(directory: Path, manifest: Manifest) -> Engine:
     _same_schema(manifest, payload["features"], "artifact")
     try:
         return SklearnEngine(payload["estimator"], manifest.schema)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: {exc}") from None
 
 

@@ -125,10 +125,7 @@ class FrameMaker:
 
     def __init__(self, schema: Schema, names: list[str]) -> None:
         self.names = [str(n) for n in names]
-        missing = [n for n in self.names if n not in schema.names]
-        if missing:
-            raise TypeError(f"the model was fitted on {', '.join(map(repr, missing))}, which the schema lacks")
-        self.positions = [schema.names.index(n) for n in self.names]
+        self.positions = schema.positions(self.names)  # ValueError when the names do not match
         self.types = [schema.features[i].type for i in self.positions]
 
     def __call__(self, X: np.ndarray) -> Any:

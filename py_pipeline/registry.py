@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .bundle import MANIFEST_FILE, Manifest, read_manifest
+from .bundle import MANIFEST_FILE, RUNTIMES, Manifest, read_manifest
 from .errors import ModelUnavailable, UnknownModel
 from .model import Model, load_model
 
@@ -37,7 +37,7 @@ def index_entry(directory: Path, manifest: Manifest, root: Path) -> dict[str, An
     """One model version as ``index.json`` lists it (``path`` relative to ``root``)."""
     return {"name": manifest.name, "version": manifest.version, "task": manifest.task,
             "description": manifest.description, "runtimes": list(manifest.runtimes),
-            "engines": manifest.to_dict()["engines"],
+            "engines": {runtime: manifest.engine_for(runtime) for runtime in RUNTIMES},
             "path": directory.relative_to(root).as_posix() + "/"}
 
 

@@ -179,6 +179,22 @@ class Schema:
         """Feature names in schema order."""
         return [f.name for f in self.features]
 
+    def positions(self, names: Iterable[Any]) -> list[int]:
+        """For each of ``names`` (a DataFrame-fitted model's ``feature_names_in_``), its position in
+        the schema. A name on only one side raises ``ValueError`` naming both sides."""
+        names = [str(n) for n in names]
+        unknown = [n for n in names if n not in self._by_name]
+        unused = [n for n in self.names if n not in names]
+        if unknown or unused:
+            parts = []
+            if unknown:
+                parts.append(f"the model was fitted on {', '.join(map(repr, unknown))}, which the schema lacks")
+            if unused:
+                parts.append(f"the schema lists {', '.join(map(repr, unused))}, which the model never saw")
+            raise ValueError("the model's feature names do not match the schema: " + "; ".join(parts))
+        order = self.names
+        return [order.index(n) for n in names]
+
     def to_list(self) -> list[dict[str, Any]]:
         """The schema as manifest JSON."""
         return [f.to_dict() for f in self.features]

@@ -20,6 +20,11 @@ ARRAYS_FILE = "portable.bin"
 DTYPES = ("<f8", "<f4", "<i8", "<i4", "|u1", "|b1")
 
 
+def spec_bytes(spec: dict[str, Any]) -> bytes:
+    """The spec as ``portable.json`` holds it (the one serialisation: written and checked alike)."""
+    return (json.dumps(spec, separators=(",", ":")) + "\n").encode()
+
+
 def read_arrays(table: dict[str, Any], buffer: bytes) -> dict[str, np.ndarray]:
     """Slice the named arrays out of ``buffer`` (read-only views, no copy)."""
     arrays = {}

@@ -340,28 +340,6 @@ def _split(estimator: Any) -> tuple[list[Any], Any]:
     return [], estimator
 
 
-def input_order(estimator: Any, schema: Schema) -> list[int]:
-    """For each column the pipeline was fitted on, its position in the schema.
-
-    A DataFrame-fitted pipeline (``feature_names_in_``) is matched by name; a name on only one
-    side raises ``ValueError`` naming both. Otherwise the schema order is the fitted order.
-    """
-    names = getattr(estimator, "feature_names_in_", None)
-    if names is None:
-        return list(range(len(schema.features)))
-    names = [str(n) for n in names]
-    unknown = [n for n in names if n not in schema.names]
-    unused = [n for n in schema.names if n not in names]
-    if unknown or unused:
-        parts = []
-        if unknown:
-            parts.append(f"the model was fitted on {', '.join(map(repr, unknown))}, which the schema lacks")
-        if unused:
-            parts.append(f"the schema lists {', '.join(map(repr, unused))}, which the model never saw")
-        raise ValueError("the model's feature names do not match the schema: " + "; ".join(parts))
-    return [schema.names.index(n) for n in names]
-
-
 def export(estimator: Any, schema: Schema) -> tuple[dict[str, Any], bytes]:
     """The portable spec and its array buffer for a fitted ``estimator``; raises :class:`NotPortable`."""
     buf = Buffer()
@@ -370,7 +348,10 @@ def export(estimator: Any, schema: Schema) -> tuple[dict[str, Any], bytes]:
         "format": FORMAT,
         "arrays_file": ARRAYS_FILE,
         "features": schema.to_list(),  # the schema it was exported for: checked against the manifest at load
-        "input_order": input_order(estimator, schema),
+        # for each column the pipeline was fitted on, its position in the schema (matched by name
+        # for a DataFrame-fitted pipeline; otherwise the schema order is the fitted order)
+        "input_order": schema.positions(names) if (names := getattr(estimator, "feature_names_in_", None)) is not None
+        else list(range(len(schema.features))),
         "transforms": [_step(s, buf) for s in steps],
         "estimator": _estimator(final, buf),
         "classes": _classes(final),

@@ -1,6 +1,7 @@
 // Module Web Worker: runs py_pipeline inside Pyodide. Pyodide starts loading as soon as
 // the worker starts; every request awaits that one promise.
 import { loadPyodide } from "../pyodide/pyodide.mjs";
+import { engineFiles, enginePackages } from "./bundle_files.js";
 import { MessageType } from "./protocol.js";
 
 const PYODIDE_URL = new URL("../pyodide/", import.meta.url).href;
@@ -43,22 +44,6 @@ async function loadModel(model) {
 }
 
 /**
- * The files a runtime needs, by the engine the manifest gives the browser: the portable spec and
- * its arrays (numpy only, no unpickling) or the pickled artifact (scikit-learn).
- * @param {any} manifest
- * @returns {string[]}
- */
-function engineFiles(manifest) {
-  if (browserEngine(manifest) === "portable") return [manifest.portable.spec.file, manifest.portable.arrays.file];
-  return [manifest.artifact.file];
-}
-
-/** @param {any} manifest @returns {"portable" | "sklearn"} */
-function browserEngine(manifest) {
-  return manifest.engines?.browser === "portable" && manifest.portable ? "portable" : "sklearn";
-}
-
-/**
  * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
  * @param {string} dir
  */
@@ -71,9 +56,7 @@ async function fetchAndLoad(model, dir) {
   downloads.catch(() => {}); // reported below, once the runtime is up
   const { pyodide, bridge } = await runtime;
   progress("model", 0.92, `Loading model ${model.name} ${model.version}`);
-  // Packages only this model needs: scikit-learn for a model without a portable engine, pandas
-  // for one fitted on a DataFrame.
-  const packages = manifest.packages?.[browserEngine(manifest)] ?? [];
+  const packages = enginePackages(manifest);
   const [contents] = await Promise.all([
     downloads,
     packages.length ? pyodide.loadPackage(packages, { messageCallback: () => {} }) : null,

@@ -1,0 +1,48 @@
+"""Screenshots of the demo page, for review and the README: a phone (390x844) and a laptop
+(1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated).
+
+    .venv/bin/python -m build_scripts.screenshots     # needs `make build`; starts its own server
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from server_fallback import create_app
+
+from .paths import DIST, MODELS, SITE
+
+SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app = create_app({"MODEL_DIR": str(MODELS), "SITE_DIR": str(SITE), "LOG_LEVEL": "WARNING"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    out = DIST / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            for name, (width, height) in SIZES.items():
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(f"http://127.0.0.1:{server.server_port}/?model=machine_failure")
+                page.wait_for_selector("body[data-ready=browser]", timeout=120_000)
+                page.click("#predict")
+                page.wait_for_selector("#result:not([hidden])")
+                page.screenshot(path=str(out / f"demo-{name}.png"))
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    print(f"screenshots in {out}")
+
+
+if __name__ == "__main__":
+    main()
