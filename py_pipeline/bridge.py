@@ -1,7 +1,9 @@
-"""The JSON-in, JSON-out entry point that JavaScript calls through Pyodide.
+"""The entry points that JavaScript calls through Pyodide.
 
-Strings cross the JS/Python boundary, not proxies: nothing leaks, floats round-trip
-exactly, and errors come back in the same shape the server sends.
+Strings and flat buffers cross the JS/Python boundary, never long-lived proxies: nothing leaks,
+floats round-trip exactly, and errors come back in the same shape the server sends. Batches
+cross as typed arrays (:func:`predict_columns`); :func:`predict` takes JSON rows as the server
+does, for input the column encoder leaves as it is.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from .errors import InvalidInput, PipelineError
 from .bundle import load_engine, read_manifest
+from .columns import ColumnBatch, validate_batch
 from .model import Model, load_model
 
 _loaded: dict[str, Model] = {}
@@ -52,6 +57,51 @@ def predict(directory: str, rows_json: str) -> str:
     return _answer(run)
 
 
+def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, out: Any) -> str:
+    """Predict a column batch (``columns.py``) into ``out``; answer JSON as :func:`predict` gives
+    it, minus the arrays.
+
+    ``numbers`` and ``codes`` are float64 and int32 buffers and ``out`` a writable float64 buffer of
+    ``rows * (1 + k)`` values (JS typed arrays under Pyodide; numpy arrays elsewhere), ``k`` being
+    the number of classes (0 for a regressor). ``out`` receives each row's class index (or value),
+    then the probabilities, row-major; the answer says ``"probabilities": false`` for a classifier
+    that has none. Writing into the caller's array costs one copy and leaves no proxy to free.
+    """
+
+    def run() -> dict[str, Any]:
+        model = _model(directory)
+        batch = ColumnBatch.from_wire(model.manifest.schema, json.loads(meta_json), _buffer(numbers), _buffer(codes))
+        result, predictions, proba = model.predict_arrays(validate_batch(model.manifest.schema, batch))
+        n = batch.rows
+        k = len(result.get("classes", []))
+        combined = np.zeros(n * (1 + k))
+        combined[:n] = model.class_indices(predictions) if "classes" in result else predictions
+        if proba is not None:
+            combined[n:] = proba.reshape(-1)
+        if not np.isfinite(combined).all():
+            raise ValueError("the model answered NaN or infinity")  # as predict() refuses to send them
+        if "classes" in result:
+            result["probabilities"] = proba is not None
+        _write(out, combined)
+        return result
+
+    return _answer(run)
+
+
+def _write(out: Any, values: np.ndarray) -> None:
+    if hasattr(out, "assign"):  # a JS typed array: one copy out of the wasm heap
+        if out.length != values.size:
+            raise ValueError(f"the answer holds {values.size} values, the output array {out.length}")
+        out.assign(values)
+    else:
+        np.copyto(np.frombuffer(out, dtype=np.float64), values)
+
+
+def _buffer(data: Any) -> Any:
+    """A JS typed array (a JsProxy under Pyodide) as a Python buffer; other buffers as they are."""
+    return data.to_memoryview() if hasattr(data, "to_memoryview") else data
+
+
 def _model(directory: str) -> Model:
     if directory not in _loaded:  # predict before load: load with the defaults
         _loaded[directory] = load_model(directory)
@@ -59,10 +109,21 @@ def _model(directory: str) -> Model:
 
 
 def _answer(fn: Any) -> str:
+    outcome = _outcome(fn)
     try:
-        return json.dumps({"ok": True, "result": fn()}, allow_nan=False)
+        return json.dumps(outcome, allow_nan=False)
+    except ValueError as exc:  # NaN or infinity in an answer: a fault of the model, reported
+        return json.dumps(_fault(exc))
+
+
+def _outcome(fn: Any) -> dict[str, Any]:
+    try:
+        return {"ok": True, "result": fn()}
     except PipelineError as exc:
-        return json.dumps({"ok": False, "error": exc.to_dict()})
+        return {"ok": False, "error": exc.to_dict()}
     except Exception as exc:  # a runtime fault (e.g. a model that cannot run here): report, never crash
-        return json.dumps({"ok": False, "error": {"code": "runtime_error", "message": f"{type(exc).__name__}: {exc}",
-                                                  "details": []}})
+        return _fault(exc)
+
+
+def _fault(exc: Exception) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": "runtime_error", "message": f"{type(exc).__name__}: {exc}", "details": []}}

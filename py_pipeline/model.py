@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
+
 from .bundle import Manifest, load_engine, read_manifest
 from .engines import Engine
 
@@ -32,17 +34,32 @@ class Model:
         ``"probabilities"`` (one list per row, in the order of ``classes``). Raises
         :class:`~py_pipeline.errors.InvalidInput` for rows that do not fit the schema.
         """
-        X = self.manifest.schema.validate(rows)
-        result: dict[str, Any] = {"model": {"name": self.name, "version": self.version}}
-        if self.manifest.task != "classification":
-            result["predictions"] = self.engine.predict(X).tolist()
-            return result
-        labels, proba = self.engine.classify(X)
-        result["predictions"] = labels.tolist()
-        result["classes"] = list(self.manifest.classes or [])
+        answer, predictions, proba = self.predict_arrays(self.manifest.schema.validate(rows))
+        result = {"model": answer["model"], "predictions": predictions.tolist()}
+        if "classes" in answer:
+            result["classes"] = answer["classes"]
         if proba is not None:
             result["probabilities"] = proba.tolist()
         return result
+
+    def predict_arrays(self, X: np.ndarray) -> tuple[dict[str, Any], np.ndarray, np.ndarray | None]:
+        """Predict validated rows; answer ``({"model", "classes"?}, predictions, probabilities)``
+        as numpy arrays: labels or values, and per-class probabilities or None."""
+        result: dict[str, Any] = {"model": {"name": self.name, "version": self.version}}
+        if self.manifest.task != "classification":
+            return result, np.asarray(self.engine.predict(X)), None
+        labels, proba = self.engine.classify(X)
+        result["classes"] = list(self.manifest.classes or [])
+        return result, labels, proba
+
+    def class_indices(self, labels: np.ndarray) -> np.ndarray:
+        """Each label's position in ``classes``, as int32 (for answers sent as typed arrays)."""
+        classes = list(self.manifest.classes or [])
+        if len(labels) < 64:  # np.unique's sort costs more than a lookup per label
+            return np.array([classes.index(c) for c in labels.tolist()], dtype=np.int32)
+        distinct, inverse = np.unique(labels, return_inverse=True)
+        position = np.array([classes.index(c) for c in distinct.tolist()], dtype=np.int32)
+        return position[inverse.reshape(-1)]
 
 
 def load_model(directory: str | os.PathLike[str], engine: str | None = None, allow_pickle: bool = True) -> Model:

@@ -6,9 +6,9 @@ or missing fields) and reports every problem at once, each naming the row and fi
 
 Missing values, defined once: a feature with ``missing: true`` in the schema may be missing.
 A missing value is written ``null`` in JSON (the key must still be there, so a misspelt key is
-never taken for a missing value), an empty cell in CSV, and NaN in typed arrays; the
-validated array holds NaN, which imputers and HistGradientBoosting handle as scikit-learn does.
-Every other feature still rejects null and NaN.
+never taken for a missing value), an empty cell in CSV, and NaN in typed arrays (so NaN is
+taken as missing too); the validated array holds NaN, which imputers and HistGradientBoosting
+handle as scikit-learn does. Every other feature rejects null ("got null") and NaN ("got NaN").
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Feature:
 
     def check(self, value: Any) -> str | None:
         """Return why ``value`` is invalid for this feature, or None when it is valid."""
-        if value is None and self.missing:
+        if self.missing and (value is None or (type(value) is float and math.isnan(value))):
             return None
         if self.type == "category":
             if not isinstance(value, str) or value not in (self.categories or ()):
@@ -104,7 +104,7 @@ class Feature:
             values = np.array(column, dtype=np.float64)  # None becomes NaN
         except (OverflowError, ValueError):
             return None
-        present = values if type(None) not in kinds else values[~np.equal(np.array(column, dtype=object), None)]
+        present = values[~np.isnan(values)] if self.missing else values
         if not np.isfinite(present).all():
             return None
         if self.type == "integer" and not (present == np.floor(present)).all():
@@ -226,30 +226,43 @@ class Schema:
         fast = self._valid_columns(rows)
         return fast if fast is not None else self._validate_each(rows)
 
-    def _validate_each(self, rows: Sequence[Any]) -> np.ndarray:
-        """Row by row, field by field: every problem found and reported (the path that explains)."""
+    def explain(self, rows: Iterable[tuple[int, Any]]) -> InvalidInput | None:
+        """The error for these ``(row number, row)`` pairs, or None when all are valid: every
+        problem counted, the first ``MAX_DETAILS`` listed. A column batch (``columns.py``) passes
+        only its invalid rows, rebuilt, so both paths report the very same problems."""
+        ordered: list[list[Any]] = []
+        return self._explain_into(rows, ordered)
+
+    def _explain_into(self, rows: Iterable[tuple[int, Any]], ordered: list[list[Any]]) -> InvalidInput | None:
         problems: list[dict[str, Any]] = []
         total = 0
-        ordered: list[list[Any]] = []
-        for i, row in enumerate(rows):
+        for i, row in rows:
             values, row_problems = self._row_values(i, row)
             total += len(row_problems)
             room = MAX_DETAILS - len(problems)
             if room > 0:
                 problems.extend(row_problems[:room])
             ordered.append(values)
-        if total:
-            more = ""
-            if total > 1:
-                listed = "" if total <= MAX_DETAILS else f"; the first {MAX_DETAILS} are listed"
-                more = f" ({total} problems in all{listed})"
-            raise InvalidInput(problems[0]["message"] + more, problems, total=total)
+        if not total:
+            return None
+        more = ""
+        if total > 1:
+            listed = "" if total <= MAX_DETAILS else f"; the first {MAX_DETAILS} are listed"
+            more = f" ({total} problems in all{listed})"
+        return InvalidInput(problems[0]["message"] + more, problems, total=total)
+
+    def _validate_each(self, rows: Sequence[Any]) -> np.ndarray:
+        """Row by row, field by field: every problem found and reported (the path that explains)."""
+        ordered: list[list[Any]] = []
+        error = self._explain_into(enumerate(rows), ordered)
+        if error:
+            raise error
         has_category = any(f.type == "category" for f in self.features)
         X = np.array(ordered, dtype=object if has_category else np.float64)  # float: None becomes NaN
         if has_category and self._nullable:
             for j in self._nullable:
                 column = X[:, j]
-                column[np.equal(column, None)] = np.nan
+                column[np.equal(column, None)] = np.nan  # NaN stays NaN
         return X
 
     def _valid_columns(self, rows: Any) -> np.ndarray | None:

@@ -22,10 +22,6 @@ def registry() -> Registry:
     return current_app.extensions["models"].registry
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -38,15 +34,16 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def read_json() -> Any:
     """The request body as JSON; 415 for another content type, 400 when malformed.
 
-    NaN and Infinity literals and duplicate keys are refused (Python's json would accept them).
+    Duplicate keys are refused. NaN, Infinity and -Infinity literals are read as numbers (the JS
+    client writes a non-finite number so, never as null) and validation then answers for them by
+    field: "got NaN, not a finite number", or a missing value where the feature allows one.
     """
     if request.mimetype != "application/json":
         shown = request.mimetype or "no content type"
         raise ApiError(415, "unsupported_media_type", f"send the body as application/json (got {shown})")
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
-                          object_pairs_hook=_no_duplicate_keys)
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError:
         raise ApiError(400, "malformed_json", "the body is not UTF-8 text") from None
     except RecursionError:

@@ -160,19 +160,20 @@ MISSING = Schema((Feature("x", minimum=0, maximum=1, missing=True), Feature("kin
 
 
 def test_a_missing_value_is_null_and_becomes_nan():
-    X = MISSING.validate([[None, None, 0.5], {"x": 0.2, "kind": None, "y": 1}])
+    X = MISSING.validate([[None, None, 0.5], {"x": 0.2, "kind": None, "y": 1}, [float("nan"), float("nan"), 0.5]])
     assert np.isnan(X[0, 0]) and np.isnan(X[0, 1]) and np.isnan(X[1, 1]) and X[1, 0] == 0.2
+    assert np.isnan(X[2, 0]) and np.isnan(X[2, 1])
 
 
 @pytest.mark.parametrize("rows, words", [
     ([[0.1, "a", None]], "field 'y': expected a number between 0 and 1, got null"),
     ([{"x": 0.1, "kind": "a"}], "field 'y': expected a number between 0 and 1, missing"),
     ([{"kind": "a", "y": 0.5}], "field 'x': expected a number between 0 and 1, or null when missing, missing"),
-    ([[float("nan"), "a", 0.5]], "field 'x': expected a number between 0 and 1, or null when missing, got NaN"),
+    ([[0.1, "a", float("nan")]], "field 'y': expected a number between 0 and 1, got NaN, not a finite number"),
 ])
 def test_missing_values_only_where_the_schema_allows_them(rows, words):
-    """null only for a feature marked ``missing``; an absent key stays an error (a misspelt key
-    is never taken for a missing value), and NaN in JSON stays an error too."""
+    """null (or NaN) only for a feature marked ``missing``; an absent key stays an error (a
+    misspelt key is never taken for a missing value)."""
     with pytest.raises(InvalidInput, match=words):
         MISSING.validate(rows)
 

@@ -112,9 +112,9 @@ def test_healthz(client):
 BAD_REQUESTS = [
     ("malformed JSON", dict(data="{rows: [", content_type="application/json"), 400, "malformed_json"),
     ("empty body", dict(data="", content_type="application/json"), 400, "malformed_json"),
-    ("NaN literal", dict(data='{"rows": [[NaN, 1, 1, 1]]}', content_type="application/json"), 400, "malformed_json"),
-    ("Infinity literal", dict(data='{"rows": [[Infinity, 1, 1, 1]]}', content_type="application/json"), 400,
-     "malformed_json"),
+    ("NaN literal", dict(data='{"rows": [[NaN, 1, 1, 1]]}', content_type="application/json"), 422, "invalid_input"),
+    ("Infinity literal", dict(data='{"rows": [[Infinity, 1, 1, 1]]}', content_type="application/json"), 422,
+     "invalid_input"),
     ("not UTF-8", dict(data=b'{"rows": "\xff\xfe"}', content_type="application/json"), 400, "malformed_json"),
     ("deep nesting", dict(data="[" * 100_000 + "]" * 100_000, content_type="application/json"), 400,
      "malformed_json"),

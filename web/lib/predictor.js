@@ -3,6 +3,10 @@
 //   const predictor = await createPredictor({ model: "iris" });
 //   const result = await predictor.predict([[5.1, 3.5, 1.4, 0.2]]);
 //   result.predictions, result.probabilities, result.backend  // "browser" or "server"
+//
+//   // or one typed array per feature, answered with typed arrays:
+//   const out = await predictor.predictColumns({ sepal_length_cm: new Float64Array([5.1]), ... });
+//   out.predictions, out.classIndex (Int32Array), out.probabilities (Float64Array, row-major)
 import { BrowserBackend } from "./browser_backend.js";
 import { CAN_RUN_IN_BROWSER } from "./environment.js";
 import { ErrorCode, PredictionError } from "./errors.js";
@@ -23,6 +27,7 @@ const SITE_URL = new URL("../", import.meta.url);
  *   model: {name: string, version: string},
  *   fallbackReason: string | null,
  *   predict: (rows: unknown[]) => Promise<object>,
+ *   predictColumns: (columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>,
  *   close: () => void,
  * }} Predictor
  */
@@ -134,6 +139,7 @@ function wrap(backend, model, fallbackReason) {
     model,
     fallbackReason,
     predict: (rows) => backend.predict(rows),
+    predictColumns: (columns) => backend.predictColumns(columns),
     close: () => backend.close(),
   };
 }

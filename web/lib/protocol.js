@@ -7,6 +7,7 @@ export const MessageType = Object.freeze({
   LOAD_MODEL: "load-model",
   UNLOAD_MODEL: "unload-model",
   PREDICT: "predict",
+  PREDICT_COLUMNS: "predict-columns",
   PROGRESS: "progress",
 });
 
@@ -16,6 +17,11 @@ export const MessageType = Object.freeze({
  * @typedef {{id: number, type: "unload-model", model: {name: string, version: string}}} UnloadModelRequest
  *   Forget a bundle no predictor on the page uses any more (the runtime itself stays up).
  * @typedef {{id: number, type: "predict", model: {name: string, version: string}, rows: unknown[]}} PredictRequest
+ *   Rows as JSON, for input the column encoder leaves alone (not a list, or arrays mixed with objects).
+ * @typedef {{id: number, type: "predict-columns", model: {name: string, version: string},
+ *   batch: import("./columns.js").ColumnBatch}} PredictColumnsRequest
+ *   A column batch (its buffers transferred); the answer's `result` carries typed arrays
+ *   (columns.js TypedAnswer), also transferred.
  * @typedef {{code: string, message: string, details: object[]}} ErrorInfo
  * @typedef {{id: number, ok: true, result: any} | {id: number, ok: false, error: ErrorInfo}} Reply
  * @typedef {{type: "progress", stage: string, fraction: number, message: string}} Progress

@@ -75,7 +75,7 @@ class WorkerRuntime {
     }
     let released = false;
     return {
-      call: (message, timeoutMs) => this.#call(message, timeoutMs),
+      call: (message, timeoutMs, transfer) => this.#call(message, timeoutMs, transfer),
       release: () => {
         if (released) return;
         released = true;
@@ -111,8 +111,8 @@ class WorkerRuntime {
     }
   }
 
-  /** @param {object} message @param {number} [timeoutMs] */
-  #call(message, timeoutMs) {
+  /** @param {object} message @param {number} [timeoutMs] @param {Transferable[]} [transfer] */
+  #call(message, timeoutMs, transfer = []) {
     if (this.#failure) return Promise.reject(this.#failure);
     if (!this.#worker) return Promise.reject(new PredictionError(ErrorCode.CLOSED, "the predictor was closed"));
     const id = this.#nextId++;
@@ -123,7 +123,7 @@ class WorkerRuntime {
           `the browser runtime did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
       }
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...message });
+      this.#worker.postMessage({ id, ...message }, transfer);
     }).finally(() => {
       clearTimeout(timer);
       this.#pending.delete(id);
@@ -161,7 +161,7 @@ globalThis.addEventListener?.("pagehide", () => shared?.terminate());
 /**
  * A handle on the page's Pyodide worker (started on first use).
  * @param {(p: Progress) => void} [onProgress]
- * @returns {{call: (message: object, timeoutMs?: number) => Promise<any>, release: () => void,
+ * @returns {{call: (message: object, timeoutMs?: number, transfer?: Transferable[]) => Promise<any>, release: () => void,
  *   retainModel: (model: {name: string, version: string}) => void,
  *   releaseModel: (model: {name: string, version: string}) => void}}
  */

@@ -1,4 +1,5 @@
 // Prediction on the fallback server, through its HTTP API.
+import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 
 export class ServerBackend {
@@ -25,7 +26,7 @@ export class ServerBackend {
       response = await fetch(this.url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ rows }),
+        body: toJson({ rows }), // NaN and Infinity as literals: the server names them in its error
       });
     } catch (error) {
       throw new PredictionError(ErrorCode.SERVER_UNREACHABLE,
@@ -43,6 +44,14 @@ export class ServerBackend {
       throw new PredictionError(ErrorCode.SERVER_ERROR, `the prediction server answered ${response.status}`);
     }
     return { ...body, backend: this.name };
+  }
+
+  /**
+   * @param {import("./columns.js").Columns} columns
+   * @returns {Promise<import("./columns.js").ColumnarResult>}
+   */
+  async predictColumns(columns) {
+    return fromPlainResult(await this.predict(columnsToRows(columns)));
   }
 
   close() {}

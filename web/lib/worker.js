@@ -2,6 +2,7 @@
 // the worker starts; every request awaits that one promise.
 import { loadPyodide } from "../pyodide/pyodide.mjs";
 import { engineFiles, enginePackages } from "./bundle_files.js";
+import { toJson } from "./columns.js";
 import { MessageType } from "./protocol.js";
 
 const PYODIDE_URL = new URL("../pyodide/", import.meta.url).href;
@@ -87,7 +88,26 @@ async function unloadModel(model) {
 /** @param {{name: string, version: string}} model @param {unknown[]} rows */
 async function predict(model, rows) {
   const { bridge } = await runtime;
-  return JSON.parse(bridge.predict(bundleDir(model.name, model.version), JSON.stringify(rows)));
+  return JSON.parse(bridge.predict(bundleDir(model.name, model.version), toJson(rows)));
+}
+
+/**
+ * Predict a column batch: the typed arrays go to Python as buffers, and Python writes the answer
+ * into `batch.out` (class index or value per row, then probabilities), sent back transferred.
+ * @param {{name: string, version: string}} model @param {import("./columns.js").ColumnBatch} batch
+ */
+async function predictColumns(model, batch) {
+  const { bridge } = await runtime;
+  const answer = JSON.parse(bridge.predict_columns(bundleDir(model.name, model.version), batch.meta,
+    batch.numbers, batch.codes, batch.out));
+  if (answer.ok) answer.result.out = batch.out;
+  return answer;
+}
+
+/** The buffer of an answer's typed array, to transfer rather than copy. */
+function transferables(answer) {
+  const out = answer?.result?.out;
+  return ArrayBuffer.isView(out) ? [out.buffer] : [];
 }
 
 /** @param {URL} url */
@@ -115,6 +135,9 @@ self.addEventListener("message", async (event) => {
       case MessageType.PREDICT:
         answer = await predict(request.model, request.rows);
         break;
+      case MessageType.PREDICT_COLUMNS:
+        answer = await predictColumns(request.model, request.batch);
+        break;
       case MessageType.UNLOAD_MODEL:
         answer = await unloadModel(request.model);
         break;
@@ -124,5 +147,5 @@ self.addEventListener("message", async (event) => {
   } catch (error) {
     answer = { ok: false, error: { code: "worker_failed", message: String(error?.message ?? error), details: [] } };
   }
-  self.postMessage({ id: request.id, ...answer });
+  self.postMessage({ id: request.id, ...answer }, transferables(answer));
 });
