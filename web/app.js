@@ -5,7 +5,7 @@ import { createPredictor, readIndex } from "./lib/predictor.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  model: $("model"), version: $("version"), mode: $("mode"), description: $("description"),
+  model: $("model"), version: $("version"), mode: $("mode"), warmup: $("warmup"), description: $("description"),
   fields: $("fields"), form: $("features"), button: $("predict"),
   loading: $("loading"), progress: $("progress"), progressText: $("progress-text"),
   result: $("result"), label: $("label"), backend: $("backend"), headline: $("headline"),
@@ -27,6 +27,7 @@ async function main() {
   });
   const params = new URLSearchParams(location.search);
   ui.mode.value = params.get("mode") ?? "auto";
+  ui.warmup.checked = params.get("warmup") === "server";
   const index = await readIndex();
   models = index.models;
   const names = [...new Set(models.map((m) => m.name))];
@@ -37,6 +38,7 @@ async function main() {
   ui.model.addEventListener("change", () => { fillVersions(null); start(); });
   ui.version.addEventListener("change", start);
   ui.mode.addEventListener("change", start);
+  ui.warmup.addEventListener("change", start);
   ui.form.addEventListener("submit", onPredict);
   await start();
   // After the first start: the service worker then precaches from the HTTP cache the page has
@@ -68,6 +70,7 @@ async function start() {
   showError(null);
   const entry = models.find((m) => m.name === ui.model.value && m.version === ui.version.value);
   ui.loading.hidden = false;
+  ui.warmup.disabled = ui.mode.value !== "auto";
   setProgress({ fraction: 0.02, message: "Starting" });
   try {
     const loadedManifest = await (await fetch(`models/${entry.path}manifest.json`)).json();
@@ -76,7 +79,7 @@ async function start() {
     ui.description.textContent = manifest.description ?? "";
     renderFields(manifest);
     const created = await createPredictor({ model: entry.name, version: entry.version, mode: ui.mode.value,
-                                            onProgress: setProgress });
+                                            serverWarmup: ui.warmup.checked, onProgress: setProgress });
     if (mine !== generation) { created.close(); return; }
     predictor = created;
     ui.note.textContent = predictor.fallbackReason ? `Using the server: ${predictor.fallbackReason}.` : "";
@@ -85,7 +88,8 @@ async function start() {
   } catch (error) {
     if (mine === generation) showError(error);
   } finally {
-    if (mine === generation) ui.loading.hidden = true;
+    // with the warm-up on, the bar stays until the browser runtime is ready
+    if (mine === generation && !(predictor?.backend === "server" && ui.warmup.checked)) ui.loading.hidden = true;
   }
 }
 
@@ -93,6 +97,7 @@ async function start() {
 function setProgress(p) {
   ui.progress.value = p.fraction;
   ui.progressText.textContent = p.message;
+  if (p.stage === "ready" && p.fraction >= 1 && predictor) ui.loading.hidden = true;
 }
 
 function renderFields(m) {

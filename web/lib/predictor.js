@@ -12,6 +12,7 @@ import { CAN_RUN_IN_BROWSER } from "./environment.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 import { configureRuntime, runtimeStarts } from "./runtime.js";
 import { ServerBackend } from "./server_backend.js";
+import { WarmupBackend } from "./warmup_backend.js";
 
 export { PredictionError, ErrorCode, configureRuntime, runtimeStarts };
 
@@ -68,12 +69,15 @@ export async function listModels(siteUrl = SITE_URL) {
  *   siteUrl?: string | URL,
  *   onProgress?: (p: import("./protocol.js").Progress) => void,
  *   allowPickle?: boolean,
+ *   serverWarmup?: boolean,
  * }} options `allowPickle: false` runs only models with a portable engine in the browser:
- *   loading a pickled scikit-learn model runs code from the model file.
+ *   loading a pickled scikit-learn model runs code from the model file. `serverWarmup: true`
+ *   (auto mode only, off by default because it sends the first rows to the server) answers on the
+ *   server while the browser runtime loads, then in the browser: the predictor is ready at once.
  * @returns {Promise<Predictor>}
  */
 export async function createPredictor({ model, version, mode = "auto", serverUrl, siteUrl = SITE_URL, onProgress,
-  allowPickle = true } = {}) {
+  allowPickle = true, serverWarmup = false } = {}) {
   if (typeof model !== "string" || !model) throw new TypeError("createPredictor: 'model' must be a model name");
   if (!["auto", "browser", "server"].includes(mode)) {
     throw new TypeError(`createPredictor: 'mode' must be "auto", "browser" or "server", got ${JSON.stringify(mode)}`);
@@ -97,11 +101,14 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   if (reason && mode === "browser") throw new PredictionError(ErrorCode.RUNTIME_UNAVAILABLE, reason);
 
   if (!reason) {
+    const url = new URL(entry.path, new URL("models/", siteUrl)).href;
+    const target = { name: entry.name, version: entry.version };
+    const starting = BrowserBackend.start({ ...target, url, allowPickle }, { onProgress });
+    if (serverWarmup && mode === "auto") {
+      return wrap(new WarmupBackend(new ServerBackend(target, server), starting), target, null);
+    }
     try {
-      const url = new URL(entry.path, new URL("models/", siteUrl)).href;
-      const backend = await BrowserBackend.start({ name: entry.name, version: entry.version, url, allowPickle },
-        { onProgress });
-      return wrap(backend, { name: entry.name, version: entry.version }, null);
+      return wrap(await starting, target, null);
     } catch (error) {
       if (mode === "browser") throw error;
       reason = `the browser runtime failed to start: ${error.message}`;
@@ -135,9 +142,14 @@ function pick(models, name, version) {
  */
 function wrap(backend, model, fallbackReason) {
   return {
-    backend: /** @type {"browser" | "server"} */ (backend.name),
+    /** Which backend answers the next call (a warm-up predictor switches to "browser"). */
+    get backend() {
+      return /** @type {"browser" | "server"} */ (backend.name);
+    },
     model,
-    fallbackReason,
+    get fallbackReason() {
+      return fallbackReason ?? backend.fallbackReason ?? null;
+    },
     predict: (rows) => backend.predict(rows),
     predictColumns: (columns) => backend.predictColumns(columns),
     close: () => backend.close(),

@@ -24,5 +24,7 @@ export const MessageType = Object.freeze({
  *   (columns.js TypedAnswer), also transferred.
  * @typedef {{code: string, message: string, details: object[]}} ErrorInfo
  * @typedef {{id: number, ok: true, result: any} | {id: number, ok: false, error: ErrorInfo}} Reply
- * @typedef {{type: "progress", stage: string, fraction: number, message: string}} Progress
+ * @typedef {{type: "progress", stage: string, fraction: number, message: string, loaded?: number,
+ *   total?: number}} Progress
+ *   `stage`: "runtime" (with `loaded` and `total` bytes of its download), "model", "ready".
  */

@@ -7,17 +7,62 @@ import { MessageType } from "./protocol.js";
 
 const PYODIDE_URL = new URL("../pyodide/", import.meta.url).href;
 
-/** @param {string} stage @param {number} fraction @param {string} message */
-function progress(stage, fraction, message) {
-  self.postMessage({ type: MessageType.PROGRESS, stage, fraction, message });
+/**
+ * @param {string} stage @param {number} fraction @param {string} message
+ * @param {{loaded: number, total: number}} [bytes] the runtime's bytes downloaded so far
+ */
+function progress(stage, fraction, message, bytes) {
+  self.postMessage({ type: MessageType.PROGRESS, stage, fraction, message, ...bytes });
+}
+
+// The runtime's files (their sizes come from the site's precache manifest): progress counts
+// their bytes as each download finishes, from the worker's own resource timing entries.
+const RUNTIME_FILE = /^pyodide\/(pyodide\.asm\.(wasm|js)|pyodide\.mjs|python_stdlib\.zip|pyodide-lock\.json|(numpy|py_pipeline)-[^/]*\.whl)$/;
+const MB = (bytes) => (bytes / 1e6).toFixed(1);
+
+/** Report the runtime's download as bytes loaded out of the expected total, until it is up. */
+function reportDownload() {
+  const site = new URL("../", import.meta.url);
+  const files = new Map(); // url -> size, once the precache manifest is read
+  const seen = new Map(); // url -> bytes loaded
+  let done = false;
+  const report = () => {
+    if (done) return;
+    const loaded = [...seen.values()].reduce((a, b) => a + b, 0);
+    const total = [...files.values()].reduce((a, b) => a + b, 0);
+    const fraction = total ? Math.min(loaded / total, 1) : 0;
+    progress("runtime", 0.05 + 0.8 * fraction, total
+      ? `Loading the Python runtime: ${MB(loaded)} of ${MB(total)} MB` : `Loading the Python runtime: ${MB(loaded)} MB`,
+      { loaded, total });
+  };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const url = entry.name.split("?")[0];
+      if (url.startsWith(new URL("pyodide/", site).href)) seen.set(url, entry.decodedBodySize || entry.transferSize);
+    }
+    report();
+  });
+  observer.observe({ type: "resource", buffered: true });
+  fetch(new URL("precache-manifest.json", site)).then((r) => (r.ok ? r.json() : null)).then((manifest) => {
+    for (const file of manifest?.files ?? []) {
+      if (RUNTIME_FILE.test(file.url)) files.set(new URL(file.url, site).href, file.size);
+    }
+    report();
+  }).catch(() => {}); // a host without the manifest: bytes without a total
+  return () => {
+    done = true;
+    observer.disconnect();
+  };
 }
 
 async function startRuntime() {
   progress("runtime", 0.05, "Loading the Python runtime, numpy and py_pipeline");
+  const stopReporting = reportDownload();
   // `packages` starts their download while the runtime boots. The lock file lists py-pipeline
   // with numpy, all a portable model needs; scikit-learn (and pandas) load later, only for a
   // model whose manifest asks for them.
   const pyodide = await loadPyodide({ indexURL: PYODIDE_URL, packages: ["py-pipeline"] });
+  stopReporting();
   progress("ready", 0.9, "Runtime ready");
   return { pyodide, bridge: pyodide.pyimport("py_pipeline.bridge") };
 }
