@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium wrk build serve demo test test-host test-runtime test-browser bench bench-browser bench-server bench-engines clean
+.PHONY: install chromium nginx wrk build serve demo test test-host test-runtime test-browser bench bench-browser bench-server bench-engines clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -26,6 +26,10 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# nginx (Debian's, with its brotli_static module) runs the tested hosting example.
+nginx:
+	@test -x /usr/sbin/nginx -a -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null)
+
 # wrk (Debian's package) drives the server benchmark.
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
@@ -42,7 +46,7 @@ serve:
 
 demo: build serve
 
-test: install chromium build
+test: install chromium nginx build
 	$(BIN)/pytest
 
 test-host: install build
@@ -51,7 +55,7 @@ test-host: install build
 test-runtime: install build
 	$(BIN)/pytest -m runtime
 
-test-browser: install chromium build
+test-browser: install chromium nginx build
 	$(BIN)/pytest -m browser
 
 bench: bench-browser bench-server bench-engines

@@ -17,6 +17,20 @@ SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-sr
 #: Content-Encoding -> suffix of the copies build_scripts/compress.py writes, best first.
 ENCODED_COPIES = (("br", ".br"), ("gzip", ".gz"))
 
+#: Files whose URL names their content: Pyodide's official package wheels carry their version in
+#: the name and are pinned by sha256 in the lock. Our own wheel keeps its version across builds.
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: Everything else is revalidated on each use (a 304 when unchanged), so builds never mix.
+REVALIDATE = "no-cache"
+
+
+def cache_control(path: str) -> str:
+    """The Cache-Control header for a site file (web/hosting/nginx.conf sends the same)."""
+    name = path.rsplit("/", 1)[-1]
+    if path.startswith("pyodide/") and name.endswith(".whl") and not name.startswith("py_pipeline-"):
+        return IMMUTABLE
+    return REVALIDATE
+
 
 def fresh_copy(original: Path, copy: Path) -> bool:
     """Whether ``copy`` exists and is not older than ``original``."""
@@ -50,8 +64,7 @@ def register(app: Flask, site_dir: str, site_path: str = "/") -> None:
         if target.is_dir():
             path = path.rstrip("/") + "/index.html"
         response = send_encoded(path)
-        # no-cache: the browser revalidates (cheap 304s) so a new build is never mixed with an old one
-        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Cache-Control"] = cache_control(path)
         response.headers["Content-Security-Policy"] = SITE_CSP
         return response
 
