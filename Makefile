@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo test test-host test-runtime test-browser bench bench-browser bench-server bench-engines clean
+.PHONY: install chromium nginx wrk build serve demo test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -58,7 +58,10 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest -m browser
 
-bench: bench-browser bench-server bench-engines
+bench: bench-ready bench-browser bench-server bench-engines
+
+bench-ready: install chromium build
+	$(BIN)/python bench/page_ready.py
 
 bench-browser: install chromium build
 	$(BIN)/python bench/browser_timing.py

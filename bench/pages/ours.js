@@ -1,0 +1,21 @@
+// The client library as a page would use it: createPredictor, then predict.
+import { finish, params } from "./measure.js";
+import { createPredictor } from "../lib/predictor.js";
+import { registerOffline } from "../lib/offline.js";
+
+const row = JSON.parse(params.get("row"));
+const warmup = params.get("warmup") === "1";
+const predictor = await createPredictor({ model: params.get("model"), version: params.get("version"),
+  mode: warmup ? "auto" : "browser", serverWarmup: warmup });
+const out = { created: performance.now() };
+const first = await predictor.predict([row]);
+out.first = performance.now();
+out.firstBackend = first.backend;
+if (warmup) { // when the browser takes over from the server
+  while (predictor.backend !== "browser") await new Promise((resolve) => setTimeout(resolve, 5));
+  out.browserReady = performance.now();
+}
+await finish((rows) => predictor.predict(rows), row, out);
+// after measuring: the service worker's precaching (20 MB hashed) would compete for the CPU
+if (params.get("sw") === "1") await registerOffline();
+window.__bench = out;
