@@ -15,6 +15,8 @@ new PerformanceObserver((list) => {
  * @param {object} out figures so far (times in ms since navigation)
  */
 export async function finish(predict, row, out) {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200)); // long-task entries arrive late
+  await settle();
   out.loadLongTasks = longTasks.filter((t) => t.start < out.first).map((t) => t.duration);
   if (params.get("measure") === "1") {
     for (let i = 0; i < 20; i++) await predict([row]);
@@ -34,6 +36,7 @@ export async function finish(predict, row, out) {
       await predict(rows);
       out.batchMs.push(performance.now() - t);
     }
+    await settle();
     out.batchLongTasks = longTasks.filter((t) => t.start >= batchStart).map((t) => t.duration);
   }
 }
