@@ -68,7 +68,8 @@ def bench_root() -> Path:
 
 def page_url(origin: str, page: str, name: str, version: str, **extra: str) -> str:
     manifest = json.loads((DIST / "models" / name / version / "manifest.json").read_text())
-    query = {"model": name, "version": version, "row": json.dumps(manifest["example"]), **extra}
+    query = {"model": name, "version": version, "row": json.dumps(manifest["example"]),
+             "features": json.dumps([f["name"] for f in manifest["features"]]), **extra}
     if page == "baseline" and manifest.get("fitted_on") == "dataframe":
         query["names"] = json.dumps([f["name"] for f in manifest["features"]])
     return f"{origin}bench/{page}.html?{urlencode(query)}"
@@ -134,6 +135,7 @@ def run_model(p, origin: str, throttled: str | None, name: str, version: str) ->
     add("ours.bytes", first["bytes"])
     add("ours.single", first["singleMs"])
     add("ours.batch", min(first["batchMs"]))
+    add("ours.columns", min(first["columnsMs"]))
     add("ours.load_long", max(first["loadLongTasks"], default=0))
     add("ours.batch_long", max(first["batchLongTasks"], default=0))
     add("ours.second_sw_long", max(second["loadLongTasks"], default=0))
@@ -181,6 +183,7 @@ ROWS = [  # (key, label, unit, target for ours per model or None, smaller is bet
     ("single_median", "1 row, median", "ms", None),
     ("single_mean", "1 row, mean", "ms", {"iris": 0.2, "machine_failure": 0.6}),
     ("rows_per_s", "10,000 rows in one call", "rows/s", {"iris": 1_000_000, "machine_failure": 100_000}),
+    ("columns_per_s", "10,000 rows, predictColumns (typed arrays)", "rows/s", None),
     ("bytes", "bytes over the network, first visit", "MB", {"iris": 9, "machine_failure": None}),
     ("load_long", "longest main-thread task while loading", "ms", {"iris": 50, "machine_failure": 50}),
     ("batch_long", "longest main-thread task, 10,000 rows", "ms", {"iris": 50, "machine_failure": 50}),
@@ -195,8 +198,9 @@ def summarise(got: dict[str, list], who: str) -> dict[str, list[float]]:
             values = [statistics.median(s) for s in got[f"{who}.single"]]
         elif key == "single_mean":
             values = [statistics.fmean(s) for s in got[f"{who}.single"]]
-        elif key == "rows_per_s":
-            values = [10_000 / (ms / 1000) for ms in got[f"{who}.batch"]]
+        elif key in ("rows_per_s", "columns_per_s"):
+            batches = got.get(f"{who}.{'batch' if key == 'rows_per_s' else 'columns'}", [])
+            values = [10_000 / (ms / 1000) for ms in batches]
         elif key == "bytes":
             values = [b / 1e6 for b in got[f"{who}.bytes"]]
         else:
@@ -247,7 +251,7 @@ def main() -> None:
             o, b = statistics.median(ours[key]), statistics.median(base[key]) if base[key] else None
             ratio = ""
             if b:
-                ratio = f"  x{(o / b if key == 'rows_per_s' else b / o):.1f}" if o else ""
+                ratio = f"  x{(o / b if key.endswith('_per_s') else b / o):.1f}" if o else ""
             target = (targets or {}).get(name)
             met = ""
             if target is not None:

@@ -15,7 +15,7 @@ if (warmup) { // when the browser takes over from the server
   while (predictor.backend !== "browser") await new Promise((resolve) => setTimeout(resolve, 5));
   out.browserReady = performance.now();
 }
-await finish((rows) => predictor.predict(rows), row, out);
+await finish((rows) => predictor.predict(rows), row, out, (columns) => predictor.predictColumns(columns));
 // after measuring: the service worker's precaching (20 MB hashed) would compete for the CPU
 if (params.get("sw") === "1") await registerOffline();
 window.__bench = out;

@@ -228,11 +228,15 @@ export function columnarResult(answer, rows) {
  */
 export function plainResult(result) {
   const { classIndex, probabilities, predictions, ...rest } = result;
-  const out = { ...rest, predictions: Array.from(predictions) };
+  const out = { ...rest, predictions: Array.isArray(predictions) ? predictions : Array.from(predictions) };
   if (probabilities) {
     const k = result.classes.length;
     const rows = new Array(predictions.length);
-    for (let i = 0; i < rows.length; i++) rows[i] = Array.from(probabilities.subarray(i * k, (i + 1) * k));
+    for (let i = 0; i < rows.length; i++) {
+      const row = new Array(k);
+      for (let c = 0; c < k; c++) row[c] = probabilities[i * k + c];
+      rows[i] = row;
+    }
     out.probabilities = rows;
   }
   return out;
