@@ -23,12 +23,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chromium import FLAGS, network_bytes  # noqa: E402
 from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
 from stats import percentile, spread, write_figures  # noqa: E402
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic"]
 ROW = [2.5, 1.3, 4.0, 0.8]
 
 LATENCY = """
@@ -46,15 +45,6 @@ async ({mode, n}) => {
   return { backend: p.backend, times };
 }
 """
-
-
-def network_bytes(request) -> int:
-    """Bytes a request moved over the network: none when the service worker answered it."""
-    response = request.response()
-    if response is not None and response.from_service_worker:
-        return 0
-    sizes = request.sizes()
-    return sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
 
 def visit_until_prediction(page, url: str) -> float:

@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chromium import FLAGS, network_bytes  # noqa: E402
 from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
 from stats import spread, write_figures  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
@@ -41,8 +42,6 @@ from throttled_static import ThrottledSite  # noqa: E402
 sys.path.insert(0, str(ROOT))
 from build_scripts import compress  # noqa: E402
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic"]
 DIST = ROOT / "dist"
 MODELS = [("iris", "1.0.0"), ("machine_failure", "1.0.0")]  # logistic regression; the 100-tree forest
 TIMEOUT_MS = 300_000
@@ -73,14 +72,6 @@ def page_url(origin: str, page: str, name: str, version: str, **extra: str) -> s
     if page == "baseline" and manifest.get("fitted_on") == "dataframe":
         query["names"] = json.dumps([f["name"] for f in manifest["features"]])
     return f"{origin}bench/{page}.html?{urlencode(query)}"
-
-
-def network_bytes(request) -> int:
-    response = request.response()
-    if response is not None and response.from_service_worker:
-        return 0
-    sizes = request.sizes()
-    return sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
 
 class Profile:
@@ -125,20 +116,23 @@ def run_model(p, origin: str, throttled: str | None, name: str, version: str) ->
     def add(key: str, value) -> None:
         got.setdefault(key, []).append(value)
 
+    def add_measured(who: str, first: dict) -> None:
+        """What a first visit with ``measure=1`` gives either page."""
+        add(f"{who}.first", first["created"])
+        add(f"{who}.bytes", first["bytes"])
+        add(f"{who}.single", first["singleMs"])
+        add(f"{who}.batch", min(first["batchMs"]))
+        add(f"{who}.load_long", max(first["loadLongTasks"], default=0))
+        add(f"{who}.batch_long", max(first["batchLongTasks"], default=0))
+
     ours = Profile(p)  # first visit, then the second served by the service worker
     first = ours.visit(page_url(origin, "ours", name, version, measure="1", sw="1"))
     ours.page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=TIMEOUT_MS)
     second = ours.visit(page_url(origin, "ours", name, version))
     ours.close()
-    add("ours.first", first["created"])
-    add("ours.second_sw", second["created"])
-    add("ours.bytes", first["bytes"])
-    add("ours.single", first["singleMs"])
-    add("ours.batch", min(first["batchMs"]))
+    add_measured("ours", first)
     add("ours.columns", min(first["columnsMs"]))
-    add("ours.load_long", max(first["loadLongTasks"], default=0))
-    add("ours.batch_long", max(first["batchLongTasks"], default=0))
-    add("ours.second_sw_long", max(second["loadLongTasks"], default=0))
+    add("ours.second_sw", second["created"])
 
     plain = Profile(p, service_workers="block")  # the HTTP cache and code cache alone
     plain.visit(page_url(origin, "ours", name, version))
@@ -156,14 +150,9 @@ def run_model(p, origin: str, throttled: str | None, name: str, version: str) ->
     first = base.visit(page_url(origin, "baseline", name, version, measure="1"))
     second = base.visit(page_url(origin, "baseline", name, version))
     base.close()
-    add("base.first", first["created"])
-    add("base.warm_first", first["first"])
+    add_measured("base", first)
+    add("base.warm_first", first["first"])  # no server to warm up with: its first prediction
     add("base.second_http", second["created"])
-    add("base.bytes", first["bytes"])
-    add("base.single", first["singleMs"])
-    add("base.batch", min(first["batchMs"]))
-    add("base.load_long", max(first["loadLongTasks"], default=0))
-    add("base.batch_long", max(first["batchLongTasks"], default=0))
 
     if throttled:
         for who, page in (("ours", "ours"), ("base", "baseline")):
