@@ -57,6 +57,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers.setdefault("Content-Security-Policy", API_CSP)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Answers are per request: never stored by a browser or a shared cache (the site's files
+        # set their own Cache-Control). They vary with Origin when CORS is on.
+        response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["CORS_ORIGINS"] and (request.path.startswith("/api/") or request.path == "/predict"):
+            response.vary.add("Origin")
         return response
 
     errors.register(app)

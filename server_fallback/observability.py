@@ -61,6 +61,15 @@ def record_prediction(model: str, version: str, rows: int) -> None:
     g.log_model, g.log_version, g.log_rows = model, version, rows
 
 
+#: HTTP methods a metric or log line names; any other becomes "other", so that made-up methods
+#: cannot create new metric series without bound.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label() -> str:
+    return request.method if request.method in KNOWN_METHODS else "other"
+
+
 def register(app: Flask) -> None:
     @app.before_request
     def start_timer() -> None:
@@ -70,9 +79,9 @@ def register(app: Flask) -> None:
     def observe(response: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         route = route_label()
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        REQUESTS.labels(method_label(), route, str(response.status_code)).inc()
         LATENCY.labels(route).observe(elapsed)
-        fields = {"request_id": g.get("request_id"), "method": request.method, "route": route,
+        fields = {"request_id": g.get("request_id"), "method": method_label(), "route": route,
                   "status": response.status_code, "latency_ms": round(elapsed * 1000, 3)}
         if g.get("log_model"):
             fields.update(model=g.log_model, version=g.log_version, rows=g.log_rows)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, request, send_from_directory
+from werkzeug.routing import PathConverter
 
 # Works with Pyodide: WebAssembly compilation needs 'wasm-unsafe-eval', nothing else is relaxed.
 SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
@@ -40,6 +41,13 @@ def fresh_copy(original: Path, copy: Path) -> bool:
         return False
 
 
+class SitePath(PathConverter):
+    """A path that never starts with ``api/``: the site's catch-all leaves the API's URLs to the
+    API, so a GET on a POST route is a 405 with ``Allow``, not the site's 404."""
+
+    regex = r"(?!api/)[^/].*?"
+
+
 def register(app: Flask, site_dir: str, site_path: str = "/") -> None:
     """Serve ``site_dir`` at ``site_path`` when it holds a built site (a new blueprint per app)."""
     # Absolute (Flask reads relative paths against the package), but not resolved: a symlinked
@@ -56,13 +64,16 @@ def register(app: Flask, site_dir: str, site_path: str = "/") -> None:
     def index():
         return static_file("index.html")
 
-    @site.get("/<path:path>")
+    app.url_map.converters["site_path"] = SitePath
+
+    @site.get("/<site_path:path>")
     def static_file(path: str):
-        if path.startswith("api/") and not prefix:
-            abort(404)
         target = root / path
-        if target.is_dir():
-            path = path.rstrip("/") + "/index.html"
+        try:
+            if target.is_dir():
+                path = path.rstrip("/") + "/index.html"
+        except OSError:  # e.g. a name longer than the file system allows: no such file
+            abort(404)
         response = send_encoded(path)
         response.headers["Cache-Control"] = cache_control(path)
         response.headers["Content-Security-Policy"] = SITE_CSP

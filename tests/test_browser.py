@@ -626,3 +626,51 @@ def test_loading_and_a_10000_row_batch_keep_the_page_responsive(browser, live_se
     fractions = [e["fraction"] for e in out["progress"]]
     assert fractions == sorted(fractions) and fractions[-1] == 1
     assert max(out["longTasks"], default=0) < 250, out["longTasks"]
+
+
+CLIENT_EDGES = """
+async () => {
+  const { createPredictor } = await import("./lib/predictor.js");
+  const settle = (promise) => promise.then((r) => ({ ok: true, backend: r.backend }),
+                                           (e) => ({ ok: false, code: e.code, message: e.message }));
+  const out = {};
+  const slow = await createPredictor({ model: "iris", mode: "server", serverTimeoutMs: 1500 });
+  const started = performance.now();
+  out.timeout = await settle(slow.predict([[2.5, 1.3, 4.0, 0.8]]));
+  out.timeoutMs = performance.now() - started;
+  out.dotName = await settle(createPredictor({ model: "..", mode: "server" }));
+  out.dotVersion = await settle(createPredictor({ model: "iris", version: "..", mode: "server" }));
+  for (const mode of ["server", "browser"]) {
+    const p = await createPredictor({ model: "iris", version: "1.0.0", mode });
+    out[mode] = {
+      nan: await settle(p.predict([[NaN, 1.3, 4.0, 0.8]])),
+      infinity: await settle(p.predict([{ sepal_length_cm: 2.5, sepal_width_cm: -Infinity, petal_length_cm: 4, petal_width_cm: 0.8 }])),
+      bigint: await settle(p.predict([[2.5, 1.3, 4n, 0.8]])),
+    };
+    p.close();
+  }
+  return out;
+}
+"""
+
+
+def test_client_times_out_refuses_dot_segments_and_names_odd_numbers(browser, live_server):
+    """A server that never answers rejects with server_timeout; '..' never becomes a path
+    segment; NaN, Infinity and BigInt are reported as what they are in both modes."""
+    visit = Visit(browser, live_server.url).open("/?mode=server")
+    hung: list[str] = []
+    visit.page.route("**/api/v1/models/iris/predict", lambda route: hung.append(route.request.url))  # never answered
+    out = visit.page.evaluate(CLIENT_EDGES)
+    visit.close()
+    assert hung, "the call should have reached the (hanging) server"
+    assert out["timeout"] == {"ok": False, "code": "server_timeout",
+                              "message": "the prediction server did not answer within 1.5 s"}
+    assert 1400 <= out["timeoutMs"] < 5000
+    for key in ("dotName", "dotVersion"):
+        assert out[key]["ok"] is False and out[key]["code"] == "unknown_model", out[key]
+    for mode in ("server", "browser"):
+        got = out[mode]
+        assert "got NaN, not a finite number" in got["nan"]["message"], (mode, got)
+        assert "field 'sepal_width_cm'" in got["infinity"]["message"]
+        assert "got -Infinity, not a finite number" in got["infinity"]["message"]
+        assert got["bigint"]["code"] == "invalid_input" and "BigInt" in got["bigint"]["message"], (mode, got)

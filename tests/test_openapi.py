@@ -40,11 +40,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(model_dir, log: Path, workers: int = 3) -> tuple[subprocess.Popen, str]:
-    """The production server: gunicorn with our config on a loopback port, its log in ``log``."""
+def start_gunicorn(model_dir, log: Path, workers: int = 3, **settings: str) -> tuple[subprocess.Popen, str]:
+    """The production server: gunicorn with our config on a loopback port, its log in ``log``;
+    ``settings`` are more environment variables."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": str(workers), "SITE_DIR": "",
-           "MODEL_DIR": str(model_dir)}
+           "MODEL_DIR": str(model_dir), **settings}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
                              "server_fallback.wsgi:app"], cwd=ROOT, env=env,

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from server_fallback import create_app
+
 from .conftest import tamper_engine_files
 
 pytestmark = pytest.mark.host
@@ -228,3 +230,38 @@ def test_server_refuses_to_start_with_a_tampered_bundle(bundle_copy):
     tamper_engine_files(bundle_copy)
     with pytest.raises(IntegrityError):
         create_app({"MODEL_DIR": str(bundle_copy.parent.parent), "SITE_DIR": ""})
+
+
+@pytest.fixture()
+def site_client(model_dir, site_dir):
+    return create_app({"TESTING": True, "MODEL_DIR": str(model_dir), "SITE_DIR": str(site_dir)}).test_client()
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT"])
+@pytest.mark.parametrize("path", [PREDICT, "/api/v1/models/iris/versions/1.0.0/predict"])
+def test_other_methods_on_predict_routes_are_405_with_allow(site_client, method, path):
+    """With the site served beside the API, its catch-all must not turn these into 404s."""
+    response = site_client.open(path, method=method)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    if method != "HEAD":
+        assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/" + "a" * 300, "/lib/" + "b" * 256 + ".js", "/models/" + "c" * 4000 + "/x"])
+def test_overlong_paths_are_404_not_500(site_client, path):
+    response = site_client.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_api_answers_are_never_stored_and_vary_with_origin_under_cors(model_dir, site_client):
+    answer = site_client.post(PREDICT, json={"rows": [GOOD]})
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert site_client.get("/api/v1/models").headers["Cache-Control"] == "no-store"
+    assert site_client.get("/index.html").headers["Cache-Control"] == "no-cache"  # the site keeps its own
+    cors = create_app({"TESTING": True, "MODEL_DIR": str(model_dir), "SITE_DIR": "",
+                       "CORS_ORIGINS": ["https://app.example"]}).test_client()
+    for headers in ({}, {"Origin": "https://app.example"}, {"Origin": "https://other.example"}):
+        response = cors.post(PREDICT, json={"rows": [GOOD]}, headers=headers)
+        assert "Origin" in response.headers.get("Vary", ""), headers

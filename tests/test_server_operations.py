@@ -8,8 +8,10 @@ import os
 import re
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
+import requests
 
 from py_pipeline import IncompatibleModel, IntegrityError, Registry, SchemaMismatch
 from server_fallback import create_app
@@ -212,3 +214,44 @@ def test_gunicorn_exits_instead_of_serving_a_mismatched_bundle(bundle_copy):
                            "server_fallback.wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "built with numpy 1.26.4, but this runtime has 2.0.2" in done.stderr
+
+
+def test_made_up_methods_share_one_metric_series(client):
+    """Metric labels take known values only: random methods cannot grow /metrics without bound."""
+    for i in range(20):
+        client.open("/healthz", method=f"BREW{i}")
+    text = client.get("/metrics").get_data(as_text=True)
+    methods = {line.split('method="')[1].split('"')[0] for line in text.splitlines()
+               if line.startswith("http_requests_total{")}
+    assert "other" in methods
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+
+
+def test_gunicorn_workers_run_one_openmp_thread_each(model_dir, tmp_path):
+    """Several workers each starting a thread per core oversubscribe the cores: the server config
+    caps OpenMP and BLAS at one thread per worker. HistGradientBoosting on the scikit-learn engine
+    predicts with OpenMP; after many predictions each worker still runs one thread."""
+    from .test_openapi import start_gunicorn
+
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert variable not in os.environ, f"{variable} is set in the test environment: the test would prove nothing"
+    proc, url = start_gunicorn(model_dir, tmp_path / "log", workers=2, ENGINE="sklearn")
+    try:
+        row = ["L", 298.1, 308.6, 1551.0, 42.8, 0]
+        for _ in range(20):
+            response = requests.post(f"{url}/api/v1/models/machine_failure/versions/1.1.0/predict",
+                                     json={"rows": [row] * 500}, timeout=30)
+            assert response.status_code == 200
+        workers = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(int(pid)) == proc.pid]
+        assert len(workers) == 2
+        assert {pid: len(os.listdir(f"/proc/{pid}/task")) for pid in workers} == {pid: 1 for pid in workers}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None

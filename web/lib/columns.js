@@ -187,7 +187,8 @@ class Encoder {
 
 /**
  * JSON that keeps non-finite numbers: NaN, Infinity and -Infinity are written as those literals
- * (which Python's json and the server read), never as null, so an error says "got NaN".
+ * (which Python's json and the server read), never as null, so an error says "got NaN". A BigInt
+ * (which JSON cannot carry) is refused with an invalid_input error naming it.
  * @param {unknown} value
  * @returns {string}
  */
@@ -195,6 +196,10 @@ export function toJson(value) {
   const tag = `~nonfinite-${Math.random().toString(36).slice(2)}~`;
   let found = false;
   const text = JSON.stringify(value, (key, v) => {
+    if (typeof v === "bigint") {
+      throw new PredictionError("invalid_input", `got a BigInt (${v}n) for '${key}': send numbers as Number`,
+        [{ row: null, field: key, expected: "a number (a JavaScript Number, not a BigInt)" }]);
+    }
     if (typeof v !== "number" || Number.isFinite(v)) return v;
     found = true;
     return tag + String(v);

@@ -5,10 +5,12 @@
 export const ErrorCode = Object.freeze({
   SERVER_UNREACHABLE: "server_unreachable",
   SERVER_ERROR: "server_error",
+  SERVER_TIMEOUT: "server_timeout",
   RUNTIME_UNAVAILABLE: "runtime_unavailable",
   WORKER_FAILED: "worker_failed",
   UNKNOWN_MODEL: "unknown_model",
   CLOSED: "closed",
+  INVALID_INPUT: "invalid_input",
 });
 
 export class PredictionError extends Error {

@@ -70,20 +70,23 @@ export async function listModels(siteUrl = SITE_URL) {
  *   onProgress?: (p: import("./protocol.js").Progress) => void,
  *   allowPickle?: boolean,
  *   serverWarmup?: boolean,
- * }} options `allowPickle: false` runs only models with a portable engine in the browser:
+ *   serverTimeoutMs?: number,
+ * }} options `serverTimeoutMs` (10 s unless given): a server call that takes longer rejects with
+ *   `server_timeout`. `allowPickle: false` runs only models with a portable engine in the browser:
  *   loading a pickled scikit-learn model runs code from the model file. `serverWarmup: true`
  *   (auto mode only, off by default because it sends the first rows to the server) answers on the
  *   server while the browser runtime loads, then in the browser: the predictor is ready at once.
  * @returns {Promise<Predictor>}
  */
 export async function createPredictor({ model, version, mode = "auto", serverUrl, siteUrl = SITE_URL, onProgress,
-  allowPickle = true, serverWarmup = false } = {}) {
+  allowPickle = true, serverWarmup = false, serverTimeoutMs } = {}) {
   if (typeof model !== "string" || !model) throw new TypeError("createPredictor: 'model' must be a model name");
   if (!["auto", "browser", "server"].includes(mode)) {
     throw new TypeError(`createPredictor: 'mode' must be "auto", "browser" or "server", got ${JSON.stringify(mode)}`);
   }
   const server = serverUrl ?? globalThis.location?.origin;
-  if (mode === "server") return wrap(new ServerBackend({ name: model, version }, server), { name: model, version }, null);
+  const serverBackend = (target) => new ServerBackend(target, server, { timeoutMs: serverTimeoutMs });
+  if (mode === "server") return wrap(serverBackend({ name: model, version }), { name: model, version }, null);
 
   let entry = null;
   let reason = null;
@@ -105,7 +108,7 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
     const target = { name: entry.name, version: entry.version };
     const starting = BrowserBackend.start({ ...target, url, allowPickle }, { onProgress });
     if (serverWarmup && mode === "auto") {
-      return wrap(new WarmupBackend(new ServerBackend(target, server), starting), target, null);
+      return wrap(new WarmupBackend(serverBackend(target), starting), target, null);
     }
     try {
       return wrap(await starting, target, null);
@@ -115,7 +118,7 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
     }
   }
   const target = { name: model, version: entry?.version ?? version };
-  return wrap(new ServerBackend(target, server), target, reason);
+  return wrap(serverBackend(target), target, reason);
 }
 
 /** @param {IndexEntry[]} models @param {string} name @param {string} [version] */

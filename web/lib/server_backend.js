@@ -2,18 +2,23 @@
 import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 
+/** How long a call waits for the server's whole answer unless told otherwise. */
+export const DEFAULT_SERVER_TIMEOUT_MS = 10_000;
+
 export class ServerBackend {
   /**
    * @param {{name: string, version?: string}} model
    * @param {string} serverUrl origin (and optional path) of the fallback server
+   * @param {{timeoutMs?: number}} [options] `timeoutMs`: give up on a call after this long
+   *   (rejects with `server_timeout`)
    */
-  constructor(model, serverUrl) {
+  constructor(model, serverUrl, { timeoutMs = DEFAULT_SERVER_TIMEOUT_MS } = {}) {
     this.name = "server";
     this.model = model;
+    this.timeoutMs = timeoutMs;
     const base = serverUrl.endsWith("/") ? serverUrl : `${serverUrl}/`;
-    const name = encodeURIComponent(model.name);
-    const pinned = model.version ? `/versions/${encodeURIComponent(model.version)}` : "";
-    this.url = new URL(`api/v1/models/${name}${pinned}/predict`, base).href;
+    const pinned = model.version ? `/versions/${segment(model.version, "version")}` : "";
+    this.url = new URL(`api/v1/models/${segment(model.name, "model")}${pinned}/predict`, base).href;
   }
 
   /**
@@ -21,20 +26,30 @@ export class ServerBackend {
    * @returns {Promise<object>} the server's answer, with backend "server"
    */
   async predict(rows) {
+    // NaN and Infinity go as literals, which the server names in its error; a BigInt is refused here
+    const request = toJson({ rows });
+    const signal = AbortSignal.timeout(this.timeoutMs);
     let response;
+    let answer;
     try {
       response = await fetch(this.url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: toJson({ rows }), // NaN and Infinity as literals: the server names them in its error
+        body: request,
+        signal,
       });
+      answer = await response.text();
     } catch (error) {
+      if (signal.aborted) {
+        throw new PredictionError(ErrorCode.SERVER_TIMEOUT,
+          `the prediction server did not answer within ${this.timeoutMs / 1000} s`);
+      }
       throw new PredictionError(ErrorCode.SERVER_UNREACHABLE,
         `the prediction server at ${this.url} could not be reached (${error.message})`);
     }
     let body;
     try {
-      body = await response.json();
+      body = JSON.parse(answer);
     } catch {
       throw new PredictionError(ErrorCode.SERVER_ERROR,
         `the prediction server answered ${response.status} without a JSON body`);
@@ -55,4 +70,16 @@ export class ServerBackend {
   }
 
   close() {}
+}
+
+/**
+ * A model name or version as one URL path segment: encoded, and never "." or "..", which a URL
+ * would resolve into another route.
+ * @param {string} value @param {string} what
+ */
+function segment(value, what) {
+  if (typeof value !== "string" || value === "" || value === "." || value === "..") {
+    throw new PredictionError(ErrorCode.UNKNOWN_MODEL, `${JSON.stringify(value)} is not a valid ${what} name`);
+  }
+  return encodeURIComponent(value);
 }

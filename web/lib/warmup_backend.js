@@ -11,7 +11,7 @@ import { ErrorCode } from "./errors.js";
 /** @typedef {import("./server_backend.js").ServerBackend} ServerBackend */
 
 /** Server errors that mean "no prediction server here", not "your rows are wrong". */
-const NO_SERVER = new Set([ErrorCode.SERVER_UNREACHABLE, ErrorCode.SERVER_ERROR]);
+const NO_SERVER = new Set([ErrorCode.SERVER_UNREACHABLE, ErrorCode.SERVER_ERROR, ErrorCode.SERVER_TIMEOUT]);
 
 export class WarmupBackend {
   #server;

@@ -190,7 +190,9 @@ self.addEventListener("message", async (event) => {
         answer = { ok: false, error: { code: "bad_message", message: `unknown message type ${request.type}`, details: [] } };
     }
   } catch (error) {
-    answer = { ok: false, error: { code: "worker_failed", message: String(error?.message ?? error), details: [] } };
+    // a PredictionError (say, a BigInt in the rows) keeps its code and details
+    answer = { ok: false, error: { code: error?.code ?? "worker_failed", message: String(error?.message ?? error),
+                                   details: error?.details ?? [] } };
   }
   self.postMessage({ id: request.id, ...answer }, transferables(answer));
 });
