@@ -297,7 +297,7 @@ class Schema:
         if isinstance(row, Mapping):
             for key in row:
                 if key not in self._by_name:
-                    problems.append(_problem(i, str(key), "only the fields " + ", ".join(self.names),
+                    problems.append(_problem(i, _shorten(str(key)), "only the fields " + ", ".join(self.names),
                                              "got an unknown field"))
             values = []
             for f in self.features:
@@ -366,6 +366,11 @@ def _show(value: Any) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the string {shown!r}"
     return _type_name(value)
+
+
+def _shorten(name: str, most: int = 64) -> str:
+    """A caller's name as an error echoes it: a 100 KB key is not repeated back in full."""
+    return name if len(name) <= most else f"{name[:most - 3]}..."
 
 
 def _fmt(x: float) -> str:

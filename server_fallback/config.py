@@ -33,14 +33,24 @@ def _flag(raw: str) -> bool:
 
 _flag.__name__ = "true or false"
 
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("expected a whole number of at least 1")
+    return value
+
+
+_positive_int.__name__ = "a whole number of at least 1"
+
 #: name -> (default, parser, meaning). The README's deployment section lists the same.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "MODEL_DIR": (str(ROOT / "dist" / "models"), str, "directory of model bundles (<name>/<version>/)"),
     "SITE_DIR": (str(ROOT / "dist" / "site"), str, "built static site served at / ('' serves none)"),
     "SITE_PATH": ("/", str, "URL path the site is served under, e.g. /tools/predict/ (the API stays at /api/v1)"),
     "DEFAULT_MODEL": ("iris", str, "model the classic POST /predict uses"),
-    "MAX_ROWS": (10_000, int, "most rows one request may carry (413 beyond)"),
-    "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, int, "largest request body in bytes (413 beyond)"),
+    "MAX_ROWS": (10_000, _positive_int, "most rows one request may carry (413 beyond)"),
+    "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, _positive_int, "largest request body in bytes (413 beyond)"),
     "CORS_ORIGINS": ([], _origins, "comma-separated origins allowed to call the API from a browser; none by default"),
     "LOAD_MODELS": ("sync", _choice("sync", "background"),
                     "sync: load every model before serving; background: serve at once, /readyz is 503 until loaded"),

@@ -8,12 +8,13 @@ import os
 import re
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from py_pipeline import IncompatibleModel, IntegrityError, Registry, SchemaMismatch
+from py_pipeline import IncompatibleModel, IntegrityError, InvalidBundle, Registry, SchemaMismatch
 from server_fallback import create_app
 from server_fallback.config import from_environment
 
@@ -175,7 +176,8 @@ def test_settings_come_from_the_environment():
     assert from_environment({})["MAX_ROWS"] == 10_000
 
 
-@pytest.mark.parametrize("name, value", [("MAX_ROWS", "many"), ("LOAD_MODELS", "lazy")])
+@pytest.mark.parametrize("name, value", [("MAX_ROWS", "many"), ("LOAD_MODELS", "lazy"), ("MAX_ROWS", "-5"),
+                                         ("MAX_CONTENT_LENGTH", "0")])
 def test_bad_settings_stop_the_server_naming_the_variable(name, value):
     with pytest.raises(SystemExit, match=name):
         from_environment({name: value})
@@ -255,3 +257,77 @@ def _parent(pid: int) -> int | None:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
+
+
+@pytest.mark.parametrize("where", ["empty", "missing"])
+def test_no_models_in_model_dir_stops_the_server_saying_why(tmp_path, where):
+    """A wrong MODEL_DIR must not start a server that is 'ready' and answers every predict 404."""
+    directory = tmp_path / "models"
+    if where == "empty":
+        directory.mkdir()
+    with pytest.raises(InvalidBundle, match="no model bundles in MODEL_DIR"):
+        create_app({"MODEL_DIR": str(directory), "SITE_DIR": ""})
+
+
+def test_background_loading_works_under_gunicorn_and_chunked_bodies_are_capped(model_dir, tmp_path):
+    """preload_app forks the workers from the master that started the loader thread: each worker
+    loads for itself and becomes ready. A chunked body over MAX_CONTENT_LENGTH is a 413, never
+    cut at the limit and parsed."""
+    from .test_openapi import start_gunicorn
+
+    proc, url = start_gunicorn(model_dir, tmp_path / "log", workers=2, LOAD_MODELS="background",
+                               MAX_CONTENT_LENGTH="2000")
+    try:
+        statuses = {requests.get(url + "/readyz", timeout=5).status_code for _ in range(6)}
+        assert statuses == {200}
+        good = json.dumps({"rows": [[2.5, 1.3, 4.0, 0.8]]}).encode()
+        chunks = [good, b" " * 1500, b" " * 1500]  # valid JSON, then padding past the limit
+        response = requests.post(url + "/api/v1/models/iris/predict", data=iter(chunks),
+                                 headers={"Content-Type": "application/json"}, timeout=10)
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "payload_too_large"
+        small = requests.post(url + "/api/v1/models/iris/predict", data=iter([good]),
+                              headers={"Content-Type": "application/json"}, timeout=10)
+        assert small.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_failed_background_load_is_reported_on_readyz_under_gunicorn(bundle_copy, tmp_path):
+    from .test_openapi import free_port, BIN
+
+    tamper_engine_files(bundle_copy)
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "2", "SITE_DIR": "", "LOAD_MODELS": "background",
+           "MODEL_DIR": str(bundle_copy.parent.parent)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
+                             "server_fallback.wsgi:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            except requests.ConnectionError:
+                time.sleep(0.1)
+                continue
+            body = response.json()
+            if "still loading" not in json.dumps(body):
+                break
+            time.sleep(0.1)
+        assert response.status_code == 503
+        assert "sha256" in json.dumps(body) or "failed to load" in json.dumps(body), body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_an_unknown_key_is_not_echoed_in_full(client):
+    key = "k" * 100_000
+    response = client.post(PREDICT, json={"rows": [{key: 1, "sepal_length_cm": 1, "sepal_width_cm": 1,
+                                                     "petal_length_cm": 1, "petal_width_cm": 1}]})
+    assert response.status_code == 422
+    assert len(response.get_data()) < 2_000
+    assert response.get_json()["error"]["details"][0]["field"] == "k" * 61 + "..."
