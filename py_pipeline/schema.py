@@ -237,11 +237,9 @@ class Schema:
         problems: list[dict[str, Any]] = []
         total = 0
         for i, row in rows:
-            values, row_problems = self._row_values(i, row)
-            total += len(row_problems)
-            room = MAX_DETAILS - len(problems)
-            if room > 0:
-                problems.extend(row_problems[:room])
+            values, row_problems, count = self._row_values(i, row, MAX_DETAILS - len(problems))
+            total += count
+            problems.extend(row_problems)
             ordered.append(values)
         if not total:
             return None
@@ -291,40 +289,49 @@ class Schema:
             X[:, j] = checked
         return X
 
-    def _row_values(self, i: int, row: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+    def _row_values(self, i: int, row: Any, room: int = MAX_DETAILS) -> tuple[list[Any], list[dict[str, Any]], int]:
+        """Row ``i``'s values in schema order, its first ``room`` problems, and how many it has in
+        all. Problems past ``room`` are counted, never built: a row with 600,000 unknown keys
+        costs a count, not 600,000 messages."""
         problems: list[dict[str, Any]] = []
+        count = 0
+
+        def report(name: str | None, expected: str, got: str) -> None:
+            nonlocal count
+            count += 1
+            if len(problems) < room:
+                problems.append(_problem(i, name, expected, got))
+
         n = len(self.features)
         if isinstance(row, Mapping):
+            only = None
             for key in row:
                 if key not in self._by_name:
-                    problems.append(_problem(i, _shorten(str(key)), "only the fields " + ", ".join(self.names),
-                                             "got an unknown field"))
+                    only = only or "only the fields " + ", ".join(self.names)
+                    report(_shorten(str(key)), only, "got an unknown field")
             values = []
             for f in self.features:
                 if f.name not in row:
-                    problems.append(_problem(i, f.name, f.expected(), "missing"))
+                    report(f.name, f.expected(), "missing")
                     values.append(None)
                     continue
                 values.append(row[f.name])
         elif isinstance(row, Sequence) and not isinstance(row, (str, bytes)):
             if len(row) != n:
-                problems.append(_problem(
-                    i, None, f"an array of {n} values in the order {', '.join(self.names)}",
-                    f"got {len(row)} value{'s' if len(row) != 1 else ''}"))
-                return [None] * n, problems
+                report(None, f"an array of {n} values in the order {', '.join(self.names)}",
+                       f"got {len(row)} value{'s' if len(row) != 1 else ''}")
+                return [None] * n, problems, count
             values = list(row)
         else:
-            problems.append(_problem(
-                i, None, f"an object keyed by feature name or an array of {n} values",
-                f"got {_type_name(row)}"))
-            return [None] * n, problems
+            report(None, f"an object keyed by feature name or an array of {n} values", f"got {_type_name(row)}")
+            return [None] * n, problems, count
         present = row.keys() if isinstance(row, Mapping) else self._by_name.keys()  # missing ones are reported
         for f, value in zip(self.features, values):
             if f.name in present:
                 why = f.check(value)
                 if why:
-                    problems.append(_problem(i, f.name, f.expected(), why))
-        return values, problems
+                    report(f.name, f.expected(), why)
+        return values, problems, count
 
 
 def _flag(data: Mapping[str, Any], key: str) -> bool:

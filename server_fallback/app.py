@@ -6,6 +6,7 @@ import mimetypes
 import re
 import uuid
 from typing import Any, Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, g, request
 from flask_cors import CORS
@@ -60,6 +61,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Answers are per request: never stored by a browser or a shared cache (the site's files
         # set their own Cache-Control). They vary with Origin when CORS is on.
         response.headers.setdefault("Cache-Control", "no-store")
+        # Werkzeug builds a slash redirect's Location from the Host header: keep only the path,
+        # so a forged Host cannot send a visitor elsewhere.
+        location = response.headers.get("Location")
+        if location and 300 <= response.status_code < 400:
+            parts = urlsplit(location)
+            if parts.netloc:
+                response.headers["Location"] = urlunsplit(("", "", parts.path, parts.query, ""))
         if app.config["CORS_ORIGINS"] and (request.path.startswith("/api/") or request.path == "/predict"):
             response.vary.add("Origin")
         return response

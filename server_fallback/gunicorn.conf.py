@@ -27,6 +27,31 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))  # 0: workers are not recycled
 accesslog = None  # the app writes one JSON line per request itself
 errorlog = "-"
+
+
+def _json_formatter():
+    # Imported when gunicorn configures logging, after the environment above is set.
+    from server_fallback.observability import JsonFormatter
+
+    return JsonFormatter()
+
+
+# gunicorn's own lines (start, worker boot and exit, timeouts) as JSON too, like the app's. gunicorn
+# replaces its defaults key by key, so the root logger and both handlers are given in full.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "formatters": {"json": {"()": _json_formatter}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+    },
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
 limit_request_line = 8190
 
 # Metrics from all workers: prometheus-client's multiprocess mode needs a directory shared by

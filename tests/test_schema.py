@@ -141,3 +141,21 @@ def test_the_column_path_gives_exactly_what_the_row_path_gives():
             fast_taken += schema._valid_columns(rows) is not None
             assert _outcome(schema.validate, rows) == _outcome(schema._validate_each, rows), rows
     assert fast_taken > 600  # the column path did the work for the valid batches
+
+
+def test_problems_past_the_cap_are_counted_not_built():
+    """One row with 200,000 unknown keys: the error lists 100 and counts all, and validating it
+    allocates a few MB, not one message per key (that cost ~400 MB per request on the server)."""
+    import tracemalloc
+
+    schema = Schema((Feature("x"), Feature("y")))
+    row = {f"unknown_{i}": 1 for i in range(200_000)} | {"x": 1, "y": 2}
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidInput) as caught:
+            schema.validate([row])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.total == 200_000 and len(caught.value.details) == 100
+    assert peak < 10_000_000, f"validation allocated {peak / 1e6:.0f} MB"

@@ -265,3 +265,11 @@ def test_api_answers_are_never_stored_and_vary_with_origin_under_cors(model_dir,
     for headers in ({}, {"Origin": "https://app.example"}, {"Origin": "https://other.example"}):
         response = cors.post(PREDICT, json={"rows": [GOOD]}, headers=headers)
         assert "Origin" in response.headers.get("Vary", ""), headers
+
+
+def test_the_site_path_redirect_does_not_trust_host(model_dir, site_dir):
+    client = create_app({"TESTING": True, "MODEL_DIR": str(model_dir), "SITE_DIR": str(site_dir),
+                         "SITE_PATH": "/tools/predict/"}).test_client()
+    response = client.get("/tools/predict", headers={"Host": "evil.example"})
+    assert response.status_code in (301, 308)
+    assert response.headers["Location"] == "/tools/predict/"

@@ -292,6 +292,10 @@ def test_background_loading_works_under_gunicorn_and_chunked_bodies_are_capped(m
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # gunicorn's own lines (booting, workers, shutdown) are JSON like the app's: one object per line
+    lines = [line for line in (tmp_path / "log").read_text().splitlines() if line.strip()]
+    events = [json.loads(line)["event"] for line in lines]
+    assert any("Booting worker" in e for e in events) and any("Shutting down" in e for e in events), events
 
 
 def test_a_failed_background_load_is_reported_on_readyz_under_gunicorn(bundle_copy, tmp_path):
