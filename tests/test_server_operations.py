@@ -278,7 +278,13 @@ def test_background_loading_works_under_gunicorn_and_chunked_bodies_are_capped(m
     proc, url = start_gunicorn(model_dir, tmp_path / "log", workers=2, LOAD_MODELS="background",
                                MAX_CONTENT_LENGTH="2000")
     try:
-        statuses = {requests.get(url + "/readyz", timeout=5).status_code for _ in range(6)}
+        # every worker becomes ready (each loads for itself; one may still be loading at first)
+        deadline = time.time() + 30
+        while True:
+            statuses = {requests.get(url + "/readyz", timeout=5).status_code for _ in range(6)}
+            if statuses == {200} or time.time() > deadline:
+                break
+            time.sleep(0.2)
         assert statuses == {200}
         good = json.dumps({"rows": [[2.5, 1.3, 4.0, 0.8]]}).encode()
         chunks = [good, b" " * 1500, b" " * 1500]  # valid JSON, then padding past the limit
