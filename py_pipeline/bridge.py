@@ -109,21 +109,10 @@ def _model(directory: str) -> Model:
 
 
 def _answer(fn: Any) -> str:
-    outcome = _outcome(fn)
     try:
-        return json.dumps(outcome, allow_nan=False)
-    except ValueError as exc:  # NaN or infinity in an answer: a fault of the model, reported
-        return json.dumps(_fault(exc))
-
-
-def _outcome(fn: Any) -> dict[str, Any]:
-    try:
-        return {"ok": True, "result": fn()}
+        return json.dumps({"ok": True, "result": fn()}, allow_nan=False)
     except PipelineError as exc:
-        return {"ok": False, "error": exc.to_dict()}
+        return json.dumps({"ok": False, "error": exc.to_dict()})
     except Exception as exc:  # a runtime fault (e.g. a model that cannot run here): report, never crash
-        return _fault(exc)
-
-
-def _fault(exc: Exception) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": "runtime_error", "message": f"{type(exc).__name__}: {exc}", "details": []}}
+        return json.dumps({"ok": False, "error": {"code": "runtime_error", "message": f"{type(exc).__name__}: {exc}",
+                                                  "details": []}})

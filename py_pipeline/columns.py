@@ -96,7 +96,7 @@ def validate_batch(schema: Schema, batch: ColumnBatch) -> np.ndarray:
     for j, (kind, k) in enumerate(slots):
         f = schema.features[j]
         if kind == "number":
-            bad |= ~_valid_numbers(f, batch.numbers[k])
+            bad |= ~f.valid_numbers(batch.numbers[k])
         else:
             allowed = np.array([f.check(v) is None for v in batch.values[k]] + [False])  # code -1: last
             bad |= ~allowed[batch.codes[k]]
@@ -128,20 +128,6 @@ def _slots(schema: Schema) -> list[tuple[str, int]]:
         out.append((kind, counts[kind]))
         counts[kind] += 1
     return out
-
-
-def _valid_numbers(f: Feature, x: np.ndarray) -> np.ndarray:
-    """Per row: is this value valid for ``f``? (:meth:`Feature.check`, vectorised.)"""
-    nan = np.isnan(x)
-    ok = np.isfinite(x) | (nan if f.missing else False)
-    with np.errstate(invalid="ignore"):
-        if f.minimum is not None:
-            ok &= ~(x < f.minimum)
-        if f.maximum is not None:
-            ok &= ~(x > f.maximum)
-        if f.type == "integer":
-            ok &= (x == np.floor(x)) | nan
-    return ok
 
 
 def _rebuilt_row(schema: Schema, slots: list[tuple[str, int]], batch: ColumnBatch, i: int) -> Any:

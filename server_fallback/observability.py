@@ -78,10 +78,10 @@ def register(app: Flask) -> None:
     @app.after_request
     def observe(response: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        route = route_label()
-        REQUESTS.labels(method_label(), route, str(response.status_code)).inc()
+        route, method = route_label(), method_label()
+        REQUESTS.labels(method, route, str(response.status_code)).inc()
         LATENCY.labels(route).observe(elapsed)
-        fields = {"request_id": g.get("request_id"), "method": method_label(), "route": route,
+        fields = {"request_id": g.get("request_id"), "method": method, "route": route,
                   "status": response.status_code, "latency_ms": round(elapsed * 1000, 3)}
         if g.get("log_model"):
             fields.update(model=g.log_model, version=g.log_version, rows=g.log_rows)

@@ -13,7 +13,7 @@ new PerformanceObserver((list) => {
  * @param {(rows: unknown[][]) => Promise<unknown>} predict
  * @param {unknown[]} row
  * @param {object} out figures so far (times in ms since navigation)
- * @param {((columns: object) => Promise<unknown>) & {names?: string[]}} [predictColumns] typed-array batches
+ * @param {(columns: object) => Promise<unknown>} [predictColumns] typed-array batches (ours only)
  */
 export async function finish(predict, row, out, predictColumns) {
   const settle = () => new Promise((resolve) => setTimeout(resolve, 200)); // long-task entries arrive late

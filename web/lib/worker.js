@@ -38,7 +38,10 @@ function reportDownload() {
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const url = entry.name.split("?")[0];
-      if (url.startsWith(new URL("pyodide/", site).href)) seen.set(url, entry.decodedBodySize || entry.transferSize);
+      // the same files the total counts: a later package download is no part of the runtime's
+      if (url.startsWith(site.href) && RUNTIME_FILE.test(url.slice(site.href.length))) {
+        seen.set(url, entry.decodedBodySize || entry.transferSize);
+      }
     }
     report();
   });
