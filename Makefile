@@ -42,7 +42,7 @@ build: install
 	$(BIN)/python -m build_scripts.site
 
 serve:
-	PORT=$(PORT) $(BIN)/gunicorn --config server_fallback/gunicorn.conf.py server_fallback.wsgi:app
+	PORT=$(PORT) $(BIN)/python -m server_fallback.serve
 
 demo: build serve
 
@@ -67,6 +67,7 @@ bench-browser: install chromium build
 	$(BIN)/python bench/browser_timing.py
 
 bench-server: install wrk build
+	$(BIN)/python bench/app_cost.py
 	$(BIN)/python bench/server_load.py
 
 bench-engines: install wrk build

@@ -1,7 +1,7 @@
 """Browser timing benchmark: first visit, reload, single-row latency, bytes downloaded.
 
 Two links, each timed over ``--runs`` fresh profiles (median with min and max):
-- loopback: the demo server (gunicorn, the built site and API on a loopback port);
+- loopback: the demo server (our production server, the built site and API on a loopback port);
 - throttled: the same site from a static server behind an emulated link (bench/throttled_static.py:
   20 Mbit/s shared by all responses, 40 ms per request), so that download size shows.
 Drives Debian Chromium with Playwright, prints the figures and writes them to
@@ -24,7 +24,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chromium import FLAGS, network_bytes  # noqa: E402
-from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
+from servers import ROOT, free_port, start_server, stop  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
 from stats import percentile, spread, write_figures  # noqa: E402
 
@@ -101,7 +101,7 @@ def main() -> None:
 
     precache = json.loads((site / "precache-manifest.json").read_text())
     port = free_port()
-    server = start_gunicorn(port, WEB_CONCURRENCY="2")
+    server = start_server(port, WEB_CONCURRENCY="2")
     throttled = ThrottledSite(site, mbit=args.mbit, rtt_ms=args.rtt_ms)
     url = f"http://127.0.0.1:{port}/"
     figures: dict = {"runs": args.runs, "predictions": args.predictions,

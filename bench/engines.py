@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine_timing import measure  # noqa: E402
 from server_load import start_baseline  # noqa: E402
-from servers import HOST, ROOT, free_port, start_gunicorn, stop  # noqa: E402
+from servers import HOST, ROOT, free_port, start_server, stop  # noqa: E402
 from stats import spread, write_figures  # noqa: E402
 from wrk import require_wrk, wrk  # noqa: E402
 
@@ -76,8 +76,8 @@ def post_ms(port: int, path: str, payload: dict, repeats: int = 5) -> list[float
 def server(data: dict, seconds: float, rounds: int) -> dict:
     require_wrk()
     ports = {"portable": free_port(), "sklearn": free_port(), "article": free_port()}
-    procs = {"portable": start_gunicorn(ports["portable"], SITE_DIR="", ENGINE="portable", LOG_LEVEL="WARNING"),
-             "sklearn": start_gunicorn(ports["sklearn"], SITE_DIR="", ENGINE="sklearn", LOG_LEVEL="WARNING"),
+    procs = {"portable": start_server(ports["portable"], SITE_DIR="", ENGINE="portable", LOG_LEVEL="WARNING"),
+             "sklearn": start_server(ports["sklearn"], SITE_DIR="", ENGINE="sklearn", LOG_LEVEL="WARNING"),
              "article": start_baseline(ports["article"], 1)}
     out: dict = {}
     try:
@@ -150,7 +150,7 @@ def main() -> None:
     print(f"  modules imported by the portable engine in Pyodide: {report['pyodide']['imported_by_portable'] or 'none'}")
     if not args.skip_server:
         report["server"] = server(data, args.seconds, args.rounds)
-        print("\nServer (gunicorn, production config, loopback; wrk 16 connections, single row)")
+        print("\nServer (python -m server_fallback.serve, production config, loopback; wrk 16 connections, single row)")
         for name, value in report["server"].items():
             print(f"  {name:28} {value if isinstance(value, str) else value['throughput'] + ', p99 ' + value['p99_ms']}")
     write_figures("engines", report)

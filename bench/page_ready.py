@@ -35,7 +35,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chromium import FLAGS, network_bytes  # noqa: E402
-from servers import ROOT, free_port, start_gunicorn, stop  # noqa: E402
+from servers import ROOT, free_port, start_server, stop  # noqa: E402
 from stats import spread, write_figures  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
 
@@ -207,7 +207,7 @@ def main() -> None:
         raise SystemExit("dist/site is missing: run `make build` first")
     root = bench_root()
     port = free_port()
-    server = start_gunicorn(port, WEB_CONCURRENCY="2", SITE_DIR=str(root))
+    server = start_server(port, WEB_CONCURRENCY="2", SITE_DIR=str(root))
     throttled = ThrottledSite(root, mbit=20, rtt_ms=40)
     origin = f"http://127.0.0.1:{port}/"
     results: dict[str, dict[str, list]] = {}

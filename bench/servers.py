@@ -38,12 +38,11 @@ def wait_until_up(port: int, path: str, proc: subprocess.Popen, body: bytes | No
     raise SystemExit(f"server on port {port} did not come up within 60 s")
 
 
-def start_gunicorn(port: int, **env_overrides: str) -> subprocess.Popen:
-    """gunicorn with the production config (logs on), ready when it returns."""
+def start_server(port: int, **env_overrides: str) -> subprocess.Popen:
+    """Our production server (``python -m server_fallback.serve``, logs on), ready when it returns."""
     env = {**os.environ, "PORT": str(port), **env_overrides}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
-                             "server_fallback.wsgi:app"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([str(BIN / "python"), "-m", "server_fallback.serve"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_up(port, "/readyz", proc)
     return proc

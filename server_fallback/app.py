@@ -17,10 +17,15 @@ from . import errors, observability, site
 from .api import api, classic
 from .config import from_environment
 from .models import ModelStore
+from .json_provider import FastJSONProvider
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # API answers are data, never documents: nothing may load, frame or run from them.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Unless a route set its own (the site's files do): answers are per request, never stored by a
+# browser or a shared cache. They vary with Origin when CORS is on.
+DEFAULT_HEADERS = (("Content-Security-Policy", API_CSP), ("Referrer-Policy", "no-referrer"),
+                   ("Cache-Control", "no-store"))
 
 # Browsers refuse module scripts and streaming WebAssembly served with the wrong type.
 mimetypes.add_type("text/javascript", ".mjs")
@@ -35,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.debug = False  # never on, whatever FLASK_DEBUG says; tests use TESTING instead
-    app.json.sort_keys = False
+    app.json = FastJSONProvider(app)
     observability.setup_logging(app.config["LOG_LEVEL"])
 
     engine, allow_pickle = app.config["ENGINE"], app.config["ALLOW_PICKLE"]
@@ -54,13 +59,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers.setdefault("Content-Security-Policy", API_CSP)
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        # Answers are per request: never stored by a browser or a shared cache (the site's files
-        # set their own Cache-Control). They vary with Origin when CORS is on.
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}  # one pass: setdefault scans per header
+        headers.add("X-Request-ID", g.get("request_id", ""))
+        headers.add("X-Content-Type-Options", "nosniff")
+        for name, value in DEFAULT_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
         # Werkzeug builds a slash redirect's Location from the Host header: keep only the path,
         # so a forged Host cannot send a visitor elsewhere.
         location = response.headers.get("Location")

@@ -38,8 +38,7 @@ class ModelStore:
 
     def load_in_background(self) -> threading.Thread:
         """Load in a thread; /readyz is 503 until done, with the error if loading fails. A thread
-        does not survive fork (gunicorn's preload forks workers from the master that built the
-        app), so a forked process that finds no result starts its own loader."""
+        does not survive fork (serve.py builds the app before granian forks its workers), so a forked process that finds no result starts its own loader."""
         os.register_at_fork(after_in_child=functools.partial(_after_fork, weakref.ref(self)))
         return self._start_loader()
 

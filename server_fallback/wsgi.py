@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: ``gunicorn server_fallback.wsgi:app``."""
+"""WSGI entry point: ``server_fallback.serve`` runs it under granian; any WSGI server can import ``app``."""
 
 from .app import create_app
 

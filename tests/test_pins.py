@@ -40,6 +40,16 @@ def test_lock_file_pins_match_pyodide(pyodide_versions):
     assert {name: pins.get(name) for name in pyodide_versions} == pyodide_versions
 
 
+def test_the_containers_lock_is_the_full_lock_cut_to_the_server(pyodide_versions):
+    """The Dockerfile installs requirements-server.lock: the same versions the tests ran with,
+    the production server's own packages included, and nothing of the test or build tools."""
+    full = pins_in((ROOT / "requirements.lock").read_text().splitlines())
+    server = pins_in((ROOT / "requirements-server.lock").read_text().splitlines())
+    assert {name: full.get(name) for name in server} == server
+    assert {"flask", "granian", "orjson", "prometheus-client"} | set(pyodide_versions) <= set(server)
+    assert not {"pytest", "gunicorn", "playwright", "pyodide-build"} & set(server)
+
+
 def test_installed_versions_match_pyodide(pyodide_versions):
     assert {name: version(name) for name in pyodide_versions} == pyodide_versions
 

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import subprocess
 import threading
-import time
-from pathlib import Path
 
 import pytest
-import requests
 
 from py_pipeline import IncompatibleModel, IntegrityError, InvalidBundle, Registry, SchemaMismatch
 from server_fallback import create_app
 from server_fallback.config import from_environment
 
-from .conftest import ROOT, edit_manifest, tamper_engine_files
+from .conftest import edit_manifest, tamper_engine_files
 
 pytestmark = pytest.mark.host
 
@@ -106,7 +101,7 @@ class Lines(logging.Handler):
 
 
 def test_one_json_log_line_per_request_without_feature_values(app, client):
-    from server_fallback.observability import JsonFormatter
+    from server_fallback.json_log import JsonFormatter
 
     handler = Lines()
     handler.setFormatter(JsonFormatter())
@@ -206,18 +201,6 @@ def test_server_refuses_to_start_on_a_version_or_schema_mismatch(bundle_copy, ta
         make(bundle_copy.parent.parent, ENGINE="sklearn")  # library versions matter to the pickle only
 
 
-def test_gunicorn_exits_instead_of_serving_a_mismatched_bundle(bundle_copy):
-    """The production entry point: gunicorn with preload stops with the reason, serves nothing."""
-    mismatched_version(bundle_copy)
-    env = {**os.environ, "PORT": "0", "MODEL_DIR": str(bundle_copy.parent.parent), "SITE_DIR": "",
-           "WEB_CONCURRENCY": "1", "ENGINE": "sklearn"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
-                           "server_fallback.wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode != 0
-    assert "built with numpy 1.26.4, but this runtime has 2.0.2" in done.stderr
-
-
 def test_made_up_methods_share_one_metric_series(client):
     """Metric labels take known values only: random methods cannot grow /metrics without bound."""
     for i in range(20):
@@ -229,36 +212,6 @@ def test_made_up_methods_share_one_metric_series(client):
     assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
 
 
-def test_gunicorn_workers_run_one_openmp_thread_each(model_dir, tmp_path):
-    """Several workers each starting a thread per core oversubscribe the cores: the server config
-    caps OpenMP and BLAS at one thread per worker. HistGradientBoosting on the scikit-learn engine
-    predicts with OpenMP; after many predictions each worker still runs one thread."""
-    from .test_openapi import start_gunicorn
-
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        assert variable not in os.environ, f"{variable} is set in the test environment: the test would prove nothing"
-    proc, url = start_gunicorn(model_dir, tmp_path / "log", workers=2, ENGINE="sklearn")
-    try:
-        row = ["L", 298.1, 308.6, 1551.0, 42.8, 0]
-        for _ in range(20):
-            response = requests.post(f"{url}/api/v1/models/machine_failure/versions/1.1.0/predict",
-                                     json={"rows": [row] * 500}, timeout=30)
-            assert response.status_code == 200
-        workers = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(int(pid)) == proc.pid]
-        assert len(workers) == 2
-        assert {pid: len(os.listdir(f"/proc/{pid}/task")) for pid in workers} == {pid: 1 for pid in workers}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 @pytest.mark.parametrize("where", ["empty", "missing"])
 def test_no_models_in_model_dir_stops_the_server_saying_why(tmp_path, where):
     """A wrong MODEL_DIR must not start a server that is 'ready' and answers every predict 404."""
@@ -267,71 +220,6 @@ def test_no_models_in_model_dir_stops_the_server_saying_why(tmp_path, where):
         directory.mkdir()
     with pytest.raises(InvalidBundle, match="no model bundles in MODEL_DIR"):
         create_app({"MODEL_DIR": str(directory), "SITE_DIR": ""})
-
-
-def test_background_loading_works_under_gunicorn_and_chunked_bodies_are_capped(model_dir, tmp_path):
-    """preload_app forks the workers from the master that started the loader thread: each worker
-    loads for itself and becomes ready. A chunked body over MAX_CONTENT_LENGTH is a 413, never
-    cut at the limit and parsed."""
-    from .test_openapi import start_gunicorn
-
-    proc, url = start_gunicorn(model_dir, tmp_path / "log", workers=2, LOAD_MODELS="background",
-                               MAX_CONTENT_LENGTH="2000")
-    try:
-        # every worker becomes ready (each loads for itself; one may still be loading at first)
-        deadline = time.time() + 30
-        while True:
-            statuses = {requests.get(url + "/readyz", timeout=5).status_code for _ in range(6)}
-            if statuses == {200} or time.time() > deadline:
-                break
-            time.sleep(0.2)
-        assert statuses == {200}
-        good = json.dumps({"rows": [[2.5, 1.3, 4.0, 0.8]]}).encode()
-        chunks = [good, b" " * 1500, b" " * 1500]  # valid JSON, then padding past the limit
-        response = requests.post(url + "/api/v1/models/iris/predict", data=iter(chunks),
-                                 headers={"Content-Type": "application/json"}, timeout=10)
-        assert response.status_code == 413
-        assert response.json()["error"]["code"] == "payload_too_large"
-        small = requests.post(url + "/api/v1/models/iris/predict", data=iter([good]),
-                              headers={"Content-Type": "application/json"}, timeout=10)
-        assert small.status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    # gunicorn's own lines (booting, workers, shutdown) are JSON like the app's: one object per line
-    lines = [line for line in (tmp_path / "log").read_text().splitlines() if line.strip()]
-    events = [json.loads(line)["event"] for line in lines]
-    assert any("Booting worker" in e for e in events) and any("Shutting down" in e for e in events), events
-
-
-def test_a_failed_background_load_is_reported_on_readyz_under_gunicorn(bundle_copy, tmp_path):
-    from .test_openapi import free_port, BIN
-
-    tamper_engine_files(bundle_copy)
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "2", "SITE_DIR": "", "LOAD_MODELS": "background",
-           "MODEL_DIR": str(bundle_copy.parent.parent)}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "server_fallback/gunicorn.conf.py",
-                             "server_fallback.wsgi:app"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        body = None
-        for _ in range(100):
-            try:
-                response = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
-            except requests.ConnectionError:
-                time.sleep(0.1)
-                continue
-            body = response.json()
-            if "still loading" not in json.dumps(body):
-                break
-            time.sleep(0.1)
-        assert response.status_code == 503
-        assert "sha256" in json.dumps(body) or "failed to load" in json.dumps(body), body
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_an_unknown_key_is_not_echoed_in_full(client):
