@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -40,11 +40,21 @@ build: install
 	$(BIN)/python -m build_scripts.train --no-check
 	$(BIN)/python -m build_scripts.browser_check
 	$(BIN)/python -m build_scripts.site
+	node_modules/.bin/tsc -p web/lib
 
 serve:
 	PORT=$(PORT) $(BIN)/python -m server_fallback.serve
 
 demo: build serve
+
+# The Vite example (examples/vite): a site that installs the client package from this repository
+# and serves the assets folder at /predict/. `example-vite-build` expects an existing build.
+example-vite: build example-vite-build
+	cd examples/vite && node_modules/.bin/vite preview --strictPort --port 5173
+
+example-vite-build:
+	rm -rf examples/vite/public/predict && mkdir -p examples/vite/public && cp -r dist/assets examples/vite/public/predict
+	cd examples/vite && npm ci --no-audit --no-fund --loglevel=error && node_modules/.bin/vite build --logLevel warn
 
 test: install chromium nginx build
 	$(BIN)/pytest

@@ -1,5 +1,6 @@
-"""Screenshots of the demo page, for review and the README: a phone (390x844) and a laptop
-(1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated).
+"""Screenshots of the demo page and of the <model-predictor> example page, for review and the
+README: a phone (390x844) and a laptop (1280x900), each after the first browser prediction.
+Written to dist/screenshots/ (generated).
 
     .venv/bin/python -m build_scripts.screenshots     # needs `make build`; starts its own server
 """
@@ -37,6 +38,11 @@ def main() -> None:
                 page.click("#predict")
                 page.wait_for_selector("#result:not([hidden])")
                 page.screenshot(path=str(out / f"demo-{name}.png"))
+                page.goto(f"http://127.0.0.1:{server.server_port}/examples/element.html")
+                page.wait_for_selector("#iris[data-ready=browser]", timeout=120_000)
+                page.click("#iris #predict")
+                page.wait_for_selector("#iris #result:not([hidden])")
+                page.screenshot(path=str(out / f"element-{name}.png"), full_page=True)
                 page.close()
             browser.close()
     finally:

@@ -1,4 +1,6 @@
-"""Assemble the static site in dist/site/ from web/, the Pyodide distribution and the models.
+"""Assemble the static site in dist/site/ from web/, examples/, the Pyodide distribution and the
+models, and the assets folder dist/assets/: the same without the demo page and the examples, for
+another site to copy under any path of its own.
 
 Only browser-eligible bundles are copied, and of each only the files of the engine the browser
 uses; the index lists every model with its runtimes, so the client sends server-only models to
@@ -17,18 +19,28 @@ from py_pipeline.registry import INDEX_FILE, index_entry, scan_manifests
 
 from . import compress, offline
 from .pyodide_dist import optional_files
-from .paths import MODELS, PYODIDE_DIST, SITE, WEB
+from .paths import ASSETS, EXAMPLES, MODELS, PYODIDE_DIST, SITE, WEB
 
 #: The model the demo page opens with (the server's classic /predict uses the same default).
 DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "iris")
 
 
-def build(out: Path = SITE) -> Path:
+def build(out: Path = SITE, pages: bool = True) -> Path:
+    """Assemble a deployable folder. ``pages``: the demo page and the examples too (the site);
+    without them, the assets another site copies under any path (client, element, service
+    worker, runtime, wheels, models)."""
     if not (PYODIDE_DIST / "pyodide-lock.json").exists():
         raise SystemExit("dist/pyodide is missing: run `make build`")
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(WEB, out, ignore=shutil.ignore_patterns("README.md"))
+    # the client package's own files (types, tsconfig, package.json) are for bundlers, not the site
+    package_files = shutil.ignore_patterns("README.md", "types", "tsconfig.json", "package.json")
+    if pages:
+        shutil.copytree(WEB, out, ignore=package_files)
+        shutil.copytree(EXAMPLES, out / "examples", ignore=shutil.ignore_patterns("README.md", "vite"))
+    else:
+        shutil.copytree(WEB / "lib", out / "lib", ignore=package_files)
+        shutil.copy2(WEB / "sw.js", out / "sw.js")
     lock = json.loads((PYODIDE_DIST / "pyodide-lock.json").read_text())
     bundles = scan_manifests(MODELS)
     wanted = {p for _, m in bundles if "browser" in m.runtimes for p in m.packages_for(m.engine_for("browser"))}
@@ -49,17 +61,23 @@ def build(out: Path = SITE) -> Path:
     names = [e["name"] for e in entries]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else (names[0] if names else None)
     (out / "models" / INDEX_FILE).write_text(json.dumps({"default_model": default, "models": entries}, indent=2) + "\n")
-    offline.write_app_manifest(out)
+    if pages:
+        offline.write_app_manifest(out)  # the demo's installable app: its icons and name
     build_id = offline.write_precache(out)
     files = [p for p in out.rglob("*") if p.is_file()]
     precache = json.loads((out / offline.PRECACHE).read_text())
     squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it
     plain = precache["total_bytes"] - squeezed["bytes"]  # files sent as they are
-    print(f"site: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}; build {build_id}, "
+    print(f"{out.name}: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}; build {build_id}, "
           f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB "
           f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")
     return out
 
 
+def main() -> None:
+    build(SITE)
+    build(ASSETS, pages=False)
+
+
 if __name__ == "__main__":
-    build()
+    main()

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     browser_check.main([])
     if (PYODIDE_DIST / "pyodide-lock.json").exists():
-        site.build()
+        site.main()
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ export class BrowserBackend {
   /**
    * Load the model in the page's worker (starting it if needed); rejects with a
    * PredictionError when the runtime or the model cannot be loaded.
-   * @param {{name: string, version: string, url: string}} model bundle directory URL in `url`
-   * @param {{onProgress?: (p: Progress) => void, timeoutMs?: number}} [options]
+   * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model bundle directory URL in `url`
+   * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options `assets`: the
+   *   assets folder's URL (runtime and wheels)
    * @returns {Promise<BrowserBackend>}
    */
-  static async start(model, { onProgress, timeoutMs = 120_000 } = {}) {
-    const runtime = acquireRuntime(onProgress);
+  static async start(model, { assets, onProgress, timeoutMs = 120_000 }) {
+    const runtime = acquireRuntime(assets, onProgress);
     let manifest;
     try {
       manifest = await runtime.call({ type: MessageType.LOAD_MODEL, model }, timeoutMs);

@@ -221,7 +221,7 @@ export function columnarResult(answer, rows) {
   const classIndex = Int32Array.from(values);
   const labels = new Array(rows);
   for (let i = 0; i < rows; i++) labels[i] = classes[classIndex[i]];
-  const result = { ...rest, predictions: labels, classIndex };
+  const result = /** @type {ColumnarResult} */ ({ ...rest, predictions: labels, classIndex });
   if (probabilities) result.probabilities = out.subarray(rows);
   return result;
 }
@@ -233,6 +233,7 @@ export function columnarResult(answer, rows) {
  */
 export function plainResult(result) {
   const { classIndex, probabilities, predictions, ...rest } = result;
+  /** @type {{predictions: unknown[], probabilities?: number[][], [key: string]: unknown}} */
   const out = { ...rest, predictions: Array.isArray(predictions) ? predictions : Array.from(predictions) };
   if (probabilities) {
     const k = result.classes.length;
@@ -249,14 +250,16 @@ export function plainResult(result) {
 
 /**
  * A plain result (the server's answer) in the columnar shape.
- * @param {{classes?: unknown[], predictions: unknown[], probabilities?: number[][]}} result
+ * @param {{model: {name: string, version: string}, classes?: unknown[], predictions: unknown[],
+ *   probabilities?: number[][]}} result
  * @returns {ColumnarResult}
  */
 export function fromPlainResult(result) {
   const { predictions, probabilities, ...rest } = result;
   if (!result.classes) return { ...rest, predictions: Float64Array.from(/** @type {number[]} */ (predictions)) };
   const position = new Map(result.classes.map((c, i) => [c, i]));
-  const out = { ...rest, predictions, classIndex: Int32Array.from(predictions, (label) => position.get(label) ?? -1) };
+  const out = /** @type {ColumnarResult} */ ({ ...rest, predictions,
+    classIndex: Int32Array.from(predictions, (label) => position.get(label) ?? -1) });
   if (probabilities) out.probabilities = Float64Array.from(probabilities.flat());
   return out;
 }

@@ -5,7 +5,7 @@
  * @typedef {{
  *   registration: ServiceWorkerRegistration,
  *   applyUpdate: () => void,
- *   checkForUpdate: () => Promise<void>,
+ *   checkForUpdate: () => Promise<unknown>,
  * }} Offline
  */
 
@@ -14,12 +14,13 @@
  * are unavailable (insecure origin, old browser); prediction still works online then.
  * Call it once the first predictor is ready: the worker then precaches from the HTTP cache
  * instead of downloading the runtime a second time.
- * @param {{onUpdateReady?: (applyUpdate: () => void) => void, checkEveryMs?: number}} [options]
+ * @param {{onUpdateReady?: (applyUpdate: () => void) => void, checkEveryMs?: number, assetsUrl?: string | URL}} [options]
+ *   `assetsUrl`: the assets folder that holds sw.js (default: the folder above this module)
  * @returns {Promise<Offline | null>}
  */
-export async function registerOffline({ onUpdateReady, checkEveryMs = 15 * 60_000 } = {}) {
+export async function registerOffline({ onUpdateReady, checkEveryMs = 15 * 60_000, assetsUrl } = {}) {
   if (!("serviceWorker" in navigator)) return null;
-  const registration = await navigator.serviceWorker.register(new URL("../sw.js", import.meta.url));
+  const registration = await navigator.serviceWorker.register(new URL("sw.js", assetsUrl ?? new URL("../", import.meta.url)));
 
   const applyUpdate = () => {
     if (!registration.waiting) return;

@@ -11,12 +11,13 @@ import { BrowserBackend } from "./browser_backend.js";
 import { CAN_RUN_IN_BROWSER } from "./environment.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 import { configureRuntime, runtimeStarts } from "./runtime.js";
-import { ServerBackend } from "./server_backend.js";
+import { ServerBackend, segment } from "./server_backend.js";
 import { WarmupBackend } from "./warmup_backend.js";
 
 export { PredictionError, ErrorCode, configureRuntime, runtimeStarts };
 
-/** The built site's root: this module lives in <site>/lib/. */
+/** Where the runtime, wheels and models are served unless `assetsUrl` says otherwise: the
+ * folder above this module (<assets>/lib/predictor.js). */
 const SITE_URL = new URL("../", import.meta.url);
 
 /**
@@ -25,7 +26,7 @@ const SITE_URL = new URL("../", import.meta.url);
  *   path: string}} IndexEntry
  * @typedef {{
  *   backend: "browser" | "server",
- *   model: {name: string, version: string},
+ *   model: {name: string, version?: string},
  *   fallbackReason: string | null,
  *   predict: (rows: unknown[]) => Promise<object>,
  *   predictColumns: (columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>,
@@ -66,20 +67,23 @@ export async function listModels(siteUrl = SITE_URL) {
  *   version?: string,
  *   mode?: Mode,
  *   serverUrl?: string,
+ *   assetsUrl?: string | URL,
  *   siteUrl?: string | URL,
  *   onProgress?: (p: import("./protocol.js").Progress) => void,
  *   allowPickle?: boolean,
  *   serverWarmup?: boolean,
  *   serverTimeoutMs?: number,
- * }} options `serverTimeoutMs` (10 s unless given): a server call that takes longer rejects with
+ * }} options `assetsUrl`: the folder that holds `models/`, `pyodide/` and `lib/` (default: the
+ *   folder above this module; `siteUrl` is its older name). `serverTimeoutMs` (10 s unless given): a server call that takes longer rejects with
  *   `server_timeout`. `allowPickle: false` runs only models with a portable engine in the browser:
  *   loading a pickled scikit-learn model runs code from the model file. `serverWarmup: true`
  *   (auto mode only, off by default because it sends the first rows to the server) answers on the
  *   server while the browser runtime loads, then in the browser: the predictor is ready at once.
  * @returns {Promise<Predictor>}
  */
-export async function createPredictor({ model, version, mode = "auto", serverUrl, siteUrl = SITE_URL, onProgress,
-  allowPickle = true, serverWarmup = false, serverTimeoutMs } = {}) {
+export async function createPredictor({ model, version, mode = "auto", serverUrl, assetsUrl, siteUrl, onProgress,
+  allowPickle = true, serverWarmup = false, serverTimeoutMs } = /** @type {any} */ ({})) {
+  siteUrl = assetsUrl ?? siteUrl ?? SITE_URL;
   if (typeof model !== "string" || !model) throw new TypeError("createPredictor: 'model' must be a model name");
   if (!["auto", "browser", "server"].includes(mode)) {
     throw new TypeError(`createPredictor: 'mode' must be "auto", "browser" or "server", got ${JSON.stringify(mode)}`);
@@ -91,7 +95,7 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   let entry = null;
   let reason = null;
   try {
-    entry = pick(await listModels(siteUrl), model, version);
+    entry = findModel(await listModels(siteUrl), model, version);
   } catch (error) {
     if (error instanceof PredictionError) throw error;
     reason = `the model index could not be read: ${error.message}`;
@@ -106,7 +110,8 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   if (!reason) {
     const url = new URL(entry.path, new URL("models/", siteUrl)).href;
     const target = { name: entry.name, version: entry.version };
-    const starting = BrowserBackend.start({ ...target, url, allowPickle }, { onProgress });
+    const starting = BrowserBackend.start({ ...target, url, allowPickle },
+      { assets: new URL(siteUrl, globalThis.location?.href).href, onProgress });
     if (serverWarmup && mode === "auto") {
       return wrap(new WarmupBackend(serverBackend(target), starting), target, null);
     }
@@ -121,8 +126,13 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   return wrap(serverBackend(target), target, reason);
 }
 
-/** @param {IndexEntry[]} models @param {string} name @param {string} [version] */
-function pick(models, name, version) {
+/**
+ * The index entry of model `name` at `version` (the newest when no version is given).
+ * @param {IndexEntry[]} models @param {string} name @param {string} [version]
+ * @returns {IndexEntry}
+ * @throws {PredictionError} `unknown_model`, naming what is available
+ */
+export function findModel(models, name, version) {
   const matching = models.filter((m) => m.name === name);
   if (matching.length === 0) {
     throw new PredictionError(ErrorCode.UNKNOWN_MODEL,
@@ -138,7 +148,33 @@ function pick(models, name, version) {
 }
 
 /**
- * @param {BrowserBackend | ServerBackend} backend
+ * A model's manifest (features, classes, description): from the assets, or from the server's API
+ * when the assets do not have it (a server-only page).
+ * @param {{model: string, version?: string, assetsUrl?: string | URL, serverUrl?: string}} where
+ * @returns {Promise<{name: string, version: string, description?: string, features: object[], classes?: string[],
+ *   example?: unknown[], positive_class?: string}>}
+ */
+export async function readManifest({ model, version, assetsUrl = SITE_URL, serverUrl }) {
+  let models;
+  try {
+    models = await listModels(assetsUrl);
+  } catch (error) {
+    const server = serverUrl ?? globalThis.location?.origin;
+    const pinned = version === undefined ? "" : `/versions/${segment(version, "version")}`;
+    const response = await fetch(new URL(`api/v1/models/${segment(model, "model")}${pinned}`,
+      server.endsWith("/") ? server : `${server}/`));
+    if (response.ok) return response.json();
+    throw new PredictionError(response.status === 404 ? ErrorCode.UNKNOWN_MODEL : ErrorCode.SERVER_ERROR,
+      `model '${model}' could not be described: ${error.message}; the server answered ${response.status}`);
+  }
+  const entry = findModel(models, model, version);
+  const response = await fetch(new URL(`models/${entry.path}manifest.json`, assetsUrl));
+  if (!response.ok) throw new Error(`models/${entry.path}manifest.json answered ${response.status}`);
+  return response.json();
+}
+
+/**
+ * @param {BrowserBackend | ServerBackend | WarmupBackend} backend
  * @param {{name: string, version?: string}} model
  * @param {string | null} fallbackReason why auto mode did not use the browser
  * @returns {Predictor}
@@ -151,7 +187,7 @@ function wrap(backend, model, fallbackReason) {
     },
     model,
     get fallbackReason() {
-      return fallbackReason ?? backend.fallbackReason ?? null;
+      return fallbackReason ?? /** @type {{fallbackReason?: string}} */ (backend).fallbackReason ?? null;
     },
     predict: (rows) => backend.predict(rows),
     predictColumns: (columns) => backend.predictColumns(columns),

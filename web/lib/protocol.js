@@ -4,6 +4,7 @@
 
 /** Message types the page sends to the worker, and the progress type it sends back. */
 export const MessageType = Object.freeze({
+  START: "start",
   LOAD_MODEL: "load-model",
   UNLOAD_MODEL: "unload-model",
   PREDICT: "predict",
@@ -12,6 +13,10 @@ export const MessageType = Object.freeze({
 });
 
 /**
+ * @typedef {{type: "start", assets: string}} StartRequest
+ *   The first message, with no id and no answer: where the runtime, wheels and precache manifest
+ *   are served (the assets folder, ending in "/"). The worker imports Pyodide from there, so a
+ *   bundler that moves this worker leaves the runtime where the site serves it.
  * @typedef {{id: number, type: "load-model", model: {name: string, version: string, url: string}}} LoadModelRequest
  *   Load the bundle whose directory is at `url` (absolute, ending in "/").
  * @typedef {{id: number, type: "unload-model", model: {name: string, version: string}}} UnloadModelRequest

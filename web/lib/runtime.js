@@ -40,8 +40,12 @@ class WorkerRuntime {
   /** @type {Progress | null} */
   lastProgress = null;
 
-  constructor() {
+  /** @param {string} assets the assets folder's URL (runtime, wheels, precache manifest) */
+  constructor(assets) {
+    // A literal `new URL("./worker.js", import.meta.url)`: bundlers (Vite, webpack) recognise it
+    // and bundle the worker with its imports.
     this.#worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    this.#worker.postMessage({ type: MessageType.START, assets });
     this.#worker.addEventListener("message", (event) => {
       const message = event.data;
       if (message.type === MessageType.PROGRESS) {
@@ -159,15 +163,17 @@ export function runtimeStarts() {
 globalThis.addEventListener?.("pagehide", () => shared?.terminate());
 
 /**
- * A handle on the page's Pyodide worker (started on first use).
+ * A handle on the page's Pyodide worker (started on first use, from the assets at `assets`; the
+ * page's one runtime keeps the assets it started with).
+ * @param {string} assets
  * @param {(p: Progress) => void} [onProgress]
  * @returns {{call: (message: object, timeoutMs?: number, transfer?: Transferable[]) => Promise<any>, release: () => void,
  *   retainModel: (model: {name: string, version: string}) => void,
  *   releaseModel: (model: {name: string, version: string}) => void}}
  */
-export function acquireRuntime(onProgress) {
+export function acquireRuntime(assets, onProgress) {
   if (!shared || !shared.alive) {
-    shared = new WorkerRuntime();
+    shared = new WorkerRuntime(assets);
     starts += 1;
   }
   return shared.acquire(onProgress);

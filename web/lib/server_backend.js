@@ -77,7 +77,7 @@ export class ServerBackend {
  * would resolve into another route.
  * @param {string} value @param {string} what
  */
-function segment(value, what) {
+export function segment(value, what) {
   if (typeof value !== "string" || value === "" || value === "." || value === "..") {
     throw new PredictionError(ErrorCode.UNKNOWN_MODEL, `${JSON.stringify(value)} is not a valid ${what} name`);
   }

@@ -1,11 +1,10 @@
-// Module Web Worker: runs py_pipeline inside Pyodide. Pyodide starts loading as soon as
-// the worker starts; every request awaits that one promise.
-import { loadPyodide } from "../pyodide/pyodide.mjs";
+// Module Web Worker: runs py_pipeline inside Pyodide. Pyodide starts loading as soon as the
+// page's first message says where the assets are; every request awaits that one promise.
+// Pyodide is imported from the assets at run time, not bundled: a bundler that moves this
+// worker leaves the runtime where the site serves it.
 import { engineFiles, enginePackages } from "./bundle_files.js";
 import { toJson } from "./columns.js";
 import { MessageType } from "./protocol.js";
-
-const PYODIDE_URL = new URL("../pyodide/", import.meta.url).href;
 
 /**
  * @param {string} stage @param {number} fraction @param {string} message
@@ -20,9 +19,11 @@ function progress(stage, fraction, message, bytes) {
 const RUNTIME_FILE = /^pyodide\/(pyodide\.asm\.(wasm|js)|pyodide\.mjs|python_stdlib\.zip|pyodide-lock\.json|(numpy|py_pipeline)-[^/]*\.whl)$/;
 const MB = (bytes) => (bytes / 1e6).toFixed(1);
 
-/** Report the runtime's download as bytes loaded out of the expected total, until it is up. */
-function reportDownload() {
-  const site = new URL("../", import.meta.url);
+/**
+ * Report the runtime's download as bytes loaded out of the expected total, until it is up.
+ * @param {URL} site the assets folder
+ */
+function reportDownload(site) {
   const files = new Map(); // url -> size, once the precache manifest is read
   const seen = new Map(); // url -> bytes loaded
   let done = false;
@@ -58,19 +59,25 @@ function reportDownload() {
   };
 }
 
-async function startRuntime() {
+/** @param {string} assets the assets folder's URL */
+async function startRuntime(assets) {
   progress("runtime", 0.05, "Loading the Python runtime, numpy and py_pipeline");
-  const stopReporting = reportDownload();
+  const site = new URL(assets);
+  const stopReporting = reportDownload(site);
+  const indexURL = new URL("pyodide/", site).href;
+  const { loadPyodide } = await import(/* @vite-ignore */ /* webpackIgnore: true */ `${indexURL}pyodide.mjs`);
   // `packages` starts their download while the runtime boots. The lock file lists py-pipeline
   // with numpy, all a portable model needs; scikit-learn (and pandas) load later, only for a
   // model whose manifest asks for them.
-  const pyodide = await loadPyodide({ indexURL: PYODIDE_URL, packages: ["py-pipeline"] });
+  const pyodide = await loadPyodide({ indexURL, packages: ["py-pipeline"] });
   stopReporting();
   progress("ready", 0.9, "Runtime ready");
   return { pyodide, bridge: pyodide.pyimport("py_pipeline.bridge") };
 }
 
-const runtime = startRuntime();
+/** @type {(assets: string) => void} */
+let start;
+const runtime = new Promise((resolve) => { start = resolve; }).then(startRuntime);
 runtime.catch(() => {}); // reported per request below
 
 /** @param {string} name @param {string} version */
@@ -174,6 +181,10 @@ async function fetchBytes(url) {
 
 self.addEventListener("message", async (event) => {
   const request = event.data;
+  if (request.type === MessageType.START) {
+    start(request.assets);
+    return;
+  }
   let answer;
   try {
     switch (request.type) {

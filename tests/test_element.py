@@ -1,0 +1,175 @@
+"""<model-predictor> (browser tier): the element on plain pages (examples/), served with the
+site's strict Content-Security-Policy: forms from every model's schema, predictions and events in
+both modes, field errors, one runtime for two elements, offline after the first visit, and the
+page told when the policy blocks something."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server_fallback import create_app
+from server_fallback.site import SITE_CSP
+
+from .conftest import ROOT, LiveServer
+from .test_browser import LOAD_TIMEOUT_MS, Visit, launch
+from .test_offline import wait_until_controlled
+
+pytestmark = pytest.mark.browser
+
+ELEMENT_PAGE = "/examples/element.html"
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = launch(playwright)
+    yield b
+    b.close()
+
+
+def manifests(model_dir) -> list[dict]:
+    index = json.loads((model_dir / "index.json").read_text())["models"]
+    return [json.loads((model_dir / entry["path"] / "manifest.json").read_text()) for entry in index]
+
+
+def events(page, element_id: str, kind: str) -> list[str]:
+    return page.locator(f'#log li[data-type="{kind}"]').filter(has_text=f"{element_id} {kind}:").all_inner_texts()
+
+
+def test_two_elements_share_one_runtime_predict_and_fire_events(browser, live_server):
+    visit = Visit(browser, live_server.url)
+    workers = []
+    visit.page.on("worker", lambda w: workers.append(w.url))
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector("#machine[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    assert len(workers) == 1, workers  # one Pyodide for the page
+    assert sum(u.endswith("pyodide.asm.wasm") for u in visit.requests) == 1
+    iris = page.locator("#iris")
+    for name, value in zip(["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"],
+                           ["2.5", "1.3", "4.0", "0.8"]):
+        iris.locator(f"#f-{name}").fill(value)
+    iris.locator("#predict").click()
+    page.wait_for_function("() => document.querySelectorAll('#log li[data-type=prediction]').length === 1")
+    assert events(page, "iris", "prediction") == ["iris prediction: versicolor (browser)"]
+    assert iris.locator("#label").inner_text() == "versicolor"
+    values = iris.locator(".bar .value").all_inner_texts()  # sorted from the highest
+    assert values[0] == "77.5%" and [float(v[:-1]) for v in values] == sorted((float(v[:-1]) for v in values),
+                                                                              reverse=True)
+    # a field error: shown at the field, and fired as the same PredictionError
+    iris.locator("#f-petal_width_cm").fill("")
+    iris.locator("#predict").click()
+    page.wait_for_selector('#log li[data-type="error"]')
+    assert "petal_width_cm" in events(page, "iris", "error")[0]
+    assert "invalid" in iris.locator('[data-field="petal_width_cm"]').get_attribute("class")
+    assert "expected" in iris.locator('[data-field="petal_width_cm"] .problem').inner_text()
+    # the predictor is there for scripting, and answers like predictor.predict
+    scripted = page.evaluate("""async () => {
+      const result = await document.querySelector('#machine').predictor.predict([["L", 302.0, 310.5, 1300, 60, 210]]);
+      return result.classes;
+    }""")
+    assert "failure" in scripted
+    assert visit.foreign_requests() == [] and visit.errors == []
+    visit.close()
+
+
+def test_the_form_follows_each_models_schema(browser, live_server, model_dir):
+    visit = Visit(browser, live_server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#iris[data-ready]", timeout=LOAD_TIMEOUT_MS)
+    for manifest in manifests(model_dir):
+        mode = "browser" if "browser" in manifest["runtimes"] else "server"
+        page.evaluate("""([name, version, mode]) => {
+          const el = document.querySelector('#iris');
+          el.setAttribute('mode', mode); el.setAttribute('model', name); el.setAttribute('version', version);
+        }""", [manifest["name"], manifest["version"], mode])
+        page.wait_for_selector(f"#iris[data-ready={mode}]", timeout=LOAD_TIMEOUT_MS)
+        element = page.locator("#iris")
+        fields = element.locator(".field")
+        assert fields.evaluate_all("els => els.map(e => e.dataset.field)") == [f["name"] for f in manifest["features"]]
+        for feature in manifest["features"]:
+            control = element.locator(f"#f-{feature['name']}")
+            if feature["type"] == "category":
+                assert control.locator("option").all_inner_texts() == feature["categories"]
+            else:
+                assert control.get_attribute("type") == "number"
+                assert control.get_attribute("max") == (None if feature.get("maximum") is None
+                                                        else str(feature["maximum"]).removesuffix(".0"))
+            if feature.get("unit"):
+                assert f"[{feature['unit']}]" in element.locator(f'label[for="f-{feature["name"]}"]').inner_text()
+        before = page.locator('#log li[data-type="prediction"]').count()
+        element.locator("#predict").click()  # the manifest's example fills the form
+        page.wait_for_function(f"() => document.querySelectorAll('#log li[data-type=prediction]').length > {before}",
+                               timeout=LOAD_TIMEOUT_MS)
+        assert element.locator("#backend").inner_text() == mode
+        assert element.locator("#model-version").inner_text() == f"{manifest['name']} {manifest['version']}"
+    assert visit.errors == []
+    visit.close()
+
+
+def test_server_mode_answers_through_the_fallback(browser, live_server):
+    visit = Visit(browser, live_server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#iris[data-ready]", timeout=LOAD_TIMEOUT_MS)
+    page.evaluate("() => document.querySelector('#iris').setAttribute('mode', 'server')")
+    page.wait_for_selector("#iris[data-ready=server]", timeout=LOAD_TIMEOUT_MS)
+    page.locator("#iris #predict").click()
+    page.wait_for_function("() => [...document.querySelectorAll('#log li')].some(li => li.textContent.includes('(server)'))")
+    assert page.locator("#iris #backend").inner_text() == "server"
+    visit.close()
+
+
+def test_the_element_page_predicts_offline_after_the_first_visit(browser, model_dir, site_dir):
+    server = LiveServer(create_app({"MODEL_DIR": str(model_dir), "SITE_DIR": str(site_dir)}))
+    visit = Visit(browser, server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    wait_until_controlled(page)
+    visit.context.set_offline(True)
+    server.stop()  # offline for real: the server is gone too
+    page.reload()
+    page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page.locator("#iris #predict").click()
+    page.wait_for_selector('#log li[data-type="prediction"]', timeout=LOAD_TIMEOUT_MS)
+    assert "(browser)" in events(page, "iris", "prediction")[0]
+    visit.close()
+
+
+def test_the_readmes_policy_is_the_one_served_and_the_element_runs_under_it(browser, live_server):
+    """The README lists the directives a host must send; the site is served with exactly those,
+    and the element predicts under them with nothing blocked."""
+    readme = (ROOT / "README.md").read_text()
+    assert f"Content-Security-Policy: {SITE_CSP}" in readme
+    nginx = (ROOT / "web" / "hosting" / "nginx.conf").read_text()
+    assert f'Content-Security-Policy "{SITE_CSP}"' in nginx
+    visit = Visit(browser, live_server.url)
+    response = visit.page.goto(live_server.url + ELEMENT_PAGE)
+    assert response.headers["content-security-policy"] == SITE_CSP
+    page = visit.page
+    page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page.locator("#iris #predict").click()
+    page.wait_for_selector('#log li[data-type="prediction"]', timeout=LOAD_TIMEOUT_MS)
+    assert page.locator("#iris #policy").is_hidden()
+    visit.close()
+
+
+def test_a_blocked_inline_script_is_named_in_the_page(browser, live_server):
+    visit = Visit(browser, live_server.url)
+    page = visit.open("/examples/blocked.html").page
+    page.wait_for_selector("model-predictor #policy:not([hidden])", timeout=LOAD_TIMEOUT_MS)
+    text = page.locator("model-predictor #policy").inner_text()
+    assert "Content-Security-Policy blocked inline script (script-src-elem)" in text
+    assert page.title() != "inline code ran"
+    visit.close()
+
+
+def test_the_chart_example_draws_one_line_per_class(browser, live_server):
+    visit = Visit(browser, live_server.url)
+    page = visit.open("/examples/chart.html").page
+    page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    lines = page.locator("#chart polyline")
+    assert lines.evaluate_all("els => els.map(e => e.dataset.class)") == ["setosa", "versicolor", "virginica"]
+    assert all(len(points.split()) == 100 for points in lines.evaluate_all("els => els.map(e => e.getAttribute('points'))"))
+    assert visit.foreign_requests() == [] and visit.errors == []
+    visit.close()

@@ -1,0 +1,395 @@
+// <model-predictor>: a prediction form for any page. One module script and one tag:
+//
+//   <script type="module" src="/predict/lib/model_predictor.js"></script>
+//   <model-predictor model="iris"></model-predictor>
+//
+// It renders a labelled form from the model's schema, predicts through the client library
+// (browser or server, as `mode` says), and shows the prediction, the class probabilities from
+// the highest, which backend answered, and the load progress. Every element on a page shares the
+// page's one browser runtime.
+//
+// Attributes: model (required), version (default: newest), mode ("auto" | "browser" | "server"),
+// server-url, assets-url (the folder holding models/, pyodide/ and lib/; default: the folder above
+// this module), server-warmup (boolean), offline (boolean: register the assets' service worker, so
+// the page predicts offline after its first visit; the page must lie within the worker's scope).
+// Events (bubbling, composed): "ready" {backend, fallbackReason, model}, "progress" (the client's
+// progress object), "prediction" (the same result object as predictor.predict), "error" (the
+// same PredictionError).
+// Styling: CSS custom properties --mp-accent, --mp-text, --mp-muted, --mp-surface, --mp-error,
+// --mp-radius, --mp-font; parts: form, field, label, input, hint, problem, button, progress,
+// result, prediction, badge, headline, bars, bar, error, note, description.
+import { createPredictor, readManifest } from "./predictor.js";
+
+const DEFAULT_ASSETS = new URL("../", import.meta.url);
+
+const STYLE = `
+:host { display: block; font-family: var(--mp-font, inherit); color: var(--mp-text, #1d2330);
+  --accent: var(--mp-accent, #2856c6); --muted: var(--mp-muted, #6b7385); --error: var(--mp-error, #c62828); }
+[hidden] { display: none !important; }
+.description, .note, .meta { color: var(--muted); font-size: 0.85rem; }
+.fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 0.75rem 1rem; margin-bottom: 1rem; }
+.field label { display: block; font-size: 0.9rem; margin-bottom: 0.2rem; }
+.field input, .field select { width: 100%; box-sizing: border-box; padding: 0.4rem; font-size: 1rem; min-height: 2.4rem;
+  border: 1px solid #b8bfcc; border-radius: var(--mp-radius, 4px); background: white; color: inherit; }
+.field .hint { font-size: 0.75rem; color: var(--muted); }
+.field.invalid input, .field.invalid select { border: 2px solid var(--error); }
+.field .problem { font-size: 0.8rem; color: var(--error); }
+button { padding: 0.55rem 1.5rem; font-size: 1rem; border-radius: var(--mp-radius, 4px); border: 0;
+  background: var(--accent); color: white; cursor: pointer; }
+button:disabled { opacity: 0.5; cursor: progress; }
+.loading { display: flex; align-items: center; gap: 0.75rem; margin: 1rem 0; }
+.loading progress { flex: 1; }
+.result { background: var(--mp-surface, white); border-radius: var(--mp-radius, 6px); padding: 1rem; margin-top: 1rem;
+  box-shadow: 0 1px 3px #0002; }
+.result-head { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; margin-bottom: 0.75rem; }
+.badge { font-size: 0.8rem; padding: 0.15rem 0.6rem; border-radius: 999px; background: #e3e8f4; }
+.badge[data-backend="browser"] { background: #d7f0dd; color: #1b5e20; }
+.badge[data-backend="server"] { background: #fde8cc; color: #8a4b00; }
+.headline { font-size: 1.6rem; font-weight: 600; margin: 0.25rem 0 0.75rem; }
+.bar { display: grid; grid-template-columns: minmax(4rem, 7rem) 1fr 4rem; align-items: center; gap: 0.5rem; margin: 0.25rem 0; }
+.bar .name { overflow-wrap: anywhere; }
+.bar .track { display: block; background: #eceff4; height: 0.8rem; border-radius: 3px; overflow: hidden; }
+.bar .fill { display: block; background: var(--accent); height: 100%; }
+.bar .value { text-align: right; font-variant-numeric: tabular-nums; }
+.error { color: var(--error); overflow-wrap: anywhere; }
+`;
+
+const TEMPLATE = `
+<p id="description" class="description" part="description"></p>
+<div id="loading" class="loading" hidden><progress id="progress" part="progress" max="1" value="0"></progress>
+  <span id="progress-text">Starting</span></div>
+<form id="features" part="form" novalidate>
+  <div id="fields" class="fields"></div>
+  <button id="predict" part="button" type="submit" disabled>Predict</button>
+</form>
+<section id="result" class="result" part="result" hidden aria-live="polite">
+  <div class="result-head">
+    <span>Prediction: <strong id="label" part="prediction"></strong></span>
+    <span id="backend" class="badge" part="badge"></span>
+  </div>
+  <p id="headline" class="headline" part="headline" hidden></p>
+  <p class="meta">Model <span id="model-version"></span></p>
+  <div id="bars" class="bars" part="bars"></div>
+</section>
+<p id="error" class="error" part="error" role="alert" hidden></p>
+<p id="note" class="note" part="note"></p>
+<p id="policy" class="error" part="policy" role="alert" hidden></p>
+`;
+
+/** @type {CSSStyleSheet | null} */
+let shared = null;
+/** One style sheet for every element on the page. */
+function sheet() {
+  if (!shared) {
+    shared = new CSSStyleSheet();
+    shared.replaceSync(STYLE);
+  }
+  return shared;
+}
+
+/** What the page's Content-Security-Policy blocked, for every element to show. */
+const blocked = new Set();
+const elements = new Set();
+let offlineStarted = false;
+if (typeof ReportingObserver === "function") {
+  // buffered: reports from before this module loaded too (an inline script blocked earlier)
+  new ReportingObserver((reports) => {
+    for (const report of reports) {
+      const body = /** @type {any} */ (report.body);
+      const inline = `inline ${body.effectiveDirective?.startsWith("style") ? "style" : "script"}`;
+      blocked.add(`${/^https?:/.test(body.blockedURL ?? "") ? body.blockedURL : inline} (${body.effectiveDirective})`);
+    }
+    for (const element of elements) element.showPolicy();
+  }, { types: ["csp-violation"], buffered: true }).observe();
+}
+
+/** @param {number} p */
+const percent = (p) => `${(p * 100).toFixed(1)}%`;
+
+export class ModelPredictor extends HTMLElement {
+  static observedAttributes = ["model", "version", "mode", "server-url", "assets-url", "server-warmup"];
+
+  /** @type {Awaited<ReturnType<typeof createPredictor>> | null} */
+  #predictor = null;
+  /** @type {any} */
+  #manifest = null;
+  #generation = 0; // a newer start makes older, still-loading ones drop their result
+  #scheduled = false;
+  /** @type {ShadowRoot} */
+  #root;
+
+  constructor() {
+    super();
+    this.#root = this.attachShadow({ mode: "open" });
+    // A constructed style sheet, not a <style> element: a strict `style-src 'self'` allows it.
+    this.#root.adoptedStyleSheets = [sheet()];
+    const template = document.createElement("template");
+    template.innerHTML = TEMPLATE; // a constant: no page or model text goes through innerHTML
+    this.#root.append(template.content);
+    this.#el("features").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.predictForm();
+    });
+  }
+
+  /** The client library's predictor for the current model (null while loading). */
+  get predictor() {
+    return this.#predictor;
+  }
+
+  /** The model's manifest: features, classes, description (null while loading). */
+  get manifest() {
+    return this.#manifest;
+  }
+
+  connectedCallback() {
+    elements.add(this);
+    this.showPolicy();
+    if (this.hasAttribute("offline") && !offlineStarted) {
+      offlineStarted = true;
+      this.addEventListener("ready", () => {
+        // after the first start: the worker then precaches from the HTTP cache the page just filled
+        import("./offline.js").then(({ registerOffline }) => registerOffline({ assetsUrl: this.#options().assetsUrl }))
+          .catch((error) => console.warn("offline support unavailable:", error));
+      }, { once: true });
+    }
+    this.#schedule();
+  }
+
+  disconnectedCallback() {
+    elements.delete(this);
+    this.#generation++;
+    this.#predictor?.close();
+    this.#predictor = null;
+  }
+
+  attributeChangedCallback() {
+    if (this.isConnected) this.#schedule();
+  }
+
+  /** Say in the page, not only in the console, what the page's Content-Security-Policy blocked. */
+  showPolicy() {
+    const box = this.#el("policy");
+    box.hidden = blocked.size === 0;
+    box.textContent = blocked.size ? `This page's Content-Security-Policy blocked ${[...blocked].join(", ")}. `
+      + "Scripts must be files of the site (no inline code); see the README's CSP section." : "";
+  }
+
+  /** Several attributes set together start the model once. */
+  #schedule() {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (this.isConnected) this.#start();
+    });
+  }
+
+  /** @param {string} id */
+  #el(id) {
+    return /** @type {HTMLElement} */ (this.#root.getElementById(id));
+  }
+
+  #options() {
+    const mode = /** @type {"auto" | "browser" | "server"} */ (this.getAttribute("mode") ?? "auto");
+    return {
+      model: this.getAttribute("model") ?? "",
+      version: this.getAttribute("version") || undefined,
+      mode,
+      serverUrl: this.getAttribute("server-url") || undefined,
+      assetsUrl: new URL(this.getAttribute("assets-url") || DEFAULT_ASSETS, document.baseURI),
+      serverWarmup: this.hasAttribute("server-warmup"),
+    };
+  }
+
+  async #start() {
+    const mine = ++this.#generation;
+    this.#predictor?.close();
+    this.#predictor = null;
+    delete this.dataset.ready;
+    const button = /** @type {HTMLButtonElement} */ (this.#el("predict"));
+    button.disabled = true;
+    this.#el("result").hidden = true;
+    this.#showError(null);
+    this.#el("loading").hidden = false;
+    this.#setProgress({ fraction: 0.02, message: "Starting", stage: "model" });
+    const options = this.#options();
+    try {
+      const manifest = await readManifest(options);
+      if (mine !== this.#generation) return;
+      this.#manifest = manifest;
+      this.#el("description").textContent = manifest.description ?? "";
+      this.#renderFields(manifest);
+      const created = await createPredictor({ ...options, onProgress: (p) => {
+        if (mine === this.#generation) this.#setProgress(p);
+      } });
+      if (mine !== this.#generation) {
+        created.close();
+        return;
+      }
+      this.#predictor = created;
+      this.#el("note").textContent = created.fallbackReason ? `Using the server: ${created.fallbackReason}.` : "";
+      button.disabled = false;
+      this.dataset.ready = created.backend;
+      this.#emit("ready", { backend: created.backend, fallbackReason: created.fallbackReason, model: created.model });
+    } catch (error) {
+      if (mine === this.#generation) {
+        this.#showError(error);
+        this.#emit("error", error);
+      }
+    } finally {
+      // with the warm-up on, the bar stays until the browser runtime is ready
+      if (mine === this.#generation && !(this.#predictor?.backend === "server" && options.serverWarmup)) {
+        this.#el("loading").hidden = true;
+      }
+    }
+  }
+
+  /** @param {{fraction: number, message: string, stage?: string}} p */
+  #setProgress(p) {
+    /** @type {HTMLProgressElement} */ (this.#el("progress")).value = p.fraction;
+    this.#el("progress-text").textContent = p.message;
+    if (p.stage === "ready" && p.fraction >= 1 && this.#predictor) this.#el("loading").hidden = true;
+    if (p.stage !== undefined) this.#emit("progress", p);
+  }
+
+  /** @param {string} type @param {unknown} detail */
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  /** @param {any} manifest */
+  #renderFields(manifest) {
+    const example = manifest.example ?? [];
+    this.#el("fields").replaceChildren(...manifest.features.map((/** @type {any} */ f, /** @type {number} */ i) => {
+      const wrapper = document.createElement("div");
+      wrapper.className = "field";
+      wrapper.dataset.field = f.name;
+      wrapper.part = "field";
+      const id = `f-${f.name}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.part = "label";
+      label.textContent = `${f.description || f.name}${f.unit ? ` [${f.unit}]` : ""}`;
+      /** @type {HTMLInputElement | HTMLSelectElement} */
+      let input;
+      if (f.type === "category") {
+        input = document.createElement("select");
+        input.append(...f.categories.map((/** @type {string} */ c) => new Option(c, c)));
+      } else {
+        input = document.createElement("input");
+        input.type = "number";
+        input.step = f.type === "integer" ? "1" : "any";
+        if (f.minimum !== undefined) input.min = String(f.minimum);
+        if (f.maximum !== undefined) input.max = String(f.maximum);
+      }
+      input.id = id;
+      input.name = f.name;
+      input.part = "input";
+      if (example[i] !== undefined && example[i] !== null) input.value = String(example[i]);
+      const hint = document.createElement("div");
+      hint.className = "hint";
+      hint.part = "hint";
+      hint.textContent = f.type === "category" ? f.categories.join(" / ")
+        : `${f.minimum ?? "−∞"} to ${f.maximum ?? "∞"}${f.unit ? ` ${f.unit}` : ""}`;
+      const problem = document.createElement("div");
+      problem.className = "problem";
+      problem.part = "problem";
+      wrapper.append(label, input, hint, problem);
+      return wrapper;
+    }));
+  }
+
+  /** The form's values as one row object (an empty number field is null: the model names it). */
+  readRow() {
+    /** @type {Record<string, string | number | null>} */
+    const row = {};
+    const form = /** @type {HTMLFormElement} */ (this.#el("features"));
+    for (const f of this.#manifest?.features ?? []) {
+      const raw = /** @type {HTMLInputElement} */ (form.elements.namedItem(f.name)).value;
+      row[f.name] = f.type === "category" ? raw : raw.trim() === "" ? null : Number(raw);
+    }
+    return row;
+  }
+
+  /**
+   * Predict the form's row, show the result, and fire "prediction" (or "error").
+   * @returns {Promise<any>} the result, as predictor.predict gives it
+   */
+  async predictForm() {
+    const predictor = this.#predictor;
+    if (!predictor) throw new Error("<model-predictor>: the model is not loaded yet");
+    this.#showError(null);
+    const button = /** @type {HTMLButtonElement} */ (this.#el("predict"));
+    button.disabled = true;
+    try {
+      const result = await predictor.predict([this.readRow()]);
+      this.#renderResult(result);
+      this.#emit("prediction", result);
+      return result;
+    } catch (error) {
+      this.#el("result").hidden = true;
+      this.#showError(error);
+      this.#emit("error", error);
+      return undefined;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** @param {any} result */
+  #renderResult(result) {
+    this.#el("label").textContent = String(result.predictions[0]);
+    const badge = this.#el("backend");
+    badge.textContent = result.backend;
+    badge.dataset.backend = result.backend;
+    this.#el("model-version").textContent = `${result.model.name} ${result.model.version}`;
+    /** @type {number[]} */
+    const probabilities = result.probabilities?.[0] ?? [];
+    const positive = this.#manifest?.positive_class;
+    const index = positive === undefined ? -1 : result.classes.indexOf(positive);
+    const headline = this.#el("headline");
+    headline.hidden = index < 0;
+    if (index >= 0) {
+      const name = positive.replaceAll("_", " ");
+      headline.textContent = `${name[0].toUpperCase()}${name.slice(1)} probability ${percent(probabilities[index])}`;
+    }
+    const order = probabilities.map((_, i) => i).sort((a, b) => probabilities[b] - probabilities[a]);
+    this.#el("bars").replaceChildren(...order.map((i) => {
+      const bar = document.createElement("div");
+      bar.className = "bar";
+      bar.part = "bar";
+      bar.dataset.class = result.classes[i];
+      const name = Object.assign(document.createElement("span"), { className: "name", textContent: result.classes[i] });
+      const track = Object.assign(document.createElement("span"), { className: "track" });
+      const fill = Object.assign(document.createElement("span"), { className: "fill" });
+      fill.style.width = percent(probabilities[i]);
+      track.append(fill);
+      const value = Object.assign(document.createElement("span"), { className: "value",
+        textContent: percent(probabilities[i]) });
+      bar.append(name, track, value);
+      return bar;
+    }));
+    this.#el("result").hidden = false;
+  }
+
+  /** @param {any} error */
+  #showError(error) {
+    for (const el of this.#el("fields").querySelectorAll(".field")) {
+      el.classList.remove("invalid");
+      /** @type {HTMLElement} */ (el.querySelector(".problem")).textContent = "";
+    }
+    const box = this.#el("error");
+    box.hidden = !error;
+    box.textContent = error ? error.message : "";
+    for (const d of error?.details ?? []) {
+      const el = d.field && this.#el("fields").querySelector(`[data-field="${CSS.escape(d.field)}"]`);
+      if (el) {
+        el.classList.add("invalid");
+        el.querySelector(".problem").textContent = `expected ${d.expected}`;
+      }
+    }
+  }
+}
+
+if (!customElements.get("model-predictor")) customElements.define("model-predictor", ModelPredictor);
