@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from py_pipeline import Model, Registry
+from py_pipeline import Model, Registry, csv_io
 
 from . import openapi
 from .errors import ApiError
@@ -40,7 +40,8 @@ def read_json() -> Any:
     """
     if request.mimetype != "application/json":
         shown = request.mimetype or "no content type"
-        raise ApiError(415, "unsupported_media_type", f"send the body as application/json (got {shown})")
+        also = " or text/csv" if request.blueprint == "api" else ""
+        raise ApiError(415, "unsupported_media_type", f"send the body as application/json{also} (got {shown})")
     raw = _body()
     try:
         return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
@@ -88,6 +89,33 @@ def run(model: Model, rows: Any) -> dict[str, Any]:
     return result
 
 
+def predict_answer(name: str, version: str | None) -> Response:
+    """A predict route's answer: JSON rows in, JSON out; or a CSV file in (``text/csv``), JSON out,
+    or CSV out when the caller accepts ``text/csv`` (the file's columns, then the prediction and
+    one probability column per class)."""
+    if request.mimetype != "text/csv":
+        return jsonify(predict_body(name, version))
+    model = registry().get(name, version)
+    table = csv_io.read_csv(_body(), model.manifest.schema)
+    check_row_count(table.records)
+    if not table.records:
+        raise ApiError(422, "invalid_input", "the file has a header but no rows",
+                       [{"row": None, "line": 2, "field": "file", "expected": "at least one row"}])
+    scored = csv_io.score(table, model)
+    error = csv_io.error_for(scored)
+    if error:
+        raise error
+    record_prediction(model.name, model.version, len(scored.valid))
+    if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":  # JSON on a tie
+        return Response(csv_io.result_csv(table, scored), mimetype="text/csv")
+    result = {"model": {"name": model.name, "version": model.version}, "predictions": scored.predictions}
+    if scored.classes is not None:
+        result["classes"] = scored.classes
+    if scored.probabilities is not None:
+        result["probabilities"] = scored.probabilities
+    return jsonify({**result, "columns": table.matched(), "backend": "server"})
+
+
 def predict_body(name: str, version: str | None) -> dict[str, Any]:
     body = read_json()
     if not isinstance(body, dict):
@@ -122,12 +150,12 @@ def get_model_version(name: str, version: str):
 
 @api.post("/models/<name>/predict")
 def predict(name: str):
-    return jsonify(predict_body(name, None))
+    return predict_answer(name, None)
 
 
 @api.post("/models/<name>/versions/<version>/predict")
 def predict_version(name: str, version: str):
-    return jsonify(predict_body(name, version))
+    return predict_answer(name, version)
 
 
 @api.get("/openapi.json")

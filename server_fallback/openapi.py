@@ -26,6 +26,15 @@ ERROR_STATUSES = {
 }
 
 
+CSV = "text/csv"
+CSV_BODY = ("A CSV file (UTF-8; comma, semicolon or tab separated): a header line naming the features "
+            "(case, spacing, punctuation and a unit suffix do not matter: 'Sepal length (cm)' finds "
+            "sepal_length_cm; extra columns pass through), then one line per row. Problems are answered "
+            "422 with the file's line number in each detail ('line').")
+CSV_ANSWER = ("With Accept: text/csv, for a CSV body: the file's columns untouched, then 'prediction' and one "
+              "'probability_<class>' column per class.")
+
+
 def feature_schema(feature: Feature) -> dict[str, Any]:
     if feature.type == "category":
         out: dict[str, Any] = {"type": "string", "enum": list(feature.categories or ())}
@@ -83,10 +92,16 @@ def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[s
                                     "items": {"oneOf": [rows["object"], rows["array"]]}}},
             "required": ["rows"],
             "additionalProperties": False,
-        }}}},
-        "responses": {**ok({"$ref": "#/components/schemas/Prediction"}, "Predictions"),
+        }}, CSV: {"schema": {"type": "string", "description": CSV_BODY}}}},
+        "responses": {**csv_too(ok({"$ref": "#/components/schemas/Prediction"}, "Predictions")),
                       **errors("400", "404", "405", "413", "415", "422", "500", "503")},
     }}
+
+
+def csv_too(answer: dict[str, Any]) -> dict[str, Any]:
+    """A CSV body may ask for a CSV answer (``Accept: text/csv``)."""
+    answer["200"]["content"][CSV] = {"schema": {"type": "string", "description": CSV_ANSWER}}
+    return answer
 
 
 def build(registry: Registry, max_rows: int, default_model: str) -> dict[str, Any]:

@@ -351,12 +351,13 @@ def test_demo_page_predicts_after_a_click(browser, live_server):
     assert page.inner_text("#backend") == "browser"
     assert page.locator(".bar").count() == 3
     assert page.inner_text('.bar[data-class="versicolor"] .value') == "77.5%"
-    # a bad value shows the field's problem instead of a result
+    # a bad value shows the field's problem instead of a result, in words a person uses
     page.fill("#f-petal_width_cm", "")
     page.click("#predict")
     page.wait_for_selector("#error:not([hidden])")
-    assert "petal_width_cm" in page.inner_text("#error")
+    assert page.inner_text("#error") == "Check the highlighted fields."
     assert "invalid" in page.get_attribute('[data-field="petal_width_cm"]', "class")
+    assert page.inner_text('[data-field="petal_width_cm"] .problem') == "Enter a number from 0 to 10 cm"
     assert visit.foreign_requests() == []
     assert visit.errors == []
     visit.close()

@@ -57,13 +57,13 @@ def test_two_elements_share_one_runtime_predict_and_fire_events(browser, live_se
     values = iris.locator(".bar .value").all_inner_texts()  # sorted from the highest
     assert values[0] == "77.5%" and [float(v[:-1]) for v in values] == sorted((float(v[:-1]) for v in values),
                                                                               reverse=True)
-    # a field error: shown at the field, and fired as the same PredictionError
+    # a field error: shown at the field, and fired as a PredictionError naming the field
     iris.locator("#f-petal_width_cm").fill("")
     iris.locator("#predict").click()
     page.wait_for_selector('#log li[data-type="error"]')
-    assert "petal_width_cm" in events(page, "iris", "error")[0]
+    assert events(page, "iris", "error") == ["iris error: invalid_input: Check the highlighted fields."]
     assert "invalid" in iris.locator('[data-field="petal_width_cm"]').get_attribute("class")
-    assert "expected" in iris.locator('[data-field="petal_width_cm"] .problem').inner_text()
+    assert iris.locator('[data-field="petal_width_cm"] .problem').inner_text() == "Enter a number from 0 to 10 cm"
     # the predictor is there for scripting, and answers like predictor.predict
     scripted = page.evaluate("""async () => {
       const result = await document.querySelector('#machine').predictor.predict([["L", 302.0, 310.5, 1300, 60, 210]]);
@@ -172,4 +172,45 @@ def test_the_chart_example_draws_one_line_per_class(browser, live_server):
     assert lines.evaluate_all("els => els.map(e => e.dataset.class)") == ["setosa", "versicolor", "virginica"]
     assert all(len(points.split()) == 100 for points in lines.evaluate_all("els => els.map(e => e.getAttribute('points'))"))
     assert visit.foreign_requests() == [] and visit.errors == []
+    visit.close()
+
+
+@pytest.mark.parametrize("model, field, typed, advice", [
+    ("iris", "petal_width_cm", "", "Enter a number from 0 to 10 cm"),
+    ("iris", "petal_width_cm", "1e400", "Enter a number from 0 to 10 cm"),  # overflows: not a number
+    ("iris", "petal_width_cm", "99", "Enter a number from 0 to 10 cm"),
+    ("iris", "sepal_length_cm", "-1", "Enter a number from 0 to 15 cm"),
+    ("machine_failure", "tool_wear_min", "1.5", "Enter a whole number from 0 to 500 min"),
+])
+def test_fields_say_what_to_enter_as_they_are_typed(browser, live_server, model, field, typed, advice):
+    """Constraint validation as the field is typed and left: the advice, once, beside the field;
+    never "row 0" or "null"; a Predict with a bad field asks for the field instead."""
+    visit = Visit(browser, live_server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    element = page.locator("#iris" if model == "iris" else "#machine")
+    page.wait_for_selector(f"#{'iris' if model == 'iris' else 'machine'}[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    box = element.locator(f"#f-{field}")
+    box.fill("")
+    box.press_sequentially(typed)
+    box.blur()
+    problem = element.locator(f'[data-field="{field}"] .problem')
+    assert problem.inner_text() == advice
+    element.locator("#predict").click()
+    assert element.locator("#error").inner_text() == "Check the highlighted fields."
+    shown = element.inner_text()
+    assert "row 0" not in shown and "null" not in shown
+    assert element.locator("#result").is_hidden()
+    visit.close()
+
+
+def test_probabilities_add_up_to_100_as_shown_and_tiny_ones_say_so(browser, live_server):
+    visit = Visit(browser, live_server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    shown = page.evaluate("""async () => {
+      const { shownPercents } = await import('../lib/model_predictor.js');
+      return [shownPercents([0.3334, 0.3333, 0.3333]), shownPercents([0.9996, 0.0003, 0.0001]),
+              shownPercents([0.0004, 0.1236, 0.876])];
+    }""")
+    assert shown == [["33.4%", "33.3%", "33.3%"], ["100.0%", "<0.1%", "<0.1%"], ["<0.1%", "12.4%", "87.6%"]]
     visit.close()

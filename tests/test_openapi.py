@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def test_schemathesis_finds_no_server_error_and_no_contract_break(server, tmp_pa
         [str(BIN / "st"), "--config-file", str(ROOT / "tests" / "schemathesis.toml"), "run",
          f"{url}/api/v1/openapi.json", "--checks", "all", "--max-examples", "100", "--seed", "20261126",
          "--generation-database", "none", "--no-color", "--output-truncate", "true", "--request-timeout", "10"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": str(ROOT / "tests")})
     summary = done.stdout[-3000:]
     assert done.returncode == 0, summary
     assert "No issues found" in summary

@@ -18,7 +18,7 @@
 // Styling: CSS custom properties --mp-accent, --mp-text, --mp-muted, --mp-surface, --mp-error,
 // --mp-radius, --mp-font; parts: form, field, label, input, hint, problem, button, progress,
 // result, prediction, badge, headline, bars, bar, error, note, description.
-import { createPredictor, readManifest } from "./predictor.js";
+import { ErrorCode, PredictionError, createPredictor, readManifest } from "./predictor.js";
 
 const DEFAULT_ASSETS = new URL("../", import.meta.url);
 
@@ -105,6 +105,39 @@ if (typeof ReportingObserver === "function") {
 
 /** @param {number} p */
 const percent = (p) => `${(p * 100).toFixed(1)}%`;
+
+/**
+ * Probabilities as shown: tenths of a percent that add up to exactly 100.0% (largest remainders
+ * get the leftover tenths), and "<0.1%" for a probability that is not zero but rounds to it.
+ * @param {number[]} probabilities
+ * @returns {string[]}
+ */
+export function shownPercents(probabilities) {
+  const tenths = probabilities.map((p) => Math.floor(p * 1000));
+  const order = probabilities.map((p, i) => i).sort((a, b) => (probabilities[b] * 1000 - tenths[b])
+    - (probabilities[a] * 1000 - tenths[a]));
+  let left = 1000 - tenths.reduce((a, b) => a + b, 0);
+  for (const i of order) {
+    if (left <= 0) break;
+    tenths[i] += 1;
+    left -= 1;
+  }
+  return tenths.map((t, i) => (t === 0 && probabilities[i] > 0 ? "<0.1%" : `${(t / 10).toFixed(1)}%`));
+}
+
+/**
+ * What to enter in a field, said once beside it ("Enter a number from 0 to 15 cm").
+ * @param {any} f a feature of the manifest
+ */
+export function fieldAdvice(f) {
+  if (f.type === "category") return `Choose one of ${f.categories.join(", ")}`;
+  const kind = f.type === "integer" ? "a whole number" : "a number";
+  const unit = f.unit ? ` ${f.unit}` : "";
+  if (f.minimum !== undefined && f.maximum !== undefined) return `Enter ${kind} from ${f.minimum} to ${f.maximum}${unit}`;
+  if (f.minimum !== undefined) return `Enter ${kind} of at least ${f.minimum}${unit}`;
+  if (f.maximum !== undefined) return `Enter ${kind} of at most ${f.maximum}${unit}`;
+  return `Enter ${kind}${unit ? ` in${unit}` : ""}`;
+}
 
 export class ModelPredictor extends HTMLElement {
   static observedAttributes = ["model", "version", "mode", "server-url", "assets-url", "server-warmup"];
@@ -286,6 +319,10 @@ export class ModelPredictor extends HTMLElement {
       input.id = id;
       input.name = f.name;
       input.part = "input";
+      input.required = !f.missing;
+      // checked as it is typed and when it is left, by the browser's own constraint validation
+      input.addEventListener("input", () => this.#checkField(wrapper, f));
+      input.addEventListener("blur", () => this.#checkField(wrapper, f));
       if (example[i] !== undefined && example[i] !== null) input.value = String(example[i]);
       const hint = document.createElement("div");
       hint.className = "hint";
@@ -298,6 +335,19 @@ export class ModelPredictor extends HTMLElement {
       wrapper.append(label, input, hint, problem);
       return wrapper;
     }));
+  }
+
+  /**
+   * Say beside the field what to enter when its value cannot be right (empty, not a number,
+   * out of range, not whole); clear it otherwise. Returns whether the field is fine.
+   * @param {HTMLElement} wrapper @param {any} f
+   */
+  #checkField(wrapper, f) {
+    const input = /** @type {HTMLInputElement} */ (wrapper.querySelector("input, select"));
+    const wrong = !input.validity.valid;
+    wrapper.classList.toggle("invalid", wrong);
+    /** @type {HTMLElement} */ (wrapper.querySelector(".problem")).textContent = wrong ? fieldAdvice(f) : "";
+    return !wrong;
   }
 
   /** The form's values as one row object (an empty number field is null: the model names it). */
@@ -320,6 +370,18 @@ export class ModelPredictor extends HTMLElement {
     const predictor = this.#predictor;
     if (!predictor) throw new Error("<model-predictor>: the model is not loaded yet");
     this.#showError(null);
+    const fields = [...this.#el("fields").querySelectorAll(".field")];
+    const checks = fields.map((wrapper, i) => this.#checkField(/** @type {HTMLElement} */ (wrapper),
+      this.#manifest.features[i]));
+    if (checks.includes(false)) {
+      const error = new PredictionError(ErrorCode.INVALID_INPUT, "Check the highlighted fields.",
+        this.#manifest.features.filter((_, i) => !checks[i]).map((f) => ({ row: 0, field: f.name,
+          expected: fieldAdvice(f) })));
+      this.#el("error").hidden = false;
+      this.#el("error").textContent = error.message;
+      this.#emit("error", error);
+      return undefined;
+    }
     const button = /** @type {HTMLButtonElement} */ (this.#el("predict"));
     button.disabled = true;
     try {
@@ -352,9 +414,10 @@ export class ModelPredictor extends HTMLElement {
     headline.hidden = index < 0;
     if (index >= 0) {
       const name = positive.replaceAll("_", " ");
-      headline.textContent = `${name[0].toUpperCase()}${name.slice(1)} probability ${percent(probabilities[index])}`;
+      headline.textContent = `${name[0].toUpperCase()}${name.slice(1)} probability ${shownPercents(probabilities)[index]}`;
     }
     const order = probabilities.map((_, i) => i).sort((a, b) => probabilities[b] - probabilities[a]);
+    const shown = shownPercents(probabilities);
     this.#el("bars").replaceChildren(...order.map((i) => {
       const bar = document.createElement("div");
       bar.className = "bar";
@@ -365,8 +428,7 @@ export class ModelPredictor extends HTMLElement {
       const fill = Object.assign(document.createElement("span"), { className: "fill" });
       fill.style.width = percent(probabilities[i]);
       track.append(fill);
-      const value = Object.assign(document.createElement("span"), { className: "value",
-        textContent: percent(probabilities[i]) });
+      const value = Object.assign(document.createElement("span"), { className: "value", textContent: shown[i] });
       bar.append(name, track, value);
       return bar;
     }));
@@ -382,13 +444,16 @@ export class ModelPredictor extends HTMLElement {
     const box = this.#el("error");
     box.hidden = !error;
     box.textContent = error ? error.message : "";
-    for (const d of error?.details ?? []) {
-      const el = d.field && this.#el("fields").querySelector(`[data-field="${CSS.escape(d.field)}"]`);
-      if (el) {
-        el.classList.add("invalid");
-        el.querySelector(".problem").textContent = `expected ${d.expected}`;
-      }
+    // A one-row form speaks of fields, never of "row 0" or "null": each field the model named says
+    // what to enter, and the message points at them.
+    const features = new Map((this.#manifest?.features ?? []).map((/** @type {any} */ f) => [f.name, f]));
+    const named = (error?.details ?? []).filter((/** @type {any} */ d) => features.has(d.field));
+    for (const d of named) {
+      const el = this.#el("fields").querySelector(`[data-field="${CSS.escape(d.field)}"]`);
+      el.classList.add("invalid");
+      el.querySelector(".problem").textContent = fieldAdvice(features.get(d.field));
     }
+    if (named.length && named.length === error.details.length) box.textContent = "Check the highlighted fields.";
   }
 }
 

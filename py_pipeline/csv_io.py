@@ -1,0 +1,252 @@
+"""CSV in and out, in one place for every path: the server's ``text/csv`` routes, the page's file
+scoring (this module runs in Pyodide too) and the command-line scorer.
+
+Reading matches the file's columns to the model's features by name, tolerant of case, spacing,
+punctuation and a unit suffix ("Sepal length (cm)" finds ``sepal_length_cm``), and numbers every
+record with the line it starts on, so a problem names the line a person sees in an editor.
+Extra columns pass through untouched. Validation keeps every row: the valid ones are scored, the
+invalid ones are listed with line, field and reason, never dropped or scored in silence.
+
+Python's own ``csv`` module parses (quoted fields, embedded newlines, a BOM): it is in the
+standard library on the server and in Pyodide alike, so the page and the server read a file the
+same way, with no second parser to keep in step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidInput
+from .model import Model
+from .schema import Feature, Schema, _shorten
+
+DELIMITERS = (",", ";", "\t")
+PREDICTION_COLUMN = "prediction"
+PROBABILITY_PREFIX = "probability_"
+ERROR_COLUMNS = ("line", "field", "expected", "problem")
+
+
+@dataclass
+class CsvTable:
+    """A parsed file: its header as written, its records, and where they are."""
+
+    columns: list[str]
+    records: list[list[str]]
+    lines: list[int]  # the line each record starts on (the header is line 1)
+    delimiter: str
+    mapping: dict[str, int]  # feature name -> index of its column
+
+    def matched(self) -> dict[str, str]:
+        """Feature name -> the file's column header that feeds it (shown to the user)."""
+        return {name: self.columns[i] for name, i in self.mapping.items()}
+
+
+@dataclass
+class Scored:
+    """The outcome of scoring a table: answers for the valid records, problems for the others."""
+
+    valid: list[int]  # indices into the table's records
+    predictions: list[Any]
+    probabilities: list[list[float]] | None
+    classes: list[Any] | None
+    problems: list[dict[str, Any]] = field(default_factory=list)  # every problem, with its line
+    invalid_rows: int = 0
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def _names_for(feature: Feature) -> set[str]:
+    """The headers (normalised) that name ``feature``: its name and description, with or
+    without its unit."""
+    names = {_key(feature.name)}
+    if feature.description:
+        names.add(_key(feature.description))
+    if feature.unit:
+        unit = _key(feature.unit)
+        names |= {f"{n} {unit}" for n in list(names)} | {n.removesuffix(f" {unit}") for n in list(names)}
+    return {n for n in names if n}
+
+
+def match_columns(columns: list[str], schema: Schema) -> dict[str, int]:
+    """Feature name -> column index; every feature must find exactly one column."""
+    keys = [_key(c) for c in columns]
+    mapping: dict[str, int] = {}
+    missing = []
+    for feature in schema.features:
+        names = _names_for(feature)
+        found = [i for i, k in enumerate(keys) if k in names]
+        if len(found) > 1:
+            shown = ", ".join(repr(columns[i]) for i in found)
+            raise InvalidInput(f"column for '{feature.name}' is ambiguous: {shown} all match it",
+                               [{"row": None, "line": 1, "field": feature.name, "expected": "exactly one column"}])
+        if found:
+            mapping[feature.name] = found[0]
+        else:
+            missing.append(feature)
+    if missing:
+        names = ", ".join(f.name for f in missing)
+        header = ", ".join(repr(_shorten(c)) for c in columns[:20]) or "nothing"
+        raise InvalidInput(
+            f"the file has no column for {names}; its header reads {header}",
+            [{"row": None, "line": 1, "field": f.name,
+              "expected": f"a column named {f.name!r}" + (f" or {f.description!r}" if f.description else "")}
+             for f in missing])
+    return mapping
+
+
+def read_csv(data: bytes | str, schema: Schema) -> CsvTable:
+    """Parse a CSV file (UTF-8, an optional BOM; comma, semicolon or tab separated, whichever
+    matches the features) and match its columns. Raises :class:`InvalidInput` when the file is
+    not UTF-8, empty, or lacks a feature's column."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8 CSV",
+                               [{"row": None, "line": None, "field": "file", "expected": "UTF-8 text"}]) from None
+    else:
+        text = data.removeprefix("\ufeff")
+    first = next(csv.reader(io.StringIO(text, newline="")), None)
+    if not first:
+        raise InvalidInput("the file is empty: expected a header line naming the columns, then one line per row",
+                           [{"row": None, "line": 1, "field": "file", "expected": "a header line"}])
+    delimiter = _delimiter(text, schema)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        columns = next(reader)
+        records, lines = [], []
+        previous = reader.line_num
+        for record in reader:
+            if record:  # a blank line is no row
+                records.append(record)
+                lines.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error as exc:
+        raise InvalidInput(f"line {reader.line_num}: the file is not valid CSV ({exc})",
+                           [{"row": None, "line": reader.line_num, "field": "file", "expected": "valid CSV"}]) from None
+    return CsvTable(columns, records, lines, delimiter, match_columns(columns, schema))
+
+
+def _delimiter(text: str, schema: Schema) -> str:
+    """The delimiter under which the header names the most features (comma on a tie)."""
+    header = text.split("\n", 1)[0]
+    wanted = [_names_for(f) for f in schema.features]
+
+    def score(delimiter: str) -> int:
+        keys = {_key(c) for c in next(csv.reader([header], delimiter=delimiter), [])}
+        return sum(bool(names & keys) for names in wanted)
+
+    return max(DELIMITERS, key=score)
+
+
+def _value(feature: Feature, text: str) -> Any:
+    """A cell as the schema checks it: a number where it reads as one, None when empty (missing),
+    else the text itself, so validation names what was there."""
+    text = text.strip()
+    if feature.type == "category":
+        return text if text else None
+    if not text:
+        return None
+    for number in (int, float):  # "42" stays 42 in messages, "4.2e1" is a float
+        try:
+            return number(text)
+        except ValueError:
+            pass
+    return text
+
+
+def rows_of(table: CsvTable, schema: Schema) -> list[Any]:
+    """Each record as a row object keyed by feature name (or, when it has the wrong number of
+    cells, the record itself, which validation then reports)."""
+    width = len(table.columns)
+    positions = [(f, table.mapping[f.name]) for f in schema.features]
+    return [{f.name: _value(f, record[i]) for f, i in positions} if len(record) == width else record
+            for record in table.records]
+
+
+def validate(table: CsvTable, schema: Schema) -> tuple[list[int], np.ndarray | None, list[dict[str, Any]]]:
+    """Indices of the valid records, their validated array, and every problem of the others,
+    each with its line (the message says "line N", not "row N")."""
+    rows = rows_of(table, schema)
+    try:
+        return list(range(len(rows))), schema.validate(rows), []
+    except InvalidInput:
+        pass  # some rows are invalid: check each, to keep the good ones and list every bad one
+    valid, problems = [], []
+    width = len(table.columns)
+    for i, row in enumerate(rows):
+        line = table.lines[i]
+        if not isinstance(row, dict):
+            problems.append({"row": i, "line": line, "field": None, "expected": f"{width} cells, as the header has",
+                             "message": f"line {line}: expected {width} cells, as the header has, got {len(row)}"})
+            continue
+        error = schema.explain([(i, row)])
+        if error is None:
+            valid.append(i)
+            continue
+        for problem in error.details:
+            # "line N", not "row N"; an empty cell is "empty", not JSON's "null"
+            message = f"line {line}" + problem["message"].removeprefix(f"row {i}")
+            if message.endswith(", got null"):
+                message = message.removesuffix("null") + "an empty cell"
+            problems.append({**problem, "line": line, "message": message})
+    X = schema.validate([rows[i] for i in valid]) if valid else None
+    return valid, X, problems
+
+
+def score(table: CsvTable, model: Model) -> Scored:
+    """Validate every record, predict the valid ones."""
+    valid, X, problems = validate(table, model.manifest.schema)
+    invalid_rows = len({p["row"] for p in problems})
+    if X is None:
+        return Scored(valid, [], None, list(model.manifest.classes or []) or None, problems, invalid_rows)
+    answer, predictions, proba = model.predict_arrays(X)
+    return Scored(valid, predictions.tolist(), None if proba is None else proba.tolist(), answer.get("classes"),
+                  problems, invalid_rows)
+
+
+def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:
+    """The problems as the API's error (the first ``most`` listed, all counted), or None."""
+    if not scored.problems:
+        return None
+    total = len(scored.problems)
+    rows = scored.invalid_rows
+    more = f" ({total} problems in {rows} row{'s' if rows != 1 else ''}" + \
+        (f"; the first {most} are listed)" if total > most else ")") if total > 1 else ""
+    return InvalidInput(scored.problems[0]["message"] + more, scored.problems[:most], total=total)
+
+
+def result_csv(table: CsvTable, scored: Scored) -> str:
+    """The scored records: every original column untouched, then the prediction and one
+    probability column per class. Invalid records are in :func:`errors_csv`, not here."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
+    classes = scored.classes if scored.probabilities is not None else []
+    writer.writerow([*table.columns, PREDICTION_COLUMN, *(f"{PROBABILITY_PREFIX}{c}" for c in classes)])
+    for k, i in enumerate(scored.valid):
+        probabilities = [f"{p:.6f}" for p in scored.probabilities[k]] if scored.probabilities is not None else []
+        writer.writerow([*table.records[i], _cell(scored.predictions[k]), *probabilities])
+    return out.getvalue()
+
+
+def errors_csv(scored: Scored) -> str:
+    """One line per problem: the file's line, the field, what was expected, what was wrong."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ERROR_COLUMNS)
+    for p in scored.problems:
+        writer.writerow([p["line"] if p.get("line") is not None else "", p.get("field") or "", p.get("expected", ""),
+                         p["message"]])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
