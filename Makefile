@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -68,7 +68,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest -m browser
 
-bench: bench-ready bench-browser bench-server bench-engines
+bench: bench-ready bench-browser bench-server bench-engines bench-file
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -79,6 +79,9 @@ bench-browser: install chromium build
 bench-server: install wrk build
 	$(BIN)/python bench/app_cost.py
 	$(BIN)/python bench/server_load.py
+
+bench-file: install chromium build
+	$(BIN)/python bench/file_scoring.py
 
 bench-engines: install wrk build
 	$(BIN)/python bench/engines.py

@@ -1,6 +1,6 @@
-"""Screenshots of the demo page and of the <model-predictor> example page, for review and the
-README: a phone (390x844) and a laptop (1280x900), each after the first browser prediction.
-Written to dist/screenshots/ (generated).
+"""Screenshots of the demo page, of the demo after scoring a CSV file, and of the
+<model-predictor> example page, for review and the README: a phone (390x844) and a laptop
+(1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated).
 
     .venv/bin/python -m build_scripts.screenshots     # needs `make build`; starts its own server
 """
@@ -21,6 +21,16 @@ SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
 CHROMIUM = "/usr/bin/chromium"
 
 
+def sample_file() -> str:
+    """A month of made-up sensor readings for machine_failure, with two bad lines."""
+    header = "Product type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min]"
+    rows = [f"{'LMH'[i % 3]},{296 + i % 7},{306 + i % 9},{1300 + 37 * (i % 40)},{20 + (i * 7) % 55},{(i * 13) % 240}"
+            for i in range(720)]
+    rows[100] = "L,298,308,fast,40,10"
+    rows[400] = "Q,298,308,1500,40,10"
+    return header + "\n" + "\n".join(rows) + "\n"
+
+
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = create_app({"MODEL_DIR": str(MODELS), "SITE_DIR": str(SITE), "LOG_LEVEL": "WARNING"})
@@ -38,6 +48,11 @@ def main() -> None:
                 page.click("#predict")
                 page.wait_for_selector("#result:not([hidden])")
                 page.screenshot(path=str(out / f"demo-{name}.png"))
+                page.set_input_files("#file", files=[{"name": "sensor-log.csv", "mimeType": "text/csv",
+                                                      "buffer": sample_file().encode()}])
+                page.wait_for_selector("#file-result:not([hidden])", timeout=120_000)
+                page.locator("#file-scoring").scroll_into_view_if_needed()
+                page.screenshot(path=str(out / f"file-{name}.png"))
                 page.goto(f"http://127.0.0.1:{server.server_port}/examples/element.html")
                 page.wait_for_selector("#iris[data-ready=browser]", timeout=120_000)
                 page.click("#iris #predict")

@@ -8,11 +8,15 @@ does, for input the column encoder leaves as it is.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import json
 from typing import Any
 
 import numpy as np
 
+from . import csv_io
 from .errors import InvalidInput, PipelineError
 from .bundle import load_engine, read_manifest
 from .columns import ColumnBatch, validate_batch
@@ -86,6 +90,62 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
         return result
 
     return _answer(run)
+
+
+_scorings: dict[int, csv_io.Scoring] = {}
+
+
+def csv_open(directory: str, text: str) -> str:
+    """Read a CSV file for the bundle in ``directory`` and hold it for scoring a chunk at a time
+    (:func:`csv_step`): answer its id, row count and which column feeds each feature."""
+
+    def run() -> dict[str, Any]:
+        model = _model(directory)
+        scoring = csv_io.Scoring(csv_io.read_csv(text, model.manifest.schema), model)
+        handle = max(_scorings, default=0) + 1
+        _scorings[handle] = scoring
+        return {"id": handle, "total": scoring.total, "columns": scoring.table.matched(),
+                "delimiter": scoring.table.delimiter}
+
+    return _answer(run)
+
+
+def csv_step(handle: int, rows: int) -> str:
+    """Score the next ``rows`` rows of an open file; answer the counts so far."""
+    return _answer(lambda: _scorings[handle].step(rows))
+
+
+def csv_finish(handle: int, preview: int = 10) -> str:
+    """Close an open file and answer its result and error files, a preview of the first scored
+    rows, every problem, and the figures a chart needs: the predictions counted per class and,
+    for a classifier, a 10-bin histogram of the probability of the positive (else predicted) class."""
+
+    def run() -> dict[str, Any]:
+        scoring = _scorings.pop(handle)
+        s, manifest = scoring.scored, scoring.model.manifest
+        result = csv_io.result_csv(scoring.table, s)
+        answer: dict[str, Any] = {"result": result, "errors": csv_io.errors_csv(s), "problems": s.problems,
+                                  "scored": len(s.valid), "invalid_rows": s.invalid_rows,
+                                  "preview": list(itertools.islice(csv.reader(io.StringIO(result)), preview + 1))}
+        if s.classes:
+            counts = dict.fromkeys(s.classes, 0)
+            for label in s.predictions:
+                counts[label] += 1
+            answer["counts"] = counts
+            if s.probabilities:
+                proba = np.asarray(s.probabilities)
+                positive = (manifest.extra or {}).get("positive_class")
+                column = proba[:, s.classes.index(positive)] if positive in s.classes else proba.max(axis=1)
+                answer["histogram"] = {"of": positive if positive in s.classes else "predicted class",
+                                       "counts": np.histogram(column, bins=10, range=(0, 1))[0].tolist()}
+        return answer
+
+    return _answer(run)
+
+
+def csv_cancel(handle: int) -> str:
+    """Forget an open file (the user cancelled)."""
+    return _answer(lambda: {"cancelled": _scorings.pop(handle, None) is not None})
 
 
 def _write(out: Any, values: np.ndarray) -> None:

@@ -163,26 +163,27 @@ def _value(feature: Feature, text: str) -> Any:
     return text
 
 
-def rows_of(table: CsvTable, schema: Schema) -> list[Any]:
-    """Each record as a row object keyed by feature name (or, when it has the wrong number of
-    cells, the record itself, which validation then reports)."""
+def rows_of(table: CsvTable, schema: Schema, start: int = 0, end: int | None = None) -> list[Any]:
+    """Records ``start`` to ``end``, each as a row object keyed by feature name (or, when it has
+    the wrong number of cells, the record itself, which validation then reports)."""
     width = len(table.columns)
     positions = [(f, table.mapping[f.name]) for f in schema.features]
     return [{f.name: _value(f, record[i]) for f, i in positions} if len(record) == width else record
-            for record in table.records]
+            for record in table.records[start:end]]
 
 
-def validate(table: CsvTable, schema: Schema) -> tuple[list[int], np.ndarray | None, list[dict[str, Any]]]:
-    """Indices of the valid records, their validated array, and every problem of the others,
-    each with its line (the message says "line N", not "row N")."""
-    rows = rows_of(table, schema)
+def validate(table: CsvTable, schema: Schema, start: int = 0,
+             end: int | None = None) -> tuple[list[int], np.ndarray | None, list[dict[str, Any]]]:
+    """Of records ``start`` to ``end``: indices of the valid ones, their validated array, and
+    every problem of the others, each with its line (the message says "line N", not "row N")."""
+    rows = rows_of(table, schema, start, end)
     try:
-        return list(range(len(rows))), schema.validate(rows), []
+        return list(range(start, start + len(rows))), schema.validate(rows), []
     except InvalidInput:
         pass  # some rows are invalid: check each, to keep the good ones and list every bad one
     valid, problems = [], []
     width = len(table.columns)
-    for i, row in enumerate(rows):
+    for i, row in enumerate(rows, start):
         line = table.lines[i]
         if not isinstance(row, dict):
             problems.append({"row": i, "line": line, "field": None, "expected": f"{width} cells, as the header has",
@@ -198,19 +199,46 @@ def validate(table: CsvTable, schema: Schema) -> tuple[list[int], np.ndarray | N
             if message.endswith(", got null"):
                 message = message.removesuffix("null") + "an empty cell"
             problems.append({**problem, "line": line, "message": message})
-    X = schema.validate([rows[i] for i in valid]) if valid else None
+    X = schema.validate([rows[i - start] for i in valid]) if valid else None
     return valid, X, problems
 
 
-def score(table: CsvTable, model: Model) -> Scored:
-    """Validate every record, predict the valid ones."""
-    valid, X, problems = validate(table, model.manifest.schema)
+def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None) -> Scored:
+    """Validate records ``start`` to ``end`` (all by default), predict the valid ones."""
+    valid, X, problems = validate(table, model.manifest.schema, start, end)
     invalid_rows = len({p["row"] for p in problems})
+    classes = list(model.manifest.classes or []) if model.manifest.task == "classification" else None
     if X is None:
-        return Scored(valid, [], None, list(model.manifest.classes or []) or None, problems, invalid_rows)
+        return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows)
     answer, predictions, proba = model.predict_arrays(X)
     return Scored(valid, predictions.tolist(), None if proba is None else proba.tolist(), answer.get("classes"),
                   problems, invalid_rows)
+
+
+class Scoring:
+    """A file scored a chunk at a time (the page reports progress and can cancel between chunks);
+    the files it writes are those :func:`score` would write for the whole file at once."""
+
+    def __init__(self, table: CsvTable, model: Model) -> None:
+        self.table, self.model, self.done = table, model, 0
+        self.scored = score(table, model, 0, 0)  # empty, with the model's classes
+
+    @property
+    def total(self) -> int:
+        return len(self.table.records)
+
+    def step(self, rows: int) -> dict[str, Any]:
+        """Score the next ``rows`` records; answer the counts so far."""
+        part = score(self.table, self.model, self.done, self.done + rows)
+        self.done = min(self.done + rows, self.total)
+        s = self.scored
+        s.valid += part.valid
+        s.predictions += part.predictions
+        if s.probabilities is not None and part.probabilities is not None:
+            s.probabilities += part.probabilities
+        s.problems += part.problems
+        s.invalid_rows += part.invalid_rows
+        return {"done": self.done, "total": self.total, "scored": len(s.valid), "invalid_rows": s.invalid_rows}
 
 
 def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:

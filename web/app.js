@@ -73,3 +73,106 @@ main().catch((error) => {
   box.textContent = `The page could not start: ${error.message}`;
   document.querySelector("main").append(box);
 });
+
+// ---- Score a file: parsed, validated and predicted where the model runs (in the browser: in the
+// worker, by py_pipeline's CSV module), a chunk at a time, with progress and Cancel.
+const file = {
+  input: $("file"), drop: $("drop"), progress: $("file-progress"), bar: $("file-bar"), cancel: $("cancel"),
+  status: $("file-status"), error: $("file-error"), result: $("file-result"), summary: $("file-summary"),
+  downloadResult: $("download-result"), downloadErrors: $("download-errors"), histogram: $("histogram"),
+  preview: $("preview"), problems: $("file-problems"),
+};
+/** @type {AbortController | null} */
+let scoring = null;
+
+file.input.addEventListener("change", () => file.input.files[0] && scoreFile(file.input.files[0]));
+file.drop.addEventListener("dragover", (event) => { event.preventDefault(); file.drop.classList.add("over"); });
+file.drop.addEventListener("dragleave", () => file.drop.classList.remove("over"));
+file.drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  file.drop.classList.remove("over");
+  if (event.dataTransfer.files[0]) scoreFile(event.dataTransfer.files[0]);
+});
+file.cancel.addEventListener("click", () => scoring?.abort());
+
+/** @param {File} chosen */
+async function scoreFile(chosen) {
+  const predictor = ui.predictor.predictor;
+  if (!predictor) return;
+  scoring?.abort();
+  const mine = (scoring = new AbortController());
+  file.error.hidden = true;
+  file.result.hidden = true;
+  file.progress.hidden = false;
+  file.bar.value = 0;
+  file.status.textContent = `Reading ${chosen.name}`;
+  try {
+    const scored = await predictor.scoreCsv(await chosen.text(), {
+      signal: mine.signal,
+      onProgress: (p) => {
+        file.bar.value = p.done / p.total;
+        file.status.textContent = `${p.done.toLocaleString()} of ${p.total.toLocaleString()} rows, `
+          + `${Math.round(p.rowsPerSecond).toLocaleString()} rows/s, ${Math.ceil(p.secondsLeft)} s left`;
+      },
+    });
+    showScored(chosen.name, scored);
+  } catch (error) {
+    file.error.hidden = false;
+    file.error.textContent = error.code === "cancelled" ? "Cancelled: nothing was kept." : error.message;
+    file.status.textContent = "";
+    for (const d of (error.details ?? []).slice(0, 20)) file.error.append(Object.assign(document.createElement("div"),
+      { textContent: d.message ?? `${d.field}: expected ${d.expected}` }));
+  } finally {
+    if (scoring === mine) {
+      scoring = null;
+      file.progress.hidden = true;
+    }
+  }
+}
+
+/** @param {string} name @param {any} scored */
+function showScored(name, scored) {
+  file.status.textContent = scored.columns
+    ? `Columns used: ${Object.entries(scored.columns).map(([feature, column]) => `${column} → ${feature}`).join(", ")}`
+    : "";
+  const rejected = scored.invalidRows ?? 0;
+  file.summary.textContent = `${name}: ${(scored.scored ?? "all").toLocaleString()} rows scored in the `
+    + `${scored.backend}${rejected ? `, ${rejected.toLocaleString()} rejected (listed below, with their line)` : ""}.`;
+  file.downloadResult.href = URL.createObjectURL(new Blob([scored.result], { type: "text/csv" }));
+  file.downloadErrors.hidden = !scored.errors;
+  if (scored.errors) file.downloadErrors.href = URL.createObjectURL(new Blob([scored.errors], { type: "text/csv" }));
+  file.preview.replaceChildren(...(scored.preview ?? []).map((cells, i) => {
+    const row = document.createElement("tr");
+    row.append(...cells.map((cell) => Object.assign(document.createElement(i ? "td" : "th"), { textContent: cell })));
+    return row;
+  }));
+  file.problems.replaceChildren(...(scored.problems ?? []).slice(0, 20).map((p) =>
+    Object.assign(document.createElement("li"), { textContent: p.message })));
+  file.histogram.replaceChildren(scored.histogram ? histogram(scored.histogram, scored.counts) : "");
+  file.result.hidden = false;
+  document.body.dataset.scored = String(scored.scored ?? 0);
+}
+
+/** Ten bars of the probability of one class over the scored rows, as plain SVG, and the counts per class. */
+function histogram({ of, counts }, perClass) {
+  const SVG = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 320 140");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `rows by probability of ${of}`);
+  const most = Math.max(1, ...counts);
+  counts.forEach((n, i) => {
+    const bar = document.createElementNS(SVG, "rect");
+    const height = (n / most) * 100;
+    Object.entries({ x: 10 + i * 30, y: 110 - height, width: 26, height, fill: "#2856c6" })
+      .forEach(([k, v]) => bar.setAttribute(k, String(v)));
+    bar.dataset.count = String(n);
+    svg.append(bar);
+  });
+  const caption = document.createElementNS(SVG, "text");
+  Object.entries({ x: 10, y: 132, "font-size": 11 }).forEach(([k, v]) => caption.setAttribute(k, String(v)));
+  caption.textContent = `probability of ${of}, 0 to 100%; `
+    + Object.entries(perClass ?? {}).map(([c, n]) => `${c}: ${n}`).join(", ");
+  svg.append(caption);
+  return svg;
+}

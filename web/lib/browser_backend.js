@@ -1,5 +1,6 @@
 // Prediction in this browser: py_pipeline in Pyodide inside the page's shared module Web Worker.
 import { columnarResult, encodeColumns, encodeRows, plainResult } from "./columns.js";
+import { ErrorCode, PredictionError } from "./errors.js";
 import { MessageType } from "./protocol.js";
 import { acquireRuntime } from "./runtime.js";
 
@@ -76,6 +77,42 @@ export class BrowserBackend {
     const answer = await this.#runtime.call({ type: MessageType.PREDICT_COLUMNS, model: this.#model, batch },
       undefined, [batch.numbers.buffer, batch.codes.buffer, batch.out.buffer]);
     return { ...columnarResult(answer, batch.rows), backend: this.name };
+  }
+
+  /**
+   * Score a CSV file here, a chunk of rows at a time: parsed, validated and predicted by
+   * py_pipeline's CSV module in the worker, so the file never leaves the device. Valid rows are
+   * scored; every invalid one is listed with its line. `signal` cancels between chunks.
+   * @param {string} text
+   * @param {{chunkSize?: number, signal?: AbortSignal,
+   *   onProgress?: (p: {done: number, total: number, scored: number, invalidRows: number, rowsPerSecond: number,
+   *     secondsLeft: number}) => void}} [options]
+   * @returns {Promise<any>} {columns, total, scored, invalidRows, result, errors, problems, preview, counts?,
+   *   histogram?, backend}
+   */
+  async scoreCsv(text, { chunkSize = 5000, signal, onProgress } = {}) {
+    const call = (message) => this.#runtime.call(message);
+    const cancelled = () => new PredictionError(ErrorCode.CANCELLED, "scoring was cancelled");
+    if (signal?.aborted) throw cancelled();
+    const opened = await call({ type: MessageType.CSV_OPEN, model: this.#model, text });
+    const started = performance.now();
+    try {
+      let state = { done: 0, total: opened.total, scored: 0, invalid_rows: 0 };
+      while (state.done < opened.total) {
+        if (signal?.aborted) throw cancelled();
+        state = await call({ type: MessageType.CSV_STEP, file: opened.id, rows: chunkSize });
+        const rowsPerSecond = state.done / ((performance.now() - started) / 1000 || 1e-3);
+        onProgress?.({ done: state.done, total: state.total, scored: state.scored, invalidRows: state.invalid_rows,
+                       rowsPerSecond, secondsLeft: (state.total - state.done) / rowsPerSecond });
+      }
+      const files = await call({ type: MessageType.CSV_FINISH, file: opened.id });
+      return { columns: opened.columns, total: opened.total, scored: files.scored, invalidRows: files.invalid_rows,
+               result: files.result, errors: files.errors, problems: files.problems, preview: files.preview,
+               counts: files.counts, histogram: files.histogram, backend: this.name };
+    } catch (error) {
+      call({ type: MessageType.CSV_CANCEL, file: opened.id }).catch(() => {});
+      throw error;
+    }
   }
 
   close() {

@@ -11,6 +11,7 @@ export const ErrorCode = Object.freeze({
   UNKNOWN_MODEL: "unknown_model",
   CLOSED: "closed",
   INVALID_INPUT: "invalid_input",
+  CANCELLED: "cancelled",
 });
 
 export class PredictionError extends Error {

@@ -30,6 +30,9 @@ const SITE_URL = new URL("../", import.meta.url);
  *   fallbackReason: string | null,
  *   predict: (rows: unknown[]) => Promise<object>,
  *   predictColumns: (columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>,
+ *   scoreCsv: (text: string, options?: {chunkSize?: number, signal?: AbortSignal,
+ *     onProgress?: (p: {done: number, total: number, scored: number, invalidRows: number, rowsPerSecond: number,
+ *       secondsLeft: number}) => void}) => Promise<any>,
  *   close: () => void,
  * }} Predictor
  */
@@ -191,6 +194,7 @@ function wrap(backend, model, fallbackReason) {
     },
     predict: (rows) => backend.predict(rows),
     predictColumns: (columns) => backend.predictColumns(columns),
+    scoreCsv: (text, options) => backend.scoreCsv(text, options),
     close: () => backend.close(),
   };
 }

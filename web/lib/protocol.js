@@ -9,6 +9,10 @@ export const MessageType = Object.freeze({
   UNLOAD_MODEL: "unload-model",
   PREDICT: "predict",
   PREDICT_COLUMNS: "predict-columns",
+  CSV_OPEN: "csv-open",
+  CSV_STEP: "csv-step",
+  CSV_FINISH: "csv-finish",
+  CSV_CANCEL: "csv-cancel",
   PROGRESS: "progress",
 });
 
@@ -27,6 +31,12 @@ export const MessageType = Object.freeze({
  *   batch: import("./columns.js").ColumnBatch}} PredictColumnsRequest
  *   A column batch (its buffers transferred); the answer's `result` carries typed arrays
  *   (columns.js TypedAnswer), also transferred.
+ * @typedef {{id: number, type: "csv-open", model: {name: string, version: string}, text: string}} CsvOpenRequest
+ *   Read a CSV file with the model's columns (py_pipeline/csv_io.py) and hold it: the answer has
+ *   its `id`, row count (`total`) and which column feeds each feature (`columns`).
+ * @typedef {{id: number, type: "csv-step" | "csv-finish" | "csv-cancel", file: number, rows?: number}} CsvStepRequest
+ *   Score the next `rows` rows of file `file`; finish it (the result and error files, a preview,
+ *   the counts a chart needs); or drop it.
  * @typedef {{code: string, message: string, details: object[]}} ErrorInfo
  * @typedef {{id: number, ok: true, result: any} | {id: number, ok: false, error: ErrorInfo}} Reply
  * @typedef {{type: "progress", stage: string, fraction: number, message: string, loaded?: number,

@@ -27,38 +27,58 @@ export class ServerBackend {
    */
   async predict(rows) {
     // NaN and Infinity go as literals, which the server names in its error; a BigInt is refused here
-    const request = toJson({ rows });
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const answer = await this.#post(toJson({ rows }), "application/json", "application/json");
+    let body;
+    try {
+      body = JSON.parse(answer);
+    } catch {
+      throw new PredictionError(ErrorCode.SERVER_ERROR, "the prediction server answered without a JSON body");
+    }
+    return { ...body, backend: this.name };
+  }
+
+  /**
+   * Score a CSV file on the server: every row must be valid (the server answers all or nothing);
+   * a file with bad rows rejects with `invalid_input`, each detail naming its line.
+   * @param {string} text
+   * @param {{signal?: AbortSignal}} [options]
+   * @returns {Promise<{result: string, backend: string}>} the file with its prediction columns
+   */
+  async scoreCsv(text, { signal } = {}) {
+    return { result: await this.#post(text, "text/csv", "text/csv", signal), backend: this.name };
+  }
+
+  /**
+   * POST a body; answer the body text of a 2xx, or reject with the server's own error.
+   * @param {string} body @param {string} type @param {string} accept @param {AbortSignal} [cancel]
+   */
+  async #post(body, type, accept, cancel) {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
     let response;
     let answer;
     try {
-      response = await fetch(this.url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: request,
-        signal,
-      });
+      response = await fetch(this.url, { method: "POST", headers: { "Content-Type": type, Accept: accept }, body, signal });
       answer = await response.text();
     } catch (error) {
-      if (signal.aborted) {
+      if (cancel?.aborted) throw new PredictionError(ErrorCode.CANCELLED, "cancelled");
+      if (timeout.aborted) {
         throw new PredictionError(ErrorCode.SERVER_TIMEOUT,
           `the prediction server did not answer within ${this.timeoutMs / 1000} s`);
       }
       throw new PredictionError(ErrorCode.SERVER_UNREACHABLE,
         `the prediction server at ${this.url} could not be reached (${error.message})`);
     }
-    let body;
+    if (response.ok) return answer;
+    let error;
     try {
-      body = JSON.parse(answer);
+      error = JSON.parse(answer)?.error;
     } catch {
       throw new PredictionError(ErrorCode.SERVER_ERROR,
         `the prediction server answered ${response.status} without a JSON body`);
     }
-    if (!response.ok) {
-      if (body?.error?.code) throw PredictionError.from(body.error);
-      throw new PredictionError(ErrorCode.SERVER_ERROR, `the prediction server answered ${response.status}`);
-    }
-    return { ...body, backend: this.name };
+    if (error?.code) throw PredictionError.from(error);
+    throw new PredictionError(ErrorCode.SERVER_ERROR, `the prediction server answered ${response.status}`);
   }
 
   /**

@@ -55,6 +55,11 @@ export class WarmupBackend {
     return this.#inOrder(this.#route((backend) => backend.predictColumns(columns)));
   }
 
+  /** @param {string} text @param {object} [options] */
+  scoreCsv(text, options) {
+    return this.#inOrder(this.#route((backend) => backend.scoreCsv(text, options)));
+  }
+
   /** @template T @param {(backend: BrowserBackend | ServerBackend) => Promise<T>} call */
   async #route(call) {
     if (this.#browser) return call(this.#browser);

@@ -200,6 +200,19 @@ self.addEventListener("message", async (event) => {
       case MessageType.UNLOAD_MODEL:
         answer = await unloadModel(request.model);
         break;
+      case MessageType.CSV_OPEN:
+        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version),
+          request.text));
+        break;
+      case MessageType.CSV_STEP:
+        answer = JSON.parse((await runtime).bridge.csv_step(request.file, request.rows));
+        break;
+      case MessageType.CSV_FINISH:
+        answer = JSON.parse((await runtime).bridge.csv_finish(request.file));
+        break;
+      case MessageType.CSV_CANCEL:
+        answer = JSON.parse((await runtime).bridge.csv_cancel(request.file));
+        break;
       default:
         answer = { ok: false, error: { code: "bad_message", message: `unknown message type ${request.type}`, details: [] } };
     }
