@@ -51,6 +51,7 @@ def score(page, client, path: Path, mode: str, rows: int) -> dict:
     page.evaluate(WATCH_LONG_TASKS)
     session = page.context.new_cdp_session(page)
     session.send("Performance.enable")
+    idle_rss = chromium_rss_mb()
     started = time.perf_counter()
     page.set_input_files("#file", str(path))
     peak_rss = 0.0
@@ -65,7 +66,7 @@ def score(page, client, path: Path, mode: str, rows: int) -> dict:
     return {"mode": mode, "rows": rows, "file_mb": path.stat().st_size / 1e6, "seconds": seconds,
             "rows_per_s": rows / seconds, "error": error, "longest_task_ms": max(long_tasks, default=0),
             "long_tasks": len(long_tasks), "page_js_heap_mb": metrics.get("JSHeapUsedSize", 0) / 1e6,
-            "chromium_rss_peak_mb": peak_rss}
+            "chromium_rss_idle_mb": idle_rss, "chromium_rss_peak_mb": peak_rss}
 
 
 def main() -> None:
@@ -93,7 +94,8 @@ def main() -> None:
         outcome = f"failed: {r['error']}" if r["error"] else f"{r['rows_per_s']:,.0f} rows/s"
         print(f"  {r['rows']:>9,} rows ({r['file_mb']:.1f} MB), {r['mode']:<7}: {r['seconds']:.1f} s, {outcome}; "
               f"longest main-thread task {r['longest_task_ms']:.0f} ms ({r['long_tasks']} over 50 ms); "
-              f"page JS heap {r['page_js_heap_mb']:.0f} MB; Chromium RSS peak {r['chromium_rss_peak_mb']:.0f} MB")
+              f"page JS heap {r['page_js_heap_mb']:.0f} MB; Chromium RSS {r['chromium_rss_idle_mb']:.0f} MB before, "
+              f"{r['chromium_rss_peak_mb']:.0f} MB at the peak")
     write_figures("file_scoring", {"runs": runs})
 
 

@@ -8,9 +8,6 @@ does, for input the column encoder leaves as it is.
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import json
 from typing import Any
 
@@ -100,8 +97,7 @@ def csv_open(directory: str, text: str) -> str:
     (:func:`csv_step`): answer its id, row count and which column feeds each feature."""
 
     def run() -> dict[str, Any]:
-        model = _model(directory)
-        scoring = csv_io.Scoring(csv_io.read_csv(text, model.manifest.schema), model)
+        scoring = csv_io.Scoring(text, _model(directory))
         handle = max(_scorings, default=0) + 1
         _scorings[handle] = scoring
         return {"id": handle, "total": scoring.total, "columns": scoring.table.matched(),
@@ -116,31 +112,30 @@ def csv_step(handle: int, rows: int) -> str:
 
 
 def csv_finish(handle: int, preview: int = 10) -> str:
-    """Close an open file and answer its result and error files, a preview of the first scored
-    rows, every problem, and the figures a chart needs: the predictions counted per class and,
-    for a classifier, a 10-bin histogram of the probability of the positive (else predicted) class."""
+    """Answer a scored file's summary: a preview of the first scored rows, every problem, and the
+    figures a chart needs: the predictions counted per class and, for a classifier, a 10-bin
+    histogram of the probability of the positive (else predicted) class. Its files follow, from
+    :func:`csv_files` (plain strings: a large result is not wrapped in JSON too)."""
 
     def run() -> dict[str, Any]:
-        scoring = _scorings.pop(handle)
-        s, manifest = scoring.scored, scoring.model.manifest
-        result = csv_io.result_csv(scoring.table, s)
-        answer: dict[str, Any] = {"result": result, "errors": csv_io.errors_csv(s), "problems": s.problems,
-                                  "scored": len(s.valid), "invalid_rows": s.invalid_rows,
-                                  "preview": list(itertools.islice(csv.reader(io.StringIO(result)), preview + 1))}
-        if s.classes:
-            counts = dict.fromkeys(s.classes, 0)
-            for label in s.predictions:
-                counts[label] += 1
-            answer["counts"] = counts
-            if s.probabilities:
-                proba = np.asarray(s.probabilities)
-                positive = (manifest.extra or {}).get("positive_class")
-                column = proba[:, s.classes.index(positive)] if positive in s.classes else proba.max(axis=1)
-                answer["histogram"] = {"of": positive if positive in s.classes else "predicted class",
-                                       "counts": np.histogram(column, bins=10, range=(0, 1))[0].tolist()}
+        scoring = _scorings[handle]
+        s = scoring.scored
+        header = [csv_io.result_header(scoring.table, s)]
+        answer: dict[str, Any] = {"problems": s.problems, "scored": len(s.valid), "invalid_rows": s.invalid_rows,
+                                  "preview": header + scoring.preview[:preview]}
+        if scoring.counts:
+            answer["counts"] = scoring.counts
+            answer["histogram"] = {"of": scoring.histogram_of or "predicted class",
+                                   "counts": scoring.histogram.tolist()}
         return answer
 
     return _answer(run)
+
+
+def csv_files(handle: int) -> tuple[str, str]:
+    """Close a scored file: its result file and its error file, as text."""
+    scoring = _scorings.pop(handle)
+    return scoring.result_csv(), csv_io.errors_csv(scoring.scored)
 
 
 def csv_cancel(handle: int) -> str:

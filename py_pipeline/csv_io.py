@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,16 @@ def read_csv(data: bytes | str, schema: Schema) -> CsvTable:
     """Parse a CSV file (UTF-8, an optional BOM; comma, semicolon or tab separated, whichever
     matches the features) and match its columns. Raises :class:`InvalidInput` when the file is
     not UTF-8, empty, or lacks a feature's column."""
+    reader, columns, delimiter = _open(data, schema)
+    records, lines = [], []
+    for line, record in _records(reader):
+        records.append(record)
+        lines.append(line)
+    return CsvTable(columns, records, lines, delimiter, match_columns(columns, schema))
+
+
+def _open(data: bytes | str, schema: Schema) -> tuple[Any, list[str], str]:
+    """A CSV reader past the header, the header, and the delimiter."""
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -114,25 +125,25 @@ def read_csv(data: bytes | str, schema: Schema) -> CsvTable:
                                [{"row": None, "line": None, "field": "file", "expected": "UTF-8 text"}]) from None
     else:
         text = data.removeprefix("\ufeff")
-    first = next(csv.reader(io.StringIO(text, newline="")), None)
-    if not first:
+    if not text.strip():
         raise InvalidInput("the file is empty: expected a header line naming the columns, then one line per row",
                            [{"row": None, "line": 1, "field": "file", "expected": "a header line"}])
     delimiter = _delimiter(text, schema)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    return reader, next(_records(reader))[1], delimiter
+
+
+def _records(reader: Any) -> Any:
+    """(line the record starts on, record) for each non-blank record; a parse error names its line."""
+    previous = reader.line_num
     try:
-        columns = next(reader)
-        records, lines = [], []
-        previous = reader.line_num
         for record in reader:
             if record:  # a blank line is no row
-                records.append(record)
-                lines.append(previous + 1)
+                yield previous + 1, record
             previous = reader.line_num
     except csv.Error as exc:
         raise InvalidInput(f"line {reader.line_num}: the file is not valid CSV ({exc})",
                            [{"row": None, "line": reader.line_num, "field": "file", "expected": "valid CSV"}]) from None
-    return CsvTable(columns, records, lines, delimiter, match_columns(columns, schema))
 
 
 def _delimiter(text: str, schema: Schema) -> str:
@@ -216,29 +227,57 @@ def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None)
 
 
 class Scoring:
-    """A file scored a chunk at a time (the page reports progress and can cancel between chunks);
-    the files it writes are those :func:`score` would write for the whole file at once."""
+    """A file scored a chunk at a time, streaming: only one chunk's rows are held at once, the
+    result file grows as rows are scored, and the page reports progress and can cancel between
+    chunks. The files are those :func:`score` and :func:`result_csv` give for the whole file."""
 
-    def __init__(self, table: CsvTable, model: Model) -> None:
-        self.table, self.model, self.done = table, model, 0
-        self.scored = score(table, model, 0, 0)  # empty, with the model's classes
-
-    @property
-    def total(self) -> int:
-        return len(self.table.records)
+    def __init__(self, data: bytes | str, model: Model) -> None:
+        schema = model.manifest.schema
+        reader, columns, delimiter = _open(data, schema)
+        self.model, self.records = model, _records(reader)
+        self.table = CsvTable(columns, [], [], delimiter, match_columns(columns, schema))
+        # an estimate for progress (exact unless quoted cells hold line breaks); `done` is exact
+        newline = b"\n" if isinstance(data, bytes) else "\n"
+        self.total = max(data.count(newline) + (0 if data.endswith(newline) else 1) - reader.line_num, 0)
+        self.done = 0
+        self.scored = score(self.table, model, 0, 0)  # empty, with the model's classes
+        self.counts = dict.fromkeys(self.scored.classes or [], 0)
+        positive = (model.manifest.extra or {}).get("positive_class")
+        self.histogram_of = positive if positive in self.counts else None
+        self.histogram = np.zeros(10, dtype=np.int64)
+        self.out = io.StringIO(newline="")
+        self.writer = _result_writer(self.out, self.table, self.scored)
+        self.preview: list[list[str]] = []
 
     def step(self, rows: int) -> dict[str, Any]:
         """Score the next ``rows`` records; answer the counts so far."""
-        part = score(self.table, self.model, self.done, self.done + rows)
-        self.done = min(self.done + rows, self.total)
+        chunk = list(itertools.islice(self.records, rows))
+        table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
+                         self.table.mapping)
+        part = score(table, self.model)
+        for p in part.problems:
+            p["row"] += self.done  # the record's place in the whole file
+        written = _write_rows(self.writer, table, part)
+        self.preview += written[:10 - len(self.preview)]
         s = self.scored
-        s.valid += part.valid
-        s.predictions += part.predictions
-        if s.probabilities is not None and part.probabilities is not None:
-            s.probabilities += part.probabilities
+        s.valid += [self.done + i for i in part.valid]
         s.problems += part.problems
         s.invalid_rows += part.invalid_rows
-        return {"done": self.done, "total": self.total, "scored": len(s.valid), "invalid_rows": s.invalid_rows}
+        if self.counts:
+            for label in part.predictions:
+                self.counts[label] += 1
+        if part.probabilities:
+            proba = np.asarray(part.probabilities)
+            column = proba[:, part.classes.index(self.histogram_of)] if self.histogram_of else proba.max(axis=1)
+            self.histogram += np.histogram(column, bins=10, range=(0, 1))[0]
+        self.done += len(chunk)
+        if len(chunk) < rows:
+            self.total = self.done  # the end: the count is now exact
+        return {"done": self.done, "total": max(self.total, self.done), "scored": len(s.valid),
+                "invalid_rows": s.invalid_rows}
+
+    def result_csv(self) -> str:
+        return self.out.getvalue()
 
 
 def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:
@@ -256,13 +295,31 @@ def result_csv(table: CsvTable, scored: Scored) -> str:
     """The scored records: every original column untouched, then the prediction and one
     probability column per class. Invalid records are in :func:`errors_csv`, not here."""
     out = io.StringIO(newline="")
+    _write_rows(_result_writer(out, table, scored), table, scored)
+    return out.getvalue()
+
+
+def _result_writer(out: io.StringIO, table: CsvTable, scored: Scored) -> Any:
+    """A CSV writer on ``out`` with the result file's header written."""
     writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
+    writer.writerow(result_header(table, scored))
+    return writer
+
+
+def result_header(table: CsvTable, scored: Scored) -> list[str]:
+    """The result file's columns: the file's own, the prediction, a probability per class."""
     classes = scored.classes if scored.probabilities is not None else []
-    writer.writerow([*table.columns, PREDICTION_COLUMN, *(f"{PROBABILITY_PREFIX}{c}" for c in classes)])
+    return [*table.columns, PREDICTION_COLUMN, *(f"{PROBABILITY_PREFIX}{c}" for c in classes)]
+
+
+def _write_rows(writer: Any, table: CsvTable, scored: Scored) -> list[list[str]]:
+    """Write the scored records of ``table`` (indices in ``scored.valid``); answer the rows written."""
+    rows = []
     for k, i in enumerate(scored.valid):
         probabilities = [f"{p:.6f}" for p in scored.probabilities[k]] if scored.probabilities is not None else []
-        writer.writerow([*table.records[i], _cell(scored.predictions[k]), *probabilities])
-    return out.getvalue()
+        rows.append([*table.records[i], _cell(scored.predictions[k]), *probabilities])
+    writer.writerows(rows)
+    return rows
 
 
 def errors_csv(scored: Scored) -> str:

@@ -143,3 +143,19 @@ def test_a_column_two_headers_could_feed_is_refused(iris):
     with pytest.raises(InvalidInput, match="ambiguous"):
         csv_io.read_csv("sepal_length_cm,Sepal length,sepal_width_cm,petal_length_cm,petal_width_cm\n",
                         iris.manifest.schema)
+
+
+def test_scoring_a_chunk_at_a_time_writes_the_files_of_the_whole(iris):
+    """The page scores a file in chunks, holding one chunk at a time: the same result file, the
+    same problems (with their lines and rows in the whole file) as scoring it at once."""
+    rows = [GOOD[0], ["x", 1, 1, 1], GOOD[1], [1, 1, 1, 50], GOOD[2]] * 3
+    text = lines(rows)
+    whole = csv_io.score(csv_io.read_csv(text, iris.manifest.schema), iris)
+    scoring = csv_io.Scoring(text, iris)
+    assert scoring.total == 15
+    while scoring.step(4)["done"] < 15:
+        pass
+    assert scoring.result_csv() == csv_io.result_csv(csv_io.read_csv(text, iris.manifest.schema), whole)
+    assert csv_io.errors_csv(scoring.scored) == csv_io.errors_csv(whole)
+    assert [p["row"] for p in scoring.scored.problems] == [p["row"] for p in whole.problems] == [1, 3, 6, 8, 11, 13]
+    assert scoring.counts == {c: whole.predictions.count(c) for c in whole.classes}

@@ -107,7 +107,7 @@ async function scoreFile(chosen) {
   file.bar.value = 0;
   file.status.textContent = `Reading ${chosen.name}`;
   try {
-    const scored = await predictor.scoreCsv(await chosen.text(), {
+    const scored = await predictor.scoreCsv(chosen, { // the File: read in the worker, off this thread
       signal: mine.signal,
       onProgress: (p) => {
         file.bar.value = p.done / p.total;
@@ -138,9 +138,9 @@ function showScored(name, scored) {
   const rejected = scored.invalidRows ?? 0;
   file.summary.textContent = `${name}: ${(scored.scored ?? "all").toLocaleString()} rows scored in the `
     + `${scored.backend}${rejected ? `, ${rejected.toLocaleString()} rejected (listed below, with their line)` : ""}.`;
-  file.downloadResult.href = URL.createObjectURL(new Blob([scored.result], { type: "text/csv" }));
+  file.downloadResult.href = URL.createObjectURL(scored.result);
   file.downloadErrors.hidden = !scored.errors;
-  if (scored.errors) file.downloadErrors.href = URL.createObjectURL(new Blob([scored.errors], { type: "text/csv" }));
+  if (scored.errors) file.downloadErrors.href = URL.createObjectURL(scored.errors);
   file.preview.replaceChildren(...(scored.preview ?? []).map((cells, i) => {
     const row = document.createElement("tr");
     row.append(...cells.map((cell) => Object.assign(document.createElement(i ? "td" : "th"), { textContent: cell })));

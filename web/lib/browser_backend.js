@@ -83,12 +83,12 @@ export class BrowserBackend {
    * Score a CSV file here, a chunk of rows at a time: parsed, validated and predicted by
    * py_pipeline's CSV module in the worker, so the file never leaves the device. Valid rows are
    * scored; every invalid one is listed with its line. `signal` cancels between chunks.
-   * @param {string} text
+   * @param {string | Blob} text the file's text, or the File itself (read in the worker, off the main thread)
    * @param {{chunkSize?: number, signal?: AbortSignal,
    *   onProgress?: (p: {done: number, total: number, scored: number, invalidRows: number, rowsPerSecond: number,
    *     secondsLeft: number}) => void}} [options]
-   * @returns {Promise<any>} {columns, total, scored, invalidRows, result, errors, problems, preview, counts?,
-   *   histogram?, backend}
+   * @returns {Promise<any>} {columns, total, scored, invalidRows, result (a Blob), errors (a Blob), problems,
+   *   preview, counts?, histogram?, backend}
    */
   async scoreCsv(text, { chunkSize = 5000, signal, onProgress } = {}) {
     const call = (message) => this.#runtime.call(message);

@@ -30,7 +30,7 @@ const SITE_URL = new URL("../", import.meta.url);
  *   fallbackReason: string | null,
  *   predict: (rows: unknown[]) => Promise<object>,
  *   predictColumns: (columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>,
- *   scoreCsv: (text: string, options?: {chunkSize?: number, signal?: AbortSignal,
+ *   scoreCsv: (text: string | Blob, options?: {chunkSize?: number, signal?: AbortSignal,
  *     onProgress?: (p: {done: number, total: number, scored: number, invalidRows: number, rowsPerSecond: number,
  *       secondsLeft: number}) => void}) => Promise<any>,
  *   close: () => void,

@@ -31,7 +31,7 @@ export const MessageType = Object.freeze({
  *   batch: import("./columns.js").ColumnBatch}} PredictColumnsRequest
  *   A column batch (its buffers transferred); the answer's `result` carries typed arrays
  *   (columns.js TypedAnswer), also transferred.
- * @typedef {{id: number, type: "csv-open", model: {name: string, version: string}, text: string}} CsvOpenRequest
+ * @typedef {{id: number, type: "csv-open", model: {name: string, version: string}, text: string | Blob}} CsvOpenRequest
  *   Read a CSV file with the model's columns (py_pipeline/csv_io.py) and hold it: the answer has
  *   its `id`, row count (`total`) and which column feeds each feature (`columns`).
  * @typedef {{id: number, type: "csv-step" | "csv-finish" | "csv-cancel", file: number, rows?: number}} CsvStepRequest

@@ -40,17 +40,18 @@ export class ServerBackend {
   /**
    * Score a CSV file on the server: every row must be valid (the server answers all or nothing);
    * a file with bad rows rejects with `invalid_input`, each detail naming its line.
-   * @param {string} text
+   * @param {string | Blob} text the file's text, or the File itself
    * @param {{signal?: AbortSignal}} [options]
-   * @returns {Promise<{result: string, backend: string}>} the file with its prediction columns
+   * @returns {Promise<{result: Blob, backend: string}>} the file with its prediction columns
    */
   async scoreCsv(text, { signal } = {}) {
-    return { result: await this.#post(text, "text/csv", "text/csv", signal), backend: this.name };
+    const result = await this.#post(text, "text/csv", "text/csv", signal);
+    return { result: new Blob([result], { type: "text/csv" }), backend: this.name };
   }
 
   /**
    * POST a body; answer the body text of a 2xx, or reject with the server's own error.
-   * @param {string} body @param {string} type @param {string} accept @param {AbortSignal} [cancel]
+   * @param {string | Blob} body @param {string} type @param {string} accept @param {AbortSignal} [cancel]
    */
   async #post(body, type, accept, cancel) {
     const timeout = AbortSignal.timeout(this.timeoutMs);

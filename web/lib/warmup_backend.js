@@ -55,7 +55,7 @@ export class WarmupBackend {
     return this.#inOrder(this.#route((backend) => backend.predictColumns(columns)));
   }
 
-  /** @param {string} text @param {object} [options] */
+  /** @param {string | Blob} text @param {object} [options] */
   scoreCsv(text, options) {
     return this.#inOrder(this.#route((backend) => backend.scoreCsv(text, options)));
   }

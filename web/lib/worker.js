@@ -200,15 +200,24 @@ self.addEventListener("message", async (event) => {
       case MessageType.UNLOAD_MODEL:
         answer = await unloadModel(request.model);
         break;
-      case MessageType.CSV_OPEN:
-        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version),
-          request.text));
+      case MessageType.CSV_OPEN: {
+        // a File or Blob is read here, off the page's main thread
+        const text = typeof request.text === "string" ? request.text : await request.text.text();
+        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version), text));
         break;
+      }
       case MessageType.CSV_STEP:
         answer = JSON.parse((await runtime).bridge.csv_step(request.file, request.rows));
         break;
       case MessageType.CSV_FINISH:
         answer = JSON.parse((await runtime).bridge.csv_finish(request.file));
+        if (answer.ok) { // as Blobs: the page receives a reference, not a copy of a large text on its thread
+          const files = (await runtime).bridge.csv_files(request.file);
+          const [result, errors] = files.toJs();
+          files.destroy();
+          answer.result.result = new Blob([result], { type: "text/csv" });
+          answer.result.errors = new Blob([errors], { type: "text/csv" });
+        }
         break;
       case MessageType.CSV_CANCEL:
         answer = JSON.parse((await runtime).bridge.csv_cancel(request.file));
