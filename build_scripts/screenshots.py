@@ -1,6 +1,7 @@
 """Screenshots of the demo page, of the demo after scoring a CSV file, and of the
 <model-predictor> example page, for review and the README: a phone (390x844) and a laptop
-(1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated).
+(1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated);
+the README's two small JPEG copies go to docs/screenshots/ (committed).
 
     .venv/bin/python -m build_scripts.screenshots     # needs `make build`; starts its own server
 """
@@ -15,9 +16,10 @@ from werkzeug.serving import make_server
 
 from server_fallback import create_app
 
-from .paths import DIST, MODELS, SITE
+from .paths import DIST, MODELS, ROOT, SITE
 
 SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
+DOCS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -38,6 +40,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     out = DIST / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -48,11 +51,15 @@ def main() -> None:
                 page.click("#predict")
                 page.wait_for_selector("#result:not([hidden])")
                 page.screenshot(path=str(out / f"demo-{name}.png"))
+                if name == "phone":  # the README's: the form and its answer on a phone, small
+                    page.screenshot(path=str(DOCS / "phone.jpg"), type="jpeg", quality=60)
                 page.set_input_files("#file", files=[{"name": "sensor-log.csv", "mimeType": "text/csv",
                                                       "buffer": sample_file().encode()}])
                 page.wait_for_selector("#file-result:not([hidden])", timeout=120_000)
                 page.locator("#file-scoring").scroll_into_view_if_needed()
                 page.screenshot(path=str(out / f"file-{name}.png"))
+                if name == "laptop":  # the README's: the file-scoring view, small
+                    page.screenshot(path=str(DOCS / "file-scoring.jpg"), type="jpeg", quality=60)
                 page.goto(f"http://127.0.0.1:{server.server_port}/examples/element.html")
                 page.wait_for_selector("#iris[data-ready=browser]", timeout=120_000)
                 page.click("#iris #predict")

@@ -214,3 +214,23 @@ def test_probabilities_add_up_to_100_as_shown_and_tiny_ones_say_so(browser, live
     }""")
     assert shown == [["33.4%", "33.3%", "33.3%"], ["100.0%", "<0.1%", "<0.1%"], ["<0.1%", "12.4%", "87.6%"]]
     visit.close()
+
+
+def test_the_model_card_tells_what_the_model_is_and_how_well_it_did(browser, live_server, model_dir):
+    manifest = json.loads((model_dir / "machine_failure" / "1.1.0" / "manifest.json").read_text())
+    visit = Visit(browser, live_server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#machine[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    card = page.locator("#machine #card")
+    card.locator("summary").click()
+    text = card.inner_text()
+    metrics = manifest["metrics"]
+    assert f"accuracy {metrics['accuracy']}" in text and f"F1 {metrics['f1']}" in text
+    assert f"on {metrics['test_rows']:,} rows not used in training" in text
+    assert "failure, no_failure" in text and manifest["training_data"]["sha256"][:12] in text
+    assert "browser (portable engine), server (portable engine)" in text
+    size = sum(f["size"] for f in manifest["portable"].values())
+    assert f"{size / 1024:.0f} KB of model files" in text
+    assert card.locator("tr").count() == 1 + len(manifest["features"])
+    assert "whole numbers from 0 to 500" in card.locator("tr").last.inner_text()
+    visit.close()

@@ -153,7 +153,7 @@ function showScored(name, scored) {
   document.body.dataset.scored = String(scored.scored ?? 0);
 }
 
-/** Ten bars of the probability of one class over the scored rows, as plain SVG, and the counts per class. */
+/** Ten bars of the probability of one class over the scored rows (plain SVG), and the counts per class. */
 function histogram({ of, counts }, perClass) {
   const SVG = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(SVG, "svg");
@@ -171,8 +171,10 @@ function histogram({ of, counts }, perClass) {
   });
   const caption = document.createElementNS(SVG, "text");
   Object.entries({ x: 10, y: 132, "font-size": 11 }).forEach(([k, v]) => caption.setAttribute(k, String(v)));
-  caption.textContent = `probability of ${of}, 0 to 100%; `
-    + Object.entries(perClass ?? {}).map(([c, n]) => `${c}: ${n}`).join(", ");
+  caption.textContent = `rows by probability of ${of}, 0 to 100%`;
   svg.append(caption);
-  return svg;
+  const figure = document.createElement("figure");
+  const predicted = Object.entries(perClass ?? {}).map(([c, n]) => `${c}: ${n.toLocaleString()}`).join(", ");
+  figure.append(svg, Object.assign(document.createElement("figcaption"), { textContent: `Predicted: ${predicted}` }));
+  return figure;
 }

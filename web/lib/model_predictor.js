@@ -29,12 +29,12 @@ const STYLE = `
 .description, .note, .meta { color: var(--muted); font-size: 0.85rem; }
 .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 0.75rem 1rem; margin-bottom: 1rem; }
 .field label { display: block; font-size: 0.9rem; margin-bottom: 0.2rem; }
-.field input, .field select { width: 100%; box-sizing: border-box; padding: 0.4rem; font-size: 1rem; min-height: 2.4rem;
+.field input, .field select { width: 100%; box-sizing: border-box; padding: 0.4rem; font-size: 16px; min-height: 44px;
   border: 1px solid #b8bfcc; border-radius: var(--mp-radius, 4px); background: white; color: inherit; }
 .field .hint { font-size: 0.75rem; color: var(--muted); }
 .field.invalid input, .field.invalid select { border: 2px solid var(--error); }
 .field .problem { font-size: 0.8rem; color: var(--error); }
-button { padding: 0.55rem 1.5rem; font-size: 1rem; border-radius: var(--mp-radius, 4px); border: 0;
+button { padding: 0.55rem 1.5rem; font-size: 1rem; min-height: 44px; border-radius: var(--mp-radius, 4px); border: 0;
   background: var(--accent); color: white; cursor: pointer; }
 button:disabled { opacity: 0.5; cursor: progress; }
 .loading { display: flex; align-items: center; gap: 0.75rem; margin: 1rem 0; }
@@ -52,10 +52,20 @@ button:disabled { opacity: 0.5; cursor: progress; }
 .bar .fill { display: block; background: var(--accent); height: 100%; }
 .bar .value { text-align: right; font-variant-numeric: tabular-nums; }
 .error { color: var(--error); overflow-wrap: anywhere; }
+.card { font-size: 0.85rem; margin: 0 0 1rem; }
+.card summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; color: var(--accent); }
+.card dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 0.75rem; margin: 0.5rem 0; }
+.card dt { color: var(--muted); }
+.card dd { margin: 0; overflow-wrap: anywhere; }
+.card table { border-collapse: collapse; width: 100%; }
+.card th, .card td { text-align: left; padding: 0.2rem 0.4rem; border-bottom: 1px solid #e3e6ec; vertical-align: top; }
+.table-wrap { overflow-x: auto; }
+@media (max-width: 480px) { .fields { grid-template-columns: 1fr; } button { width: 100%; } }
 `;
 
 const TEMPLATE = `
 <p id="description" class="description" part="description"></p>
+<details id="card" class="card" part="card"><summary>About this model</summary><div id="card-body"></div></details>
 <div id="loading" class="loading" hidden><progress id="progress" part="progress" max="1" value="0"></progress>
   <span id="progress-text">Starting</span></div>
 <form id="features" part="form" novalidate>
@@ -86,6 +96,10 @@ function sheet() {
   }
   return shared;
 }
+
+/** How the model card names a manifest's metrics. */
+const METRIC_NAMES = { accuracy: "accuracy", f1: "F1", roc_auc: "ROC AUC", r2: "R²", mae: "MAE", rmse: "RMSE",
+  log_loss: "log loss", balanced_accuracy: "balanced accuracy" };
 
 /** What the page's Content-Security-Policy blocked, for every element to show. */
 const blocked = new Set();
@@ -252,6 +266,7 @@ export class ModelPredictor extends HTMLElement {
       if (mine !== this.#generation) return;
       this.#manifest = manifest;
       this.#el("description").textContent = manifest.description ?? "";
+      this.#renderCard(manifest);
       this.#renderFields(manifest);
       const created = await createPredictor({ ...options, onProgress: (p) => {
         if (mine === this.#generation) this.#setProgress(p);
@@ -289,6 +304,48 @@ export class ModelPredictor extends HTMLElement {
   /** @param {string} type @param {unknown} detail */
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  /**
+   * The model card: what the model is, what it takes, how well it did on held-out rows, what it
+   * was trained on, where it runs and what the browser downloads. All from the manifest.
+   * @param {any} manifest
+   */
+  #renderCard(manifest) {
+    const text = (/** @type {string} */ tag, /** @type {string} */ value, className = "") =>
+      Object.assign(document.createElement(tag), { textContent: value, className });
+    const facts = document.createElement("dl");
+    const add = (/** @type {string} */ term, /** @type {string} */ value) => {
+      if (value) facts.append(text("dt", term), text("dd", value));
+    };
+    const m = manifest.metrics ?? {};
+    const scores = Object.entries(m).filter(([k, v]) => typeof v === "number" && k !== "test_rows")
+      .map(([k, v]) => `${METRIC_NAMES[k] ?? k} ${Number(v.toFixed(4))}`).join(", ");
+    add("Model", `${manifest.name} ${manifest.version} (${manifest.task})`);
+    add("Held-out metrics", scores && `${scores}${m.test_rows ? ` on ${m.test_rows.toLocaleString("en")} rows not used in training` : ""}`);
+    if (manifest.classes) add("Classes", manifest.classes.join(", "));
+    const data = manifest.training_data ?? {};
+    add("Training data", [data.rows && `${data.rows.toLocaleString("en")} rows`, data.seed !== undefined && `seed ${data.seed}`,
+      data.sha256 && `sha256 ${data.sha256.slice(0, 12)}…`].filter(Boolean).join(", "));
+    add("Runs", (manifest.runtimes ?? []).map((r) => `${r} (${manifest.engines?.[r] ?? "scikit-learn"} engine)`).join(", "));
+    const files = manifest.engines?.browser === "portable" ? Object.values(manifest.portable ?? {}) : [manifest.artifact];
+    const bytes = files.reduce((sum, f) => sum + (f?.size ?? 0), 0);
+    add("Download", bytes ? `${(bytes / 1024).toFixed(0)} KB of model files` : "");
+    const table = document.createElement("table");
+    const head = document.createElement("tr");
+    head.append(text("th", "Feature"), text("th", "Unit"), text("th", "Accepted values"));
+    table.append(head, ...manifest.features.map((/** @type {any} */ f) => {
+      const row = document.createElement("tr");
+      row.append(text("td", f.description || f.name), text("td", f.unit ?? ""),
+        text("td", f.type === "category" ? f.categories.join(", ")
+          : `${f.type === "integer" ? "whole numbers" : "numbers"} from ${f.minimum ?? "−∞"} to ${f.maximum ?? "∞"}`
+            + (f.missing ? ", or empty" : "")));
+      return row;
+    }));
+    const wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    wrap.append(table);
+    this.#el("card-body").replaceChildren(facts, wrap);
   }
 
   /** @param {any} manifest */
