@@ -234,3 +234,29 @@ def test_the_model_card_tells_what_the_model_is_and_how_well_it_did(browser, liv
     assert card.locator("tr").count() == 1 + len(manifest["features"])
     assert "whole numbers from 0 to 500" in card.locator("tr").last.inner_text()
     visit.close()
+
+
+def test_a_server_only_model_without_a_server_says_so_and_stays_off(browser, site_dir):
+    """A static host with no server (or no network): a server-only model's Predict stays off with
+    a sentence a person understands, never a URL or a status; browser models still predict. The
+    demo's picker marks server-only models."""
+    from .test_browser import PlainStaticHost
+
+    host = PlainStaticHost(site_dir)
+    try:
+        visit = Visit(browser, host.url)
+        page = visit.open(ELEMENT_PAGE).page
+        page.evaluate("() => document.querySelector('#machine').setAttribute('model', 'machine_failure_heavy')")
+        page.wait_for_selector("#machine[data-ready=unavailable]", timeout=LOAD_TIMEOUT_MS)
+        machine = page.locator("#machine")
+        assert machine.locator("#note").inner_text() == "This model needs the prediction server, which can't be reached."
+        assert machine.locator("#predict").is_disabled()
+        assert "http" not in machine.inner_text() and "404" not in machine.inner_text()
+        page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+        demo = visit.open("/").page
+        demo.wait_for_selector("body[data-ready]", timeout=LOAD_TIMEOUT_MS)
+        labels = demo.locator("#model option").all_inner_texts()
+        assert "machine_failure_heavy (server only)" in labels and "iris" in labels
+        visit.close()
+    finally:
+        host.stop()

@@ -24,7 +24,9 @@ async function main() {
   const index = await readIndex();
   models = index.models;
   const names = [...new Set(models.map((m) => m.name))];
-  ui.model.replaceChildren(...names.map((n) => new Option(n, n)));
+  // a model no version of which runs in the browser is marked: it needs the server
+  const serverOnly = (/** @type {string} */ n) => models.filter((m) => m.name === n).every((m) => !m.runtimes.includes("browser"));
+  ui.model.replaceChildren(...names.map((n) => new Option(serverOnly(n) ? `${n} (server only)` : n, n)));
   const wanted = params.get("model") ?? index.default_model;
   ui.model.value = names.includes(wanted) ? wanted : names[0];
   fillVersions(params.get("version"));
@@ -39,8 +41,10 @@ async function main() {
 
 /** @param {string | null} wanted */
 function fillVersions(wanted) {
-  const versions = models.filter((m) => m.name === ui.model.value).map((m) => m.version);
-  ui.version.replaceChildren(...versions.map((v) => new Option(v, v)));
+  const entries = models.filter((m) => m.name === ui.model.value);
+  const versions = entries.map((m) => m.version);
+  ui.version.replaceChildren(...entries.map((m) => new Option(
+    m.runtimes.includes("browser") ? m.version : `${m.version} (server only)`, m.version)));
   ui.version.value = versions.includes(wanted) ? wanted : versions.at(-1); // newest by default
 }
 

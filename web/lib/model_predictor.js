@@ -26,7 +26,7 @@ const STYLE = `
 :host { display: block; font-family: var(--mp-font, inherit); color: var(--mp-text, #1d2330);
   --accent: var(--mp-accent, #2856c6); --muted: var(--mp-muted, #6b7385); --error: var(--mp-error, #c62828); }
 [hidden] { display: none !important; }
-.description, .note, .meta { color: var(--muted); font-size: 0.85rem; }
+.description, .note, .meta { color: var(--muted); font-size: 0.85rem; overflow-wrap: anywhere; }
 .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 0.75rem 1rem; margin-bottom: 1rem; }
 .field label { display: block; font-size: 0.9rem; margin-bottom: 0.2rem; }
 .field input, .field select { width: 100%; box-sizing: border-box; padding: 0.4rem; font-size: 16px; min-height: 44px;
@@ -95,6 +95,28 @@ function sheet() {
     shared.replaceSync(STYLE);
   }
   return shared;
+}
+
+/** What a page says when the model needs a server it cannot reach: never a URL or a status. */
+const SERVER_MISSING = "This model needs the prediction server, which can't be reached.";
+const SERVER_FAULTS = new Set([ErrorCode.SERVER_UNREACHABLE, ErrorCode.SERVER_TIMEOUT, ErrorCode.SERVER_ERROR]);
+
+/**
+ * Does the fallback server serve this model (its manifest from the API, as JSON; the API answers
+ * CORS, so a server on another origin counts)? False offline, and on a static host with no
+ * server, where the route is a 404 page.
+ * @param {{model: string, version?: string, serverUrl?: string}} options
+ */
+async function serverReachable({ model, version, serverUrl }) {
+  try {
+    const base = serverUrl ?? location.origin;
+    const pinned = version ? `/versions/${encodeURIComponent(version)}` : "";
+    const response = await fetch(new URL(`api/v1/models/${encodeURIComponent(model)}${pinned}`,
+      base.endsWith("/") ? base : `${base}/`), { signal: AbortSignal.timeout(3000), cache: "no-store" });
+    return response.ok && Boolean((await response.json()).name);
+  } catch {
+    return false;
+  }
 }
 
 /** How the model card names a manifest's metrics. */
@@ -277,6 +299,15 @@ export class ModelPredictor extends HTMLElement {
       }
       this.#predictor = created;
       this.#el("note").textContent = created.fallbackReason ? `Using the server: ${created.fallbackReason}.` : "";
+      if (created.backend === "server" && !options.serverWarmup && !(await serverReachable(options))) {
+        if (mine !== this.#generation) return;
+        // offline, or a static host with no server: say so, and keep Predict off
+        this.#el("note").textContent = SERVER_MISSING;
+        this.dataset.ready = "unavailable";
+        this.#emit("error", new PredictionError(ErrorCode.SERVER_UNREACHABLE, SERVER_MISSING));
+        addEventListener("online", () => this.#schedule(), { once: true });
+        return;
+      }
       button.disabled = false;
       this.dataset.ready = created.backend;
       this.#emit("ready", { backend: created.backend, fallbackReason: created.fallbackReason, model: created.model });
@@ -500,7 +531,7 @@ export class ModelPredictor extends HTMLElement {
     }
     const box = this.#el("error");
     box.hidden = !error;
-    box.textContent = error ? error.message : "";
+    box.textContent = !error ? "" : SERVER_FAULTS.has(error.code) ? SERVER_MISSING : error.message;
     // A one-row form speaks of fields, never of "row 0" or "null": each field the model named says
     // what to enter, and the message points at them.
     const features = new Map((this.#manifest?.features ?? []).map((/** @type {any} */ f) => [f.name, f]));
