@@ -1,4 +1,5 @@
-"""Screenshots of the demo page, of the demo after scoring a CSV file, and of the
+"""Screenshots of the demo page, of its element whole (the what-if chart included), of the demo
+after scoring a CSV file, and of the
 <model-predictor> example page, for review and the README: a phone (390x844) and a laptop
 (1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated);
 the README's two small JPEG copies go to docs/screenshots/ (committed).
@@ -51,6 +52,8 @@ def main() -> None:
                 page.click("#predict")
                 page.wait_for_selector("#result:not([hidden])")
                 page.screenshot(path=str(out / f"demo-{name}.png"))
+                page.wait_for_selector("#whatif-chart polyline", state="attached", timeout=120_000)
+                page.locator("#predictor").screenshot(path=str(out / f"whatif-{name}.png"))  # the element, whole
                 if name == "phone":  # the README's: the form and its answer on a phone, small
                     page.screenshot(path=str(DOCS / "phone.jpg"), type="jpeg", quality=60)
                 page.set_input_files("#file", files=[{"name": "sensor-log.csv", "mimeType": "text/csv",

@@ -260,3 +260,34 @@ def test_a_server_only_model_without_a_server_says_so_and_stays_off(browser, sit
         visit.close()
     finally:
         host.stop()
+
+
+def test_the_what_if_chart_is_single_predictions_of_the_same_rows(browser, live_server):
+    """One batch of 100 rows sweeping the chosen feature, the others held: each point is what a
+    single prediction of that row gives."""
+    visit = Visit(browser, live_server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#machine[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    machine = page.locator("#machine")
+    machine.locator("#predict").click()
+    machine.locator("#whatif-chart polyline").wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    machine.locator("#whatif-feature").select_option("torque_nm")
+    page.wait_for_function("""() => JSON.parse(document.querySelector('#machine').shadowRoot
+      .querySelector('#whatif-chart polyline').dataset.x).at(-1) === 200""", timeout=LOAD_TIMEOUT_MS)
+    line = machine.locator("#whatif-chart polyline")
+    assert line.get_attribute("data-series") == "failure"
+    xs, values = json.loads(line.get_attribute("data-x")), json.loads(line.get_attribute("data-values"))
+    assert len(xs) == len(values) == 100 and xs[0] == 0
+    singles = page.evaluate("""async (xs) => {
+      const el = document.querySelector('#machine');
+      const row = el.readRow();
+      const out = [];
+      for (const x of xs) {
+        const r = await el.predictor.predict([{ ...row, torque_nm: x }]);
+        out.push(r.probabilities[0][r.classes.indexOf('failure')]);
+      }
+      return out;
+    }""", [xs[0], xs[50], xs[99]])
+    assert singles == pytest.approx([values[0], values[50], values[99]], abs=1e-12)
+    assert max(values) - min(values) > 0.01  # the sweep moves the answer
+    visit.close()

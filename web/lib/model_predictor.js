@@ -52,6 +52,9 @@ button:disabled { opacity: 0.5; cursor: progress; }
 .bar .fill { display: block; background: var(--accent); height: 100%; }
 .bar .value { text-align: right; font-variant-numeric: tabular-nums; }
 .error { color: var(--error); overflow-wrap: anywhere; }
+.whatif { margin-top: 1rem; font-size: 0.85rem; }
+.whatif select { font-size: 16px; min-height: 44px; margin-left: 0.25rem; }
+.whatif svg { width: 100%; max-width: 32rem; height: auto; display: block; margin-top: 0.5rem; }
 .card { font-size: 0.85rem; margin: 0 0 1rem; }
 .card summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; color: var(--accent); }
 .card dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 0.75rem; margin: 0.5rem 0; }
@@ -80,6 +83,10 @@ const TEMPLATE = `
   <p id="headline" class="headline" part="headline" hidden></p>
   <p class="meta">Model <span id="model-version"></span></p>
   <div id="bars" class="bars" part="bars"></div>
+  <div id="whatif" class="whatif" part="whatif" hidden>
+    <label>What if <select id="whatif-feature"></select> changed, the others held?</label>
+    <svg id="whatif-chart" viewBox="0 0 320 150" role="img"></svg>
+  </div>
 </section>
 <p id="error" class="error" part="error" role="alert" hidden></p>
 <p id="note" class="note" part="note"></p>
@@ -195,6 +202,7 @@ export class ModelPredictor extends HTMLElement {
     const template = document.createElement("template");
     template.innerHTML = TEMPLATE; // a constant: no page or model text goes through innerHTML
     this.#root.append(template.content);
+    this.#el("whatif-feature").addEventListener("change", () => this.#whatIf());
     this.#el("features").addEventListener("submit", (event) => {
       event.preventDefault();
       this.predictForm();
@@ -476,6 +484,7 @@ export class ModelPredictor extends HTMLElement {
       const result = await predictor.predict([this.readRow()]);
       this.#renderResult(result);
       this.#emit("prediction", result);
+      this.#whatIf().catch(() => {}); // the chart is extra: a failure there leaves the answer shown
       return result;
     } catch (error) {
       this.#el("result").hidden = true;
@@ -485,6 +494,60 @@ export class ModelPredictor extends HTMLElement {
     } finally {
       button.disabled = false;
     }
+  }
+
+  /**
+   * The what-if chart: the chosen number feature swept over its range in 100 steps, the others
+   * held at the form's values, predicted as one batch (in the browser when it runs there), drawn
+   * as plain SVG: the probability of the positive class (else of each class), or the value.
+   */
+  async #whatIf() {
+    const features = (this.#manifest?.features ?? []).filter((/** @type {any} */ f) => f.type !== "category"
+      && f.minimum !== undefined && f.maximum !== undefined);
+    const box = this.#el("whatif");
+    const select = /** @type {HTMLSelectElement} */ (this.#el("whatif-feature"));
+    box.hidden = !features.length || !this.#predictor;
+    if (box.hidden) return;
+    if (![...select.options].some((o) => o.value === select.value) || select.options.length !== features.length) {
+      select.replaceChildren(...features.map((/** @type {any} */ f) => new Option(f.description || f.name, f.name)));
+    }
+    const feature = features.find((/** @type {any} */ f) => f.name === select.value) ?? features[0];
+    const base = this.readRow();
+    const steps = Array.from({ length: 100 }, (_, i) => feature.minimum + ((feature.maximum - feature.minimum) * i) / 99)
+      .map((x) => (feature.type === "integer" ? Math.round(x) : x));
+    const result = await this.#predictor.predict(steps.map((x) => ({ ...base, [feature.name]: x })));
+    const positive = this.#manifest.positive_class;
+    const series = result.probabilities
+      ? (positive !== undefined ? [result.classes.indexOf(positive)] : result.classes.map((_, c) => c))
+        .map((c) => ({ name: String(result.classes[c]), values: result.probabilities.map((/** @type {number[]} */ p) => p[c]) }))
+      : [{ name: "prediction", values: result.predictions }];
+    const all = series.flatMap((s) => s.values);
+    const [low, high] = result.probabilities ? [0, 1] : [Math.min(...all), Math.max(...all) || 1];
+    const x = (/** @type {number} */ v) => 30 + ((v - feature.minimum) / (feature.maximum - feature.minimum || 1)) * 280;
+    const y = (/** @type {number} */ v) => 120 - ((v - low) / (high - low || 1)) * 110;
+    const chart = this.#el("whatif-chart");
+    const SVG = "http://www.w3.org/2000/svg";
+    const make = (/** @type {string} */ tag, /** @type {Record<string, string | number>} */ attributes, text = "") => {
+      const el = document.createElementNS(SVG, tag);
+      for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, String(v));
+      el.textContent = text;
+      return el;
+    };
+    const colors = ["#2856c6", "#b4491c", "#2e7d32", "#8e24aa", "#00838f", "#6d4c41"];
+    chart.setAttribute("aria-label", `${series.map((s) => s.name).join(", ")} as ${feature.name} changes`);
+    chart.replaceChildren(
+      make("line", { x1: 30, y1: 120, x2: 310, y2: 120, stroke: "#999" }),
+      make("text", { x: 30, y: 138, "font-size": 10 }, `${feature.minimum}`),
+      make("text", { x: 310, y: 138, "font-size": 10, "text-anchor": "end" }, `${feature.maximum} ${feature.unit ?? ""}`),
+      make("text", { x: 0, y: 14, "font-size": 10 }, result.probabilities ? "100%" : String(Number(high.toPrecision(3)))),
+      ...series.map((s, k) => make("polyline", {
+        points: s.values.map((v, i) => `${x(steps[i]).toFixed(1)},${y(v).toFixed(1)}`).join(" "),
+        fill: "none", stroke: colors[k % colors.length], "stroke-width": 2, "data-series": s.name,
+        "data-x": JSON.stringify(steps), "data-values": JSON.stringify(s.values),
+      })),
+      ...series.map((s, k) => make("text", { x: 310, y: 14 + 12 * k, "font-size": 10, "text-anchor": "end",
+        fill: colors[k % colors.length] }, s.name)),
+    );
   }
 
   /** @param {any} result */
