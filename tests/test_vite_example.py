@@ -5,7 +5,6 @@ server on another origin."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 
@@ -15,17 +14,12 @@ import requests
 from server_fallback import create_app
 
 from .conftest import DIST, ROOT, LiveServer
+from .server_process import free_port
 from .test_browser import LOAD_TIMEOUT_MS, Visit, launch
 
 pytestmark = pytest.mark.browser
 
 EXAMPLE = ROOT / "examples" / "vite"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@
 // Styling: CSS custom properties --mp-accent, --mp-text, --mp-muted, --mp-surface, --mp-error,
 // --mp-radius, --mp-font; parts: form, field, label, input, hint, problem, button, progress,
 // result, prediction, badge, headline, bars, bar, error, note, description.
-import { ErrorCode, PredictionError, createPredictor, readManifest } from "./predictor.js";
+import { ErrorCode, PredictionError, createPredictor, readManifest, serverManifestUrl } from "./predictor.js";
 
 const DEFAULT_ASSETS = new URL("../", import.meta.url);
 
@@ -116,10 +116,8 @@ const SERVER_FAULTS = new Set([ErrorCode.SERVER_UNREACHABLE, ErrorCode.SERVER_TI
  */
 async function serverReachable({ model, version, serverUrl }) {
   try {
-    const base = serverUrl ?? location.origin;
-    const pinned = version ? `/versions/${encodeURIComponent(version)}` : "";
-    const response = await fetch(new URL(`api/v1/models/${encodeURIComponent(model)}${pinned}`,
-      base.endsWith("/") ? base : `${base}/`), { signal: AbortSignal.timeout(3000), cache: "no-store" });
+    const response = await fetch(serverManifestUrl({ model, version, serverUrl }),
+      { signal: AbortSignal.timeout(3000), cache: "no-store" });
     return response.ok && Boolean((await response.json()).name);
   } catch {
     return false;

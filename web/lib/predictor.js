@@ -162,10 +162,7 @@ export async function readManifest({ model, version, assetsUrl = SITE_URL, serve
   try {
     models = await listModels(assetsUrl);
   } catch (error) {
-    const server = serverUrl ?? globalThis.location?.origin;
-    const pinned = version === undefined ? "" : `/versions/${segment(version, "version")}`;
-    const response = await fetch(new URL(`api/v1/models/${segment(model, "model")}${pinned}`,
-      server.endsWith("/") ? server : `${server}/`));
+    const response = await fetch(serverManifestUrl({ model, version, serverUrl }));
     if (response.ok) return response.json();
     throw new PredictionError(response.status === 404 ? ErrorCode.UNKNOWN_MODEL : ErrorCode.SERVER_ERROR,
       `model '${model}' could not be described: ${error.message}; the server answered ${response.status}`);
@@ -174,6 +171,17 @@ export async function readManifest({ model, version, assetsUrl = SITE_URL, serve
   const response = await fetch(new URL(`models/${entry.path}manifest.json`, assetsUrl));
   if (!response.ok) throw new Error(`models/${entry.path}manifest.json answered ${response.status}`);
   return response.json();
+}
+
+/**
+ * The fallback server's API route for a model's manifest (the newest version unless pinned).
+ * @param {{model: string, version?: string, serverUrl?: string}} where
+ * @returns {URL}
+ */
+export function serverManifestUrl({ model, version, serverUrl }) {
+  const server = serverUrl ?? globalThis.location?.origin;
+  const pinned = version === undefined ? "" : `/versions/${segment(version, "version")}`;
+  return new URL(`api/v1/models/${segment(model, "model")}${pinned}`, server.endsWith("/") ? server : `${server}/`);
 }
 
 /**
