@@ -92,12 +92,14 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
 _scorings: dict[int, csv_io.Scoring] = {}
 
 
-def csv_open(directory: str, text: str) -> str:
+def csv_open(directory: str, data: Any) -> str:
     """Read a CSV file for the bundle in ``directory`` and hold it for scoring a chunk at a time
-    (:func:`csv_step`): answer its id, row count and which column feeds each feature."""
+    (:func:`csv_step`): answer its id, row count and which column feeds each feature. ``data`` is
+    the file's bytes (a JS Uint8Array under Pyodide, copied once into the wasm heap and decoded as
+    it is read) or its text."""
 
     def run() -> dict[str, Any]:
-        scoring = csv_io.Scoring(text, _model(directory))
+        scoring = csv_io.Scoring(data.to_bytes() if hasattr(data, "to_bytes") else data, _model(directory))
         handle = max(_scorings, default=0) + 1
         _scorings[handle] = scoring
         return {"id": handle, "total": scoring.total, "columns": scoring.table.matched(),
@@ -121,7 +123,7 @@ def csv_finish(handle: int, preview: int = 10) -> str:
         scoring = _scorings[handle]
         s = scoring.scored
         header = [csv_io.result_header(scoring.table, s)]
-        answer: dict[str, Any] = {"problems": s.problems, "scored": len(s.valid), "invalid_rows": s.invalid_rows,
+        answer: dict[str, Any] = {"problems": s.problems, "scored": scoring.rows_scored, "invalid_rows": s.invalid_rows,
                                   "preview": header + scoring.preview[:preview]}
         if scoring.counts:
             answer["counts"] = scoring.counts
@@ -132,8 +134,14 @@ def csv_finish(handle: int, preview: int = 10) -> str:
     return _answer(run)
 
 
+def csv_take(handle: int) -> str:
+    """The result file's text scored since the last call (the caller keeps the file as it grows,
+    out of the wasm heap)."""
+    return _scorings[handle].take()
+
+
 def csv_files(handle: int) -> tuple[str, str]:
-    """Close a scored file: its result file and its error file, as text."""
+    """Close a scored file: the rest of its result file, and its error file, as text."""
     scoring = _scorings.pop(handle)
     return scoring.result_csv(), csv_io.errors_csv(scoring.scored)
 

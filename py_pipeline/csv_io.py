@@ -19,7 +19,7 @@ import io
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -116,21 +116,32 @@ def read_csv(data: bytes | str, schema: Schema) -> CsvTable:
 
 
 def _open(data: bytes | str, schema: Schema) -> tuple[Any, list[str], str]:
-    """A CSV reader past the header, the header, and the delimiter."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8 CSV",
-                               [{"row": None, "line": None, "field": "file", "expected": "UTF-8 text"}]) from None
-    else:
-        text = data.removeprefix("\ufeff")
-    if not text.strip():
+    """A CSV reader past the header, the header, and the delimiter. Bytes are decoded as they are
+    read, so a large file is never held as text too."""
+    body = data.removeprefix(b"\xef\xbb\xbf" if isinstance(data, bytes) else "\ufeff")
+    if not re.search(rb"\S" if isinstance(body, bytes) else r"\S", body):
         raise InvalidInput("the file is empty: expected a header line naming the columns, then one line per row",
                            [{"row": None, "line": 1, "field": "file", "expected": "a header line"}])
-    delimiter = _delimiter(text, schema)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines = _decoded_lines(body) if isinstance(body, bytes) else io.StringIO(body, newline="")
+    header = next(lines, "")
+    delimiter = _delimiter(header, schema)
+    reader = csv.reader(itertools.chain([header], lines), delimiter=delimiter, strict=True)
     return reader, next(_records(reader))[1], delimiter
+
+
+def _decoded_lines(body: bytes) -> Iterator[str]:
+    """The lines of UTF-8 ``body``, decoded as they are read; a byte that is not UTF-8 is the
+    file's error, naming the line it is on."""
+    try:
+        yield from io.TextIOWrapper(io.BytesIO(body), encoding="utf-8", newline="")
+    except UnicodeDecodeError:  # raised for the block being decoded: find the byte itself
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = body.count(b"\n", 0, exc.start) + 1
+            raise InvalidInput(f"line {line}: the file is not UTF-8 text; save it as UTF-8 CSV",
+                               [{"row": None, "line": line, "field": "file", "expected": "UTF-8 text"}]) from None
+        raise
 
 
 def _records(reader: Any) -> Any:
@@ -146,9 +157,8 @@ def _records(reader: Any) -> Any:
                            [{"row": None, "line": reader.line_num, "field": "file", "expected": "valid CSV"}]) from None
 
 
-def _delimiter(text: str, schema: Schema) -> str:
+def _delimiter(header: str, schema: Schema) -> str:
     """The delimiter under which the header names the most features (comma on a tie)."""
-    header = text.split("\n", 1)[0]
     wanted = [_names_for(f) for f in schema.features]
 
     def score(delimiter: str) -> int:
@@ -239,8 +249,8 @@ class Scoring:
         # an estimate for progress (exact unless quoted cells hold line breaks); `done` is exact
         newline = b"\n" if isinstance(data, bytes) else "\n"
         self.total = max(data.count(newline) + (0 if data.endswith(newline) else 1) - reader.line_num, 0)
-        self.done = 0
-        self.scored = score(self.table, model, 0, 0)  # empty, with the model's classes
+        self.done = self.rows_scored = 0
+        self.scored = score(self.table, model, 0, 0)  # the problems so far, and the model's classes
         self.counts = dict.fromkeys(self.scored.classes or [], 0)
         positive = (model.manifest.extra or {}).get("positive_class")
         self.histogram_of = positive if positive in self.counts else None
@@ -260,7 +270,7 @@ class Scoring:
         written = _write_rows(self.writer, table, part)
         self.preview += written[:10 - len(self.preview)]
         s = self.scored
-        s.valid += [self.done + i for i in part.valid]
+        self.rows_scored += len(part.valid)
         s.problems += part.problems
         s.invalid_rows += part.invalid_rows
         if self.counts:
@@ -273,11 +283,20 @@ class Scoring:
         self.done += len(chunk)
         if len(chunk) < rows:
             self.total = self.done  # the end: the count is now exact
-        return {"done": self.done, "total": max(self.total, self.done), "scored": len(s.valid),
+        return {"done": self.done, "total": max(self.total, self.done), "scored": self.rows_scored,
                 "invalid_rows": s.invalid_rows}
 
+    def take(self) -> str:
+        """The result file's text written since the last call (its header first): the caller
+        keeps the file as it grows, so it is never held here whole."""
+        text = self.out.getvalue()
+        self.out.seek(0)
+        self.out.truncate()
+        return text
+
     def result_csv(self) -> str:
-        return self.out.getvalue()
+        """The result file's text not yet taken (all of it when :meth:`take` was never called)."""
+        return self.take()
 
 
 def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:

@@ -86,7 +86,9 @@ def test_bad_rows_are_named_by_the_line_a_person_sees(client):
     ("missing column", "sepal_length_cm,sepal_width_cm,petal_length_cm\n1,2,3\n",
      "the file has no column for petal_width_cm"),
     ("wrong delimiter", lines(GOOD, sep="|"), "the file has no column for sepal_length_cm, sepal_width_cm"),
-    ("not UTF-8", (HEADER + "\n1,2,3,4\n").encode("utf-16"), "the file is not UTF-8 text"),
+    ("not UTF-8", (HEADER + "\n1,2,3,4\n").encode("utf-16"), "line 1: the file is not UTF-8 text"),
+    ("Latin-1 deep in the file", lines(GOOD * 4000).encode() + "7,3,5,2.5 \xe9\n".encode("latin-1"),
+     "line 12002: the file is not UTF-8 text"),
     ("empty", "", "the file is empty"),
     ("header only", HEADER + "\n", "the file has a header but no rows"),
 ])
@@ -151,11 +153,13 @@ def test_scoring_a_chunk_at_a_time_writes_the_files_of_the_whole(iris):
     rows = [GOOD[0], ["x", 1, 1, 1], GOOD[1], [1, 1, 1, 50], GOOD[2]] * 3
     text = lines(rows)
     whole = csv_io.score(csv_io.read_csv(text, iris.manifest.schema), iris)
-    scoring = csv_io.Scoring(text, iris)
+    scoring = csv_io.Scoring(text.encode(), iris)  # the page passes bytes, read as they are decoded
     assert scoring.total == 15
+    scoring.step(4)
+    taken = scoring.take()  # the page takes the result as it grows
     while scoring.step(4)["done"] < 15:
         pass
-    assert scoring.result_csv() == csv_io.result_csv(csv_io.read_csv(text, iris.manifest.schema), whole)
+    assert taken + scoring.result_csv() == csv_io.result_csv(csv_io.read_csv(text, iris.manifest.schema), whole)
     assert csv_io.errors_csv(scoring.scored) == csv_io.errors_csv(whole)
     assert [p["row"] for p in scoring.scored.problems] == [p["row"] for p in whole.problems] == [1, 3, 6, 8, 11, 13]
     assert scoring.counts == {c: whole.predictions.count(c) for c in whole.classes}

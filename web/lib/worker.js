@@ -83,6 +83,9 @@ runtime.catch(() => {}); // reported per request below
 /** @param {string} name @param {string} version */
 const bundleDir = (name, version) => `/models/${name}/${version}`;
 
+/** The result file of each open CSV file so far, a Blob per scored chunk, by file id. */
+const resultParts = new Map();
+
 /** Answers of models already loaded, by bundle directory: several predictors may share one. */
 const loaded = new Map();
 
@@ -201,26 +204,37 @@ self.addEventListener("message", async (event) => {
         answer = await unloadModel(request.model);
         break;
       case MessageType.CSV_OPEN: {
-        // a File or Blob is read here, off the page's main thread
-        const text = typeof request.text === "string" ? request.text : await request.text.text();
-        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version), text));
+        // a File or Blob is read here, off the page's main thread, as bytes: Python decodes them as
+        // it reads, so the file is never held as a JS string or a Python str
+        const bytes = typeof request.text === "string" ? new TextEncoder().encode(request.text)
+          : new Uint8Array(await request.text.arrayBuffer());
+        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version), bytes));
+        if (answer.ok) resultParts.set(answer.result.id, []);
         break;
       }
-      case MessageType.CSV_STEP:
-        answer = JSON.parse((await runtime).bridge.csv_step(request.file, request.rows));
+      case MessageType.CSV_STEP: {
+        const { bridge } = await runtime;
+        answer = JSON.parse(bridge.csv_step(request.file, request.rows));
+        // the result file grows here, as Blobs (kept by the browser, out of the wasm and JS heaps)
+        if (answer.ok) resultParts.get(request.file)?.push(new Blob([bridge.csv_take(request.file)]));
         break;
-      case MessageType.CSV_FINISH:
-        answer = JSON.parse((await runtime).bridge.csv_finish(request.file));
+      }
+      case MessageType.CSV_FINISH: {
+        const { bridge } = await runtime;
+        answer = JSON.parse(bridge.csv_finish(request.file));
         if (answer.ok) { // as Blobs: the page receives a reference, not a copy of a large text on its thread
-          const files = (await runtime).bridge.csv_files(request.file);
-          const [result, errors] = files.toJs();
+          const files = bridge.csv_files(request.file);
+          const [rest, errors] = files.toJs();
           files.destroy();
-          answer.result.result = new Blob([result], { type: "text/csv" });
+          answer.result.result = new Blob([...(resultParts.get(request.file) ?? []), rest], { type: "text/csv" });
           answer.result.errors = new Blob([errors], { type: "text/csv" });
+          resultParts.delete(request.file);
         }
         break;
+      }
       case MessageType.CSV_CANCEL:
         answer = JSON.parse((await runtime).bridge.csv_cancel(request.file));
+        resultParts.delete(request.file);
         break;
       default:
         answer = { ok: false, error: { code: "bad_message", message: `unknown message type ${request.type}`, details: [] } };
