@@ -1,6 +1,6 @@
 // Prediction in this browser: py_pipeline in Pyodide inside the page's shared module Web Worker.
+import { cancelled, checkChunkSize } from "./batch.js";
 import { columnarResult, encodeColumns, encodeRows, plainResult } from "./columns.js";
-import { ErrorCode, PredictionError } from "./errors.js";
 import { MessageType } from "./protocol.js";
 import { acquireRuntime } from "./runtime.js";
 
@@ -91,8 +91,8 @@ export class BrowserBackend {
    *   preview, counts?, histogram?, backend}
    */
   async scoreCsv(text, { chunkSize = 5000, signal, onProgress } = {}) {
+    checkChunkSize(chunkSize);
     const call = (message) => this.#runtime.call(message);
-    const cancelled = () => new PredictionError(ErrorCode.CANCELLED, "scoring was cancelled");
     if (signal?.aborted) throw cancelled();
     const opened = await call({ type: MessageType.CSV_OPEN, model: this.#model, text });
     const started = performance.now();

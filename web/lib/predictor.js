@@ -7,6 +7,10 @@
 //   // or one typed array per feature, answered with typed arrays:
 //   const out = await predictor.predictColumns({ sepal_length_cm: new Float64Array([5.1]), ... });
 //   out.predictions, out.classIndex (Int32Array), out.probabilities (Float64Array, row-major)
+//
+//   // or many rows, or a CSV File, a chunk at a time, with progress and cancel:
+//   await predictor.predictBatch(rows, { chunkSize: 5000, onProgress: (p) => p.done, signal });
+import { predictInChunks } from "./batch.js";
 import { BrowserBackend } from "./browser_backend.js";
 import { CAN_RUN_IN_BROWSER } from "./environment.js";
 import { ErrorCode, PredictionError } from "./errors.js";
@@ -33,6 +37,8 @@ const SITE_URL = new URL("../", import.meta.url);
  *   scoreCsv: (text: string | Blob, options?: {chunkSize?: number, signal?: AbortSignal,
  *     onProgress?: (p: {done: number, total: number, scored: number, invalidRows: number, rowsPerSecond: number,
  *       secondsLeft: number}) => void}) => Promise<any>,
+ *   predictBatch: (rowsOrFile: unknown[] | string | Blob, options?: {chunkSize?: number, signal?: AbortSignal,
+ *     onProgress?: (p: any) => void}) => Promise<any>,
  *   close: () => void,
  * }} Predictor
  */
@@ -203,6 +209,17 @@ function wrap(backend, model, fallbackReason) {
     predict: (rows) => backend.predict(rows),
     predictColumns: (columns) => backend.predictColumns(columns),
     scoreCsv: (text, options) => backend.scoreCsv(text, options),
+    /**
+     * Rows (an array, as predict() takes) or a CSV file (a File, Blob or text, as scoreCsv() takes),
+     * a chunk at a time (`chunkSize` rows, 5,000 unless given) in either mode. `onProgress` gets
+     * {done, total, rowsPerSecond, secondsLeft} after each chunk, with rows also that chunk's own
+     * `result` and its `start`; `signal` (an AbortSignal) stops between chunks and rejects with
+     * `cancelled`. Rows answer as one predict() call would, errors included (rows numbered in the
+     * whole batch); a file answers as scoreCsv() does.
+     */
+    predictBatch: (rowsOrFile, options) => (typeof rowsOrFile === "string" || rowsOrFile instanceof Blob
+      ? backend.scoreCsv(rowsOrFile, options)
+      : predictInChunks((rows, signal) => backend.predict(rows, signal), rowsOrFile, options)),
     close: () => backend.close(),
   };
 }

@@ -1,5 +1,7 @@
 // Prediction on the fallback server, through its HTTP API.
+import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock } from "./batch.js";
 import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
+import { csvChunks, recordEnd } from "./csv_chunks.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 
 /** How long a call waits for the server's whole answer unless told otherwise. */
@@ -23,11 +25,12 @@ export class ServerBackend {
 
   /**
    * @param {unknown[]} rows
-   * @returns {Promise<object>} the server's answer, with backend "server"
+   * @param {AbortSignal} [signal] cancels the request
+   * @returns {Promise<any>} the server's answer, with backend "server"
    */
-  async predict(rows) {
+  async predict(rows, signal) {
     // NaN and Infinity go as literals, which the server names in its error; a BigInt is refused here
-    const answer = await this.#post(toJson({ rows }), "application/json", "application/json");
+    const answer = await this.#post(toJson({ rows }), "application/json", "application/json", signal);
     let body;
     try {
       body = JSON.parse(answer);
@@ -38,15 +41,39 @@ export class ServerBackend {
   }
 
   /**
-   * Score a CSV file on the server: every row must be valid (the server answers all or nothing);
-   * a file with bad rows rejects with `invalid_input`, each detail naming its line.
+   * Score a CSV file on the server, a request per chunk of rows (the server caps the rows of one
+   * request), each row in it valid: the server answers all or nothing, so a chunk with bad rows
+   * rejects with `invalid_input`, each detail naming its line in the whole file.
    * @param {string | Blob} text the file's text, or the File itself
-   * @param {{signal?: AbortSignal}} [options]
-   * @returns {Promise<{result: Blob, backend: string}>} the file with its prediction columns
+   * @param {{chunkSize?: number, signal?: AbortSignal,
+   *   onProgress?: (p: import("./batch.js").BatchProgress & {scored: number, invalidRows: number}) => void}} [options]
+   * @returns {Promise<{result: Blob, total: number, scored: number, invalidRows: number, backend: string}>}
+   *   the file with its prediction columns
    */
-  async scoreCsv(text, { signal } = {}) {
-    const result = await this.#post(text, "text/csv", "text/csv", signal);
-    return { result: new Blob([result], { type: "text/csv" }), backend: this.name };
+  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress } = {}) {
+    checkChunkSize(chunkSize);
+    const whole = typeof text === "string" ? text : await text.text();
+    const clock = progressClock(0);
+    /** @type {Blob[]} */
+    const parts = [];
+    let done = 0;
+    for (const chunk of csvChunks(whole, chunkSize)) {
+      if (signal?.aborted) throw cancelled();
+      let answer;
+      try {
+        answer = await this.#post(chunk.text, "text/csv", "text/csv", signal);
+      } catch (error) {
+        throw shiftLines(error, chunk);
+      }
+      // each answer repeats the result file's header: keep the first one only
+      parts.push(new Blob([parts.length ? answer.slice(recordEnd(answer, 0)[0]) : answer]));
+      done += chunk.rows;
+      const estimate = Math.round(done * (whole.length / chunk.end));
+      onProgress?.({ ...clock(done, estimate), scored: done, invalidRows: 0 });
+    }
+    if (!parts.length) await this.#post(whole, "text/csv", "text/csv", signal); // no rows: the server says why
+    return { result: new Blob(parts, { type: "text/csv" }), total: done, scored: done, invalidRows: 0,
+             backend: this.name };
   }
 
   /**
@@ -91,6 +118,23 @@ export class ServerBackend {
   }
 
   close() {}
+}
+
+/**
+ * An invalid_input error for one chunk, its lines and rows those of the whole file.
+ * @param {unknown} error @param {import("./csv_chunks.js").CsvChunk} chunk
+ */
+function shiftLines(error, chunk) {
+  if (!(error instanceof PredictionError) || error.code !== ErrorCode.INVALID_INPUT) return error;
+  const by = chunk.firstLine - chunk.headerLines - 1; // the chunk's first record is on line headerLines + 1
+  const shift = (/** @type {string} */ text) => text.replace(/^line (\d+)/, (_, n) => `line ${Number(n) + by}`);
+  const details = error.details.map((d) => {
+    const detail = /** @type {{row?: number | null, line?: number | null, message?: string}} */ (d);
+    if (typeof detail.line !== "number" || detail.line <= chunk.headerLines) return detail;
+    return { ...detail, line: detail.line + by, message: shift(detail.message ?? ""),
+             ...(typeof detail.row === "number" ? { row: detail.row + chunk.rowsBefore } : {}) };
+  });
+  return new PredictionError(error.code, shift(error.message), details, /** @type {{total?: number}} */ (error).total);
 }
 
 /**
