@@ -7,7 +7,8 @@ gets these rows all the same.
 
 ``cases`` are written by hand: a row, why it is there, and the ``truth`` when the data's rules
 decide it (a real failure of each mode, a clearly healthy machine; ``null`` for range edges
-and modes no model can foresee). ``expected`` pins, per model version, the label and
+and modes no model can foresee). A case with an ``example`` name is also an example row the
+page offers (the recipe puts them in the manifest, :func:`named_examples`). ``expected`` pins, per model version, the label and
 probabilities scikit-learn gave when the case was pinned; tests hold every build to them.
 
     python -m build_scripts.golden NAME [NAME ...]         # (re)write the rows, keep the cases
@@ -77,6 +78,12 @@ def read_golden(name: str, golden_dir: Path = GOLDEN_DIR) -> dict[str, Any]:
     path = golden_dir / f"{name}.json"
     data = json.loads(path.read_text()) if path.exists() else {}
     return {"rows": data.get("rows", []), "cases": data.get("cases", [])}
+
+
+def named_examples(name: str) -> list[dict[str, Any]]:
+    """Model ``name``'s example rows a user can pick, ``{"name", "row"}`` each: its cases that carry
+    an ``example`` name, so every one has answers the tests pin."""
+    return [{"name": case["example"], "row": case["row"]} for case in read_golden(name)["cases"] if case.get("example")]
 
 
 def rows_for(manifest: Manifest) -> list[list[Any]]:

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .engines import Engine, SklearnEngine
-from .errors import IncompatibleModel, IntegrityError, InvalidBundle, ModelUnavailable, SchemaMismatch
+from .errors import IncompatibleModel, IntegrityError, InvalidBundle, InvalidInput, ModelUnavailable, SchemaMismatch
 from .portable.engine import ARRAYS_FILE, SPEC_FILE, PortableEngine, spec_bytes
 from .schema import Schema
 
@@ -217,7 +217,9 @@ def write_bundle(
     """Pickle ``estimator`` into ``directory`` and write its manifest. Returns the manifest.
 
     The artifact carries the feature schema too, so a manifest edited to list other features
-    is caught at load time instead of feeding the model the wrong columns.
+    is caught at load time instead of feeding the model the wrong columns. ``extra`` may give
+    ``examples`` (``[{"name", "row"}]``, rows a user can pick; each must be valid) and
+    ``class_labels`` (class -> what it means, shown beside the class).
     """
     if hasattr(estimator, "feature_names_in_"):  # DataFrame-fitted: matched to the schema by name
         try:
@@ -228,6 +230,7 @@ def write_bundle(
     if engine.n_features is not None and engine.n_features != len(schema.features):
         raise InvalidBundle(f"the estimator takes {engine.n_features} features but the schema lists "
                             f"{len(schema.features)}")
+    _check_display_extras(extra or {}, schema, engine.classes if task == "classification" else None)
     import joblib
 
     buffer = io.BytesIO()
@@ -256,6 +259,20 @@ def write_bundle(
     (out / ARTIFACT_FILE).write_bytes(data)
     (out / MANIFEST_FILE).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n")
     return manifest
+
+
+def _check_display_extras(extra: Mapping[str, Any], schema: Schema, classes: list[Any] | None) -> None:
+    """Named examples must be valid rows, and class labels must name the model's classes."""
+    for example in extra.get("examples") or []:
+        try:
+            schema.validate([example["row"]])
+        except InvalidInput as exc:
+            raise InvalidBundle(f"example {example.get('name')!r} is not a valid row: {exc.message}") from None
+    labels = extra.get("class_labels") or {}
+    unknown = sorted(str(k) for k in labels if k not in [str(c) for c in classes or []])
+    if unknown:
+        raise InvalidBundle(f"class_labels names {', '.join(unknown)}, which the model does not predict "
+                            f"(its classes: {', '.join(map(str, classes or []))})")
 
 
 def read_manifest(directory: str | os.PathLike[str]) -> Manifest:

@@ -13,12 +13,28 @@ from py_pipeline.bundle import read_manifest
 pytestmark = pytest.mark.host
 
 
-def tiny_bundle(directory, version="1.0.0"):
+def tiny_bundle(directory, version="1.0.0", extra=None):
     X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     y = np.array(["no", "yes", "no", "yes"])
     schema = Schema((Feature("a", minimum=0, maximum=1), Feature("b", minimum=0, maximum=1)))
     return write_bundle(directory / "tiny" / version, LogisticRegression().fit(X, y), name="tiny",
-                        version=version, task="classification", schema=schema)
+                        version=version, task="classification", schema=schema, extra=extra)
+
+
+@pytest.mark.parametrize("extra, words", [
+    ({"examples": [{"name": "Too big", "row": [2, 0]}]}, "example 'Too big' is not a valid row: row 0, field 'a'"),
+    ({"class_labels": {"maybe": "not sure"}}, "class_labels names maybe, which the model does not predict"),
+])
+def test_examples_and_class_labels_must_fit_the_model(tmp_path, extra, words):
+    with pytest.raises(InvalidBundle, match=words):
+        tiny_bundle(tmp_path, extra=extra)
+
+
+def test_named_examples_and_class_labels_reach_the_manifest(model_dir):
+    failure_type = read_manifest(model_dir / "failure_type" / "1.0.0").to_dict()
+    assert failure_type["class_labels"]["TWF"] == "tool wear failure"
+    names = [e["name"] for e in failure_type["examples"]]
+    assert names[0] == "A healthy machine, new tool" and "Heat dissipation failure" in names
 
 
 def test_bundle_round_trip(tmp_path):

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from build_scripts.golden import read_golden
 from server_fallback import create_app
 from server_fallback.site import SITE_CSP
 
@@ -227,12 +228,40 @@ def test_the_model_card_tells_what_the_model_is_and_how_well_it_did(browser, liv
     metrics = manifest["metrics"]
     assert f"accuracy {metrics['accuracy']}" in text and f"F1 {metrics['f1']}" in text
     assert f"on {metrics['test_rows']:,} rows not used in training" in text
-    assert "failure, no_failure" in text and manifest["training_data"]["sha256"][:12] in text
+    assert "failure: a failure of any mode; no_failure: no failure" in text  # the recipe's class labels
+    assert manifest["training_data"]["sha256"][:12] in text
     assert "browser (portable engine), server (portable engine)" in text
     size = sum(f["size"] for f in manifest["portable"].values())
     assert f"{size / 1024:.0f} KB of model files" in text
     assert card.locator("tr").count() == 1 + len(manifest["features"])
     assert "whole numbers from 0 to 500" in card.locator("tr").last.inner_text()
+    visit.close()
+
+
+def test_named_examples_fill_the_form_and_answer_as_pinned(browser, live_server):
+    """The recipe's named examples (golden cases, answers pinned) are offered; picking one fills the
+    form and predicts it; classes read as "HDF: heat dissipation failure"."""
+    cases = [c for c in read_golden("failure_type")["cases"] if c.get("example")]
+    visit = Visit(browser, live_server.url)
+    page = visit.open("/?model=failure_type&mode=browser").page
+    page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    element = page.locator("model-predictor")
+    assert element.locator("#examples option").all_inner_texts() == [c["example"] for c in cases]
+    for case in cases[2:4]:
+        element.locator("#examples").select_option(label=case["example"])
+        label = case["expected"]["1.0.0"]["label"]
+        meaning = {"none": "no failure", "HDF": "heat dissipation failure", "PWF": "power failure"}[label]
+        page.wait_for_function("([el, text]) => document.querySelector(el).shadowRoot.querySelector('#label')"
+                               ".textContent === text", arg=["model-predictor", f"{label}: {meaning}"])
+        values = [element.locator(f"#f-{name}").input_value() for name in
+                  ["product_type", "air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm",
+                   "tool_wear_min"]]
+        # as JavaScript's String() writes them: 303.0 is "303"
+        assert values == [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in case["row"]]
+        assert element.locator(".bar .name").first.inner_text() == f"{label}: {meaning}"
+    element.locator("#card summary").click()
+    assert "TWF: tool wear failure" in element.locator("#card").inner_text()
+    assert visit.errors == []
     visit.close()
 
 

@@ -1,6 +1,7 @@
 // The demo page: pick a model, version and backend; the <model-predictor> element does the rest
 // (form from the schema, prediction, probabilities, progress, field errors).
 import { registerOffline, watchConnectivity } from "./lib/offline.js";
+import { classLabel } from "./lib/model_predictor.js";
 import { readIndex } from "./lib/predictor.js";
 
 const $ = (id) => document.getElementById(id);
@@ -178,7 +179,9 @@ function histogram({ of, counts }, perClass) {
   caption.textContent = `rows by probability of ${of}, 0 to 100%`;
   svg.append(caption);
   const figure = document.createElement("figure");
-  const predicted = Object.entries(perClass ?? {}).map(([c, n]) => `${c}: ${n.toLocaleString()}`).join(", ");
+  const manifest = ui.predictor.manifest;
+  const predicted = Object.entries(perClass ?? {}).map(([c, n]) => `${classLabel(manifest, c)}, ${n.toLocaleString()} rows`)
+    .join("; ");
   figure.append(svg, Object.assign(document.createElement("figcaption"), { textContent: `Predicted: ${predicted}` }));
   return figure;
 }

@@ -22,6 +22,10 @@ from ..data.machine_failures import TYPES, MachineTable
 SEED = 2020
 ROWS = 10_000
 
+#: What each failure-mode code means, shown beside the code (the AI4I 2020 data set's names).
+FAILURE_MODES = {"none": "no failure", "TWF": "tool wear failure", "HDF": "heat dissipation failure",
+                 "PWF": "power failure", "OSF": "overstrain failure", "RNF": "random failure"}
+
 SCHEMA = Schema((
     Feature("product_type", type="category", categories=TYPES, description="Product quality variant"),
     Feature("air_temperature_k", unit="K", minimum=250, maximum=350, description="Air temperature"),

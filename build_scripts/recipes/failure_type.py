@@ -5,8 +5,9 @@ from __future__ import annotations
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 
+from ..golden import named_examples
 from . import Trained, recipe
-from ._machine import EXAMPLE, SCHEMA, metrics, preprocessing, split, table, training_data
+from ._machine import EXAMPLE, FAILURE_MODES, SCHEMA, metrics, preprocessing, split, table, training_data
 
 
 @recipe("failure_type", "1.0.0")
@@ -21,5 +22,6 @@ def random_forest() -> Trained:
         estimator=model, schema=SCHEMA, task="classification",
         description="Failure mode of a machine process (random forest): none, tool wear, heat dissipation, "
                     "power, overstrain or random.",
-        extra={"example": EXAMPLE, "metrics": metrics(model, X_test, y_test), "training_data": training_data(data)},
+        extra={"example": EXAMPLE, "examples": named_examples("failure_type"), "class_labels": FAILURE_MODES,
+               "metrics": metrics(model, X_test, y_test), "training_data": training_data(data)},
     )

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from py_pipeline import Feature, Schema
 
+from ..golden import named_examples
 from . import Trained, recipe
 
 SCHEMA = Schema((
@@ -41,5 +42,5 @@ def train() -> Trained:
         schema=SCHEMA,
         task="classification",
         description="Iris species from sepal and petal measurements (logistic regression).",
-        extra={"example": X[0].tolist(), "metrics": {"test_rows": len(y_test), "accuracy": round(held_out, 4)}},
+        extra={"example": X[0].tolist(), "examples": named_examples("iris"), "metrics": {"test_rows": len(y_test), "accuracy": round(held_out, 4)}},
     )

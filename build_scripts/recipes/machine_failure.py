@@ -10,20 +10,22 @@ import numpy as np
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.pipeline import Pipeline
 
+from ..golden import named_examples
 from . import Trained, recipe
 from ._machine import EXAMPLE, SCHEMA, metrics, preprocessing, split, table, training_data
 
 LABELS = np.array(["no_failure", "failure"])
 
 
-def _train(classifier, description: str, compress: int = 3) -> Trained:
+def _train(classifier, description: str, compress: int = 3, name: str = "machine_failure") -> Trained:
     data = table()
     y = LABELS[data.machine_failure.astype(int)]
     X_train, X_test, y_train, y_test = split(data, y)
     model = Pipeline([("features", preprocessing()), ("classify", classifier)]).fit(X_train, y_train)
     return Trained(
         estimator=model, schema=SCHEMA, task="classification", description=description, compress=compress,
-        extra={"example": EXAMPLE, "positive_class": "failure", "metrics": metrics(model, X_test, y_test, positive="failure"),
+        extra={"example": EXAMPLE, "examples": named_examples(name), "positive_class": "failure",
+               "class_labels": {"no_failure": "no failure", "failure": "a failure of any mode"}, "metrics": metrics(model, X_test, y_test, positive="failure"),
                "training_data": training_data(data)},
     )
 
@@ -46,4 +48,5 @@ def heavy_forest() -> Trained:
     # Fully grown, uncompressed: deliberately over the browser size budget so the build routes
     # it to the server and the client never downloads it.
     return _train(ExtraTreesClassifier(n_estimators=800, min_samples_leaf=1, random_state=0, n_jobs=1),
-                  "Machine failure probability, a deliberately large forest (server only).", compress=0)
+                  "Machine failure probability, a deliberately large forest (server only).", compress=0,
+                  name="machine_failure_heavy")

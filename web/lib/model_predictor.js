@@ -53,9 +53,10 @@ button:disabled { opacity: 0.5; cursor: progress; }
 .bar .value { text-align: right; font-variant-numeric: tabular-nums; }
 .error { color: var(--error); overflow-wrap: anywhere; }
 .whatif { margin-top: 1rem; font-size: 0.85rem; }
-.whatif select { font-size: 16px; min-height: 44px; margin-left: 0.25rem; }
+.whatif select, .examples select { font-size: 16px; min-height: 44px; margin-left: 0.25rem; max-width: 100%; }
 .whatif svg { width: 100%; max-width: 32rem; height: auto; display: block; margin-top: 0.5rem; }
 .card { font-size: 0.85rem; margin: 0 0 1rem; }
+.examples { display: flex; align-items: center; gap: 0.5rem; margin: 0 0 0.75rem; font-size: 0.9rem; }
 .card summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; color: var(--accent); }
 .card dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 0.75rem; margin: 0.5rem 0; }
 .card dt { color: var(--muted); }
@@ -72,6 +73,7 @@ const TEMPLATE = `
 <div id="loading" class="loading" hidden><progress id="progress" part="progress" max="1" value="0"></progress>
   <span id="progress-text">Starting</span></div>
 <form id="features" part="form" novalidate>
+  <label id="examples-field" class="examples" hidden>Example <select id="examples" part="examples"></select></label>
   <div id="fields" class="fields"></div>
   <button id="predict" part="button" type="submit" disabled>Predict</button>
 </form>
@@ -102,6 +104,16 @@ function sheet() {
     shared.replaceSync(STYLE);
   }
   return shared;
+}
+
+/**
+ * A class as people read it: the code and what it means when the recipe says ("TWF: tool wear
+ * failure"), else the class itself.
+ * @param {any} manifest @param {unknown} c
+ */
+export function classLabel(manifest, c) {
+  const meaning = manifest?.class_labels?.[String(c)];
+  return meaning && meaning !== String(c) ? `${c}: ${meaning}` : String(c);
 }
 
 /** What a page says when the model needs a server it cannot reach: never a URL or a status. */
@@ -360,7 +372,7 @@ export class ModelPredictor extends HTMLElement {
       .map(([k, v]) => `${METRIC_NAMES[k] ?? k} ${Number(v.toFixed(4))}`).join(", ");
     add("Model", `${manifest.name} ${manifest.version} (${manifest.task})`);
     add("Held-out metrics", scores && `${scores}${m.test_rows ? ` on ${m.test_rows.toLocaleString("en")} rows not used in training` : ""}`);
-    if (manifest.classes) add("Classes", manifest.classes.join(", "));
+    if (manifest.classes) add("Classes", manifest.classes.map((/** @type {unknown} */ c) => classLabel(manifest, c)).join("; "));
     const data = manifest.training_data ?? {};
     add("Training data", [data.rows && `${data.rows.toLocaleString("en")} rows`, data.seed !== undefined && `seed ${data.seed}`,
       data.sha256 && `sha256 ${data.sha256.slice(0, 12)}…`].filter(Boolean).join(", "));
@@ -387,7 +399,8 @@ export class ModelPredictor extends HTMLElement {
 
   /** @param {any} manifest */
   #renderFields(manifest) {
-    const example = manifest.example ?? [];
+    const example = manifest.examples?.[0]?.row ?? manifest.example ?? [];
+    this.#renderExamples(manifest);
     this.#el("fields").replaceChildren(...manifest.features.map((/** @type {any} */ f, /** @type {number} */ i) => {
       const wrapper = document.createElement("div");
       wrapper.className = "field";
@@ -429,6 +442,27 @@ export class ModelPredictor extends HTMLElement {
       wrapper.append(label, input, hint, problem);
       return wrapper;
     }));
+  }
+
+  /**
+   * The named example rows the recipe gives (a healthy machine, each failure mode), to pick from:
+   * picking one fills the form and predicts it.
+   * @param {any} manifest
+   */
+  #renderExamples(manifest) {
+    const examples = manifest.examples ?? [];
+    const select = /** @type {HTMLSelectElement} */ (this.#el("examples"));
+    select.replaceChildren(...examples.map((/** @type {any} */ e, /** @type {number} */ i) => new Option(e.name, String(i))));
+    this.#el("examples-field").hidden = examples.length === 0;
+    select.onchange = () => {
+      const row = examples[Number(select.value)]?.row ?? [];
+      this.#el("fields").querySelectorAll(".field").forEach((wrapper, i) => {
+        const input = /** @type {HTMLInputElement} */ (wrapper.querySelector("input, select"));
+        input.value = row[i] === null || row[i] === undefined ? "" : String(row[i]);
+        this.#checkField(/** @type {HTMLElement} */ (wrapper), manifest.features[i]);
+      });
+      if (this.#predictor) this.predictForm().catch(() => {});
+    };
   }
 
   /**
@@ -550,7 +584,7 @@ export class ModelPredictor extends HTMLElement {
 
   /** @param {any} result */
   #renderResult(result) {
-    this.#el("label").textContent = String(result.predictions[0]);
+    this.#el("label").textContent = classLabel(this.#manifest, result.predictions[0]);
     const badge = this.#el("backend");
     badge.textContent = result.backend;
     badge.dataset.backend = result.backend;
@@ -572,7 +606,8 @@ export class ModelPredictor extends HTMLElement {
       bar.className = "bar";
       bar.part = "bar";
       bar.dataset.class = result.classes[i];
-      const name = Object.assign(document.createElement("span"), { className: "name", textContent: result.classes[i] });
+      const name = Object.assign(document.createElement("span"),
+        { className: "name", textContent: classLabel(this.#manifest, result.classes[i]) });
       const track = Object.assign(document.createElement("span"), { className: "track" });
       const fill = Object.assign(document.createElement("span"), { className: "fill" });
       fill.style.width = percent(probabilities[i]);
