@@ -2,7 +2,7 @@
 after scoring a CSV file, and of the
 <model-predictor> example page, for review and the README: a phone (390x844) and a laptop
 (1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated);
-the README's two small JPEG copies go to docs/screenshots/ (committed).
+the README's three small JPEG copies go to docs/screenshots/ (committed).
 
     .venv/bin/python -m build_scripts.screenshots     # needs `make build`; starts its own server
 """
@@ -49,11 +49,16 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(f"http://127.0.0.1:{server.server_port}/?model=machine_failure")
                 page.wait_for_selector("body[data-ready=browser]", timeout=120_000)
-                page.click("#predict")
+                # a named example with something to see: the tool-wear window, where wear decides
+                page.select_option("#examples", label="Tool wear window (4 in 10 fail)")
                 page.wait_for_selector("#result:not([hidden])")
                 page.screenshot(path=str(out / f"demo-{name}.png"))
                 page.wait_for_selector("#whatif-chart polyline", state="attached", timeout=120_000)
+                page.select_option("#whatif-feature", "tool_wear_min")
+                page.wait_for_timeout(1000)  # the new sweep: one 100-row batch
                 page.locator("#predictor").screenshot(path=str(out / f"whatif-{name}.png"))  # the element, whole
+                if name == "laptop":  # the README's: the answer and its what-if chart, small
+                    page.locator("#result").screenshot(path=str(DOCS / "whatif.jpg"), type="jpeg", quality=60)
                 if name == "phone":  # the README's: the form and its answer on a phone, small
                     page.screenshot(path=str(DOCS / "phone.jpg"), type="jpeg", quality=60)
                 page.set_input_files("#file", files=[{"name": "sensor-log.csv", "mimeType": "text/csv",

@@ -39,9 +39,10 @@ class CsvTable:
 
     columns: list[str]
     records: list[list[str]]
-    lines: list[int]  # the line each record starts on (the header is line 1)
+    lines: list[int] | None  # the line each record starts on (the header is line 1); None: not known
     delimiter: str
     mapping: dict[str, int]  # feature name -> index of its column
+    first_row: int = 0  # the first record's row index in its file (a partition of a larger read)
 
     def matched(self) -> dict[str, str]:
         """Feature name -> the file's column header that feeds it (shown to the user)."""
@@ -124,7 +125,7 @@ def _open(data: bytes | str, schema: Schema) -> tuple[Any, list[str], str]:
                            [{"row": None, "line": 1, "field": "file", "expected": "a header line"}])
     lines = _decoded_lines(body) if isinstance(body, bytes) else io.StringIO(body, newline="")
     header = next(lines, "")
-    delimiter = _delimiter(header, schema)
+    delimiter = sniff_delimiter(header, schema)
     reader = csv.reader(itertools.chain([header], lines), delimiter=delimiter, strict=True)
     return reader, next(_records(reader))[1], delimiter
 
@@ -157,7 +158,7 @@ def _records(reader: Any) -> Any:
                            [{"row": None, "line": reader.line_num, "field": "file", "expected": "valid CSV"}]) from None
 
 
-def _delimiter(header: str, schema: Schema) -> str:
+def sniff_delimiter(header: str, schema: Schema) -> str:
     """The delimiter under which the header names the most features (comma on a tie)."""
     wanted = [_names_for(f) for f in schema.features]
 
@@ -205,21 +206,23 @@ def validate(table: CsvTable, schema: Schema, start: int = 0,
     valid, problems = [], []
     width = len(table.columns)
     for i, row in enumerate(rows, start):
-        line = table.lines[i]
+        n = table.first_row + i
+        # a person finds a record by its line; a partitioned read that has no lines, by its row
+        where = f"line {table.lines[i]}" if table.lines is not None else f"row {n}"
+        located = {"row": n, "line": table.lines[i] if table.lines is not None else None}
         if not isinstance(row, dict):
-            problems.append({"row": i, "line": line, "field": None, "expected": f"{width} cells, as the header has",
-                             "message": f"line {line}: expected {width} cells, as the header has, got {len(row)}"})
+            problems.append({**located, "field": None, "expected": f"{width} cells, as the header has",
+                             "message": f"{where}: expected {width} cells, as the header has, got {len(row)}"})
             continue
-        error = schema.explain([(i, row)])
+        error = schema.explain([(n, row)])
         if error is None:
             valid.append(i)
             continue
         for problem in error.details:
-            # "line N", not "row N"; an empty cell is "empty", not JSON's "null"
-            message = f"line {line}" + problem["message"].removeprefix(f"row {i}")
-            if message.endswith(", got null"):
+            message = where + problem["message"].removeprefix(f"row {n}")
+            if message.endswith(", got null"):  # an empty cell is "empty", not JSON's "null"
                 message = message.removesuffix("null") + "an empty cell"
-            problems.append({**problem, "line": line, "message": message})
+            problems.append({**problem, **located, "message": message})
     X = schema.validate([rows[i - start] for i in valid]) if valid else None
     return valid, X, problems
 
@@ -336,7 +339,7 @@ def _write_rows(writer: Any, table: CsvTable, scored: Scored) -> list[list[str]]
     rows = []
     for k, i in enumerate(scored.valid):
         probabilities = [f"{p:.6f}" for p in scored.probabilities[k]] if scored.probabilities is not None else []
-        rows.append([*table.records[i], _cell(scored.predictions[k]), *probabilities])
+        rows.append([*table.records[i], cell(scored.predictions[k]), *probabilities])
     writer.writerows(rows)
     return rows
 
@@ -352,5 +355,6 @@ def errors_csv(scored: Scored) -> str:
     return out.getvalue()
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A prediction as the result file writes it (a float by its repr, which reads back exactly)."""
     return repr(value) if isinstance(value, float) else str(value)
