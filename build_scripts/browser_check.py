@@ -52,7 +52,7 @@ def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB) -> list[dic
     keys = {f"{m.name}@{m.version}": (d, m) for d, m in bundles}
     sizes = {k: browser_bytes(m) for k, (d, m) in keys.items()}
     candidates = {k: d for k, (d, m) in keys.items() if sizes[k] <= budget}
-    goldens = {k: rows_for(m) for k, (d, m) in keys.items()}
+    goldens = {k: rows_for(m, d) for k, (d, m) in keys.items()}
     if candidates:
         answers = run_in_pyodide(candidates, [{"bundle": k, "rows": goldens[k]} for k in candidates])
     else:  # nothing fits the budget: no need to start Pyodide
@@ -124,11 +124,16 @@ def main(argv: list[str] | None = None) -> None:
                              "env BROWSER_SIZE_BUDGET_MB)")
     args = parser.parse_args(argv)
     for v in check(budget_mb=args.budget_mb):
-        where = f"browser ({v['engine']} engine) + server" if v["browser"] else f"server only: {v['reason']}"
-        diff = v.get("max_abs_probability_difference")
-        extra = f", max |dp| {diff:.2g}" if diff is not None and v["browser"] else ""
-        print(f"runtime check {v['model']} {v['version']}: {where} ({v['download_bytes'] / 1e6:.2f} MB, "
-              f"{v['golden_rows']} golden rows{extra}; server engines {', '.join(v['server'])} agree)")
+        report(v)
+
+
+def report(v: dict[str, Any]) -> None:
+    """Print one model's verdict."""
+    where = f"browser ({v['engine']} engine) + server" if v["browser"] else f"server only: {v['reason']}"
+    diff = v.get("max_abs_probability_difference")
+    extra = f", max |dp| {diff:.2g}" if diff is not None and v["browser"] else ""
+    print(f"runtime check {v['model']} {v['version']}: {where} ({v['download_bytes'] / 1e6:.2f} MB, "
+          f"{v['golden_rows']} golden rows{extra}; server engines {', '.join(v['server'])} agree)")
 
 
 if __name__ == "__main__":

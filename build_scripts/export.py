@@ -41,7 +41,7 @@ def export_bundle(directory: Path) -> dict[str, Any]:
     except NotPortable as exc:
         record_not_portable(directory, str(exc))
         return {**verdict, "portable": False, "reason": str(exc)}
-    rows = rows_for(manifest) + sampled_rows(manifest.schema, SAMPLED_ROWS, zlib.crc32(manifest.name.encode()))
+    rows = rows_for(manifest, directory) + sampled_rows(manifest.schema, SAMPLED_ROWS, zlib.crc32(manifest.name.encode()))
     try:
         reference = sklearn_answer(directory, rows, estimator)
     except ValueError as exc:  # e.g. a feature marked may-be-missing that the model cannot take

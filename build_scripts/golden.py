@@ -35,6 +35,9 @@ from .reference import sklearn_answer
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 RANDOM_ROWS = 100
+#: An imported model's golden rows (drawn from its sample), kept beside its manifest. The site
+#: copies only the manifest and the model files, so the sample's rows are never published.
+BUNDLE_GOLDEN = "golden.json"
 
 
 def generated_rows(manifest: Manifest) -> list[list[Any]]:
@@ -86,9 +89,13 @@ def named_examples(name: str) -> list[dict[str, Any]]:
     return [{"name": case["example"], "row": case["row"]} for case in read_golden(name)["cases"] if case.get("example")]
 
 
-def rows_for(manifest: Manifest) -> list[list[Any]]:
-    """The rows every runtime must answer alike: the file's rows (or generated ones) and its cases."""
+def rows_for(manifest: Manifest, directory: Path | None = None) -> list[list[Any]]:
+    """The rows every runtime must answer alike: the file's rows (or, for an imported model, the
+    sample's rows kept in its bundle's ``golden.json``, or generated ones) and its cases."""
     golden = read_golden(manifest.name)
+    bundle_rows = directory / BUNDLE_GOLDEN if directory is not None else None
+    if not golden["rows"] and bundle_rows is not None and bundle_rows.exists():
+        golden["rows"] = json.loads(bundle_rows.read_text())["rows"]
     rows = golden["rows"] or generated_rows(manifest)
     return rows + [case["row"] for case in golden["cases"]]
 

@@ -214,6 +214,16 @@ def test_probabilities_add_up_to_100_as_shown_and_tiny_ones_say_so(browser, live
               shownPercents([0.0004, 0.1236, 0.876])];
     }""")
     assert shown == [["33.4%", "33.3%", "33.3%"], ["100.0%", "<0.1%", "<0.1%"], ["<0.1%", "12.4%", "87.6%"]]
+    # an imported model's card says where it came from (build_scripts/import_model.py writes lineage)
+    sources = page.evaluate("""async () => {
+      const { lineageText } = await import('../lib/model_predictor.js');
+      return [lineageText({source: "mlflow", uri: "models:/churn@champion", name: "churn", version: "3",
+                           alias: "champion", run_id: "0123456789abcdef"}),
+              lineageText({source: "handoff", artifact: "churn.joblib", artifact_sha256: "ab".repeat(32)}),
+              lineageText(undefined)];
+    }""")
+    assert sources == ["MLflow model churn version 3 (alias champion), run 0123456789ab, from models:/churn@champion",
+                       "handed over as churn.joblib (sha256 abababababab…)", ""]
     visit.close()
 
 

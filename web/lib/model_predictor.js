@@ -116,6 +116,22 @@ export function classLabel(manifest, c) {
   return meaning && meaning !== String(c) ? `${c}: ${meaning}` : String(c);
 }
 
+/**
+ * Where an imported model came from, as the model card says it: the MLflow registered model,
+ * version, alias and run, or the handed-over file and its sha256.
+ * @param {any} lineage
+ * @returns {string}
+ */
+export function lineageText(lineage) {
+  if (!lineage) return "";
+  if (lineage.source === "mlflow") {
+    const model = lineage.name ? `MLflow model ${lineage.name} version ${lineage.version}` : "MLflow run";
+    return [`${model}${lineage.alias ? ` (alias ${lineage.alias})` : ""}`,
+      lineage.run_id && `run ${String(lineage.run_id).slice(0, 12)}`, `from ${lineage.uri}`].filter(Boolean).join(", ");
+  }
+  return `handed over as ${lineage.artifact}${lineage.artifact_sha256 ? ` (sha256 ${lineage.artifact_sha256.slice(0, 12)}…)` : ""}`;
+}
+
 /** What a page says when the model needs a server it cannot reach: never a URL or a status. */
 const SERVER_MISSING = "This model needs the prediction server, which can't be reached.";
 const SERVER_FAULTS = new Set([ErrorCode.SERVER_UNREACHABLE, ErrorCode.SERVER_TIMEOUT, ErrorCode.SERVER_ERROR]);
@@ -376,6 +392,7 @@ export class ModelPredictor extends HTMLElement {
     const data = manifest.training_data ?? {};
     add("Training data", [data.rows && `${data.rows.toLocaleString("en")} rows`, data.seed !== undefined && `seed ${data.seed}`,
       data.sha256 && `sha256 ${data.sha256.slice(0, 12)}…`].filter(Boolean).join(", "));
+    add("Source", lineageText(manifest.lineage));
     add("Runs", (manifest.runtimes ?? []).map((r) => `${r} (${manifest.engines?.[r] ?? "scikit-learn"} engine)`).join(", "));
     const files = manifest.engines?.browser === "portable" ? Object.values(manifest.portable ?? {}) : [manifest.artifact];
     const bytes = files.reduce((sum, f) => sum + (f?.size ?? 0), 0);
