@@ -3,6 +3,11 @@ lineage; and a bundle logged back as a model version, our manifest attached.
 
     models:/<name>/<version>   models:/<name>@<alias>   runs:/<run id>/<path>
 
+Importing is ``python -m build_scripts.import_model --mlflow URI``; logging a bundle back is
+
+    python -m build_scripts.mlflow_registry dist/models/churn/2.0.0 --registered-name churn_site \
+        [--tracking-uri sqlite:///mlflow.db]
+
 The tracking server is MLflow's own setting (``MLFLOW_TRACKING_URI``, or ``--tracking-uri``): a
 server, or a local store such as ``sqlite:///mlflow.db``. MLflow is the optional ``mlflow``
 dependency group; nothing else in the build imports it.
@@ -123,3 +128,19 @@ def _example_value(feature: Any) -> Any:
     high = feature.maximum if feature.maximum is not None else low
     middle = (low + high) / 2
     return int(middle) if feature.type == "integer" else float(middle)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Log a bundle to MLflow as a new model version.")
+    parser.add_argument("bundle", type=Path, help="a bundle directory, e.g. dist/models/churn/2.0.0")
+    parser.add_argument("--registered-name", required=True, help="the MLflow registered model to add a version to")
+    parser.add_argument("--tracking-uri", help="MLflow tracking server or store (default: MLFLOW_TRACKING_URI)")
+    args = parser.parse_args(argv)
+    logged = log_bundle(args.bundle, args.registered_name, args.tracking_uri)
+    print(f"logged {args.bundle} as {logged['uri']} (run {logged['run_id']})")
+
+
+if __name__ == "__main__":
+    main()

@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an output folder that cannot be written, a file gone mid-run
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"{summary.line()}; result: {args.out}, rejected rows: {errors_path(args)}", file=sys.stderr)
     return 0
 
@@ -68,6 +71,8 @@ def run(args: argparse.Namespace):
         raise PipelineError(f"--out {args.out}: CSV input is written as CSV; name it .csv")
     if fmt == "parquet" and args.out.suffix.lower() not in (".parquet", ".pq"):
         raise PipelineError(f"--out {args.out}: Parquet input is written as Parquet; name it .parquet")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    errors_path(args).parent.mkdir(parents=True, exist_ok=True)
     if args.scheduler is None and args.local_cluster is None:
         from .local import score_files
 
