@@ -49,8 +49,8 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(f"http://127.0.0.1:{server.server_port}/?model=machine_failure")
                 page.wait_for_selector("body[data-ready=browser]", timeout=120_000)
-                # a named example with something to see: the tool-wear window, where wear decides
-                page.select_option("#examples", label="Tool wear window (4 in 10 fail)")
+                # a named example with something to see: overstrain, which tool wear decides (strain = torque x wear)
+                page.select_option("#examples", label="Overstrain failure")
                 page.wait_for_selector("#result:not([hidden])")
                 page.screenshot(path=str(out / f"demo-{name}.png"))
                 page.wait_for_selector("#whatif-chart polyline", state="attached", timeout=120_000)

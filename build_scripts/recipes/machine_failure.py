@@ -24,8 +24,7 @@ def _train(classifier, description: str, compress: int = 3, name: str = "machine
     model = Pipeline([("features", preprocessing()), ("classify", classifier)]).fit(X_train, y_train)
     return Trained(
         estimator=model, schema=SCHEMA, task="classification", description=description, compress=compress,
-        extra={"example": EXAMPLE, "examples": named_examples(name), "positive_class": "failure",
-               "class_labels": {"no_failure": "no failure", "failure": "a failure of any mode"}, "metrics": metrics(model, X_test, y_test, positive="failure"),
+        extra={"example": EXAMPLE, "examples": named_examples(name), "positive_class": "failure", "metrics": metrics(model, X_test, y_test, positive="failure"),
                "training_data": training_data(data)},
     )
 
