@@ -18,7 +18,6 @@ the file named on the command line is loaded, and the command says so first.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -31,13 +30,14 @@ import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 
 from py_pipeline import Schema
-from py_pipeline.errors import PipelineError
 from py_pipeline.bundle import write_bundle
+from py_pipeline.errors import PipelineError
 from py_pipeline.registry import write_index
 
 from . import browser_check, export, site
 from .golden import BUNDLE_GOLDEN
 from .paths import MODELS, PYODIDE_DIST
+from .pyodide_dist import sha256_file
 from .schema_inference import DEFAULT_MARGIN, infer_schema
 
 GOLDEN_ROWS = 50
@@ -107,7 +107,8 @@ def run(args: argparse.Namespace) -> Path | None:
         shutil.rmtree(out)
     extra: dict[str, Any] = {"example": rows[0], "lineage": lineage}
     if args.sample:
-        extra["training_data"] = {"rows": int(len(sample)), "sha256": _sha256(args.sample), "file": args.sample.name}
+        extra["training_data"] = {"rows": int(len(sample)), "sha256": sha256_file(args.sample),
+                                  "file": args.sample.name}
     description = args.description or f"{args.name}: imported from {lineage.get('uri') or lineage.get('artifact')}"
     write_bundle(out, estimator, name=args.name, version=args.version, task=task, schema=schema,
                  description=description, extra=extra)
@@ -154,7 +155,7 @@ def _source(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]] | None,
     if not hasattr(estimator, "predict"):
         raise ImportFailed(f"{args.artifact} holds a {type(loaded).__name__}, not a fitted estimator with predict()")
     return estimator, None, None, {"source": "handoff", "artifact": args.artifact.name,
-                                   "artifact_sha256": _sha256(args.artifact)}
+                                   "artifact_sha256": sha256_file(args.artifact)}
 
 
 def _read_sample(path: Path) -> pd.DataFrame:
@@ -176,14 +177,6 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 if __name__ == "__main__":

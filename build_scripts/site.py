@@ -25,10 +25,10 @@ from .paths import ASSETS, EXAMPLES, MODELS, PYODIDE_DIST, SITE, WEB
 DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "iris")
 
 
-def build(out: Path = SITE, pages: bool = True) -> Path:
-    """Assemble a deployable folder. ``pages``: the demo page and the examples too (the site);
-    without them, the assets another site copies under any path (client, element, service
-    worker, runtime, wheels, models)."""
+def build(out: Path = SITE, pages: bool = True, models: Path = MODELS) -> Path:
+    """Assemble a deployable folder from the bundles in ``models``. ``pages``: the demo page and
+    the examples too (the site); without them, the assets another site copies under any path
+    (client, element, service worker, runtime, wheels, models)."""
     if not (PYODIDE_DIST / "pyodide-lock.json").exists():
         raise SystemExit("dist/pyodide is missing: run `make build`")
     if out.exists():
@@ -42,7 +42,7 @@ def build(out: Path = SITE, pages: bool = True) -> Path:
         shutil.copytree(WEB / "lib", out / "lib", ignore=package_files)
         shutil.copy2(WEB / "sw.js", out / "sw.js")
     lock = json.loads((PYODIDE_DIST / "pyodide-lock.json").read_text())
-    bundles = scan_manifests(MODELS)
+    bundles = scan_manifests(models)
     wanted = {p for _, m in bundles if "browser" in m.runtimes for p in m.packages_for(m.engine_for("browser"))}
     skipped = optional_files(lock, tuple(sorted(wanted)))  # e.g. pandas, when no browser model needs it
     shutil.copytree(PYODIDE_DIST, out / "pyodide", ignore=lambda _, names: [n for n in names if n in skipped])
@@ -50,7 +50,7 @@ def build(out: Path = SITE, pages: bool = True) -> Path:
     (out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=2) + "\n")
     entries = []
     for directory, manifest in bundles:
-        entry = index_entry(directory, manifest, MODELS)
+        entry = index_entry(directory, manifest, models)
         entries.append(entry)
         target = out / "models" / entry["path"]
         target.mkdir(parents=True)
