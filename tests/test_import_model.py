@@ -93,7 +93,6 @@ def test_a_handed_over_pipeline_becomes_a_bundle_that_predicts_as_in_the_noteboo
     assert answer["predictions"] == pipeline.predict(data.drop(columns="churned")).tolist()
     expected = pipeline.predict_proba(data.drop(columns="churned"))
     assert np.abs(np.array(answer["probabilities"]) - expected).max() < 1e-9
-    assert not (models / "index.json").read_text().count("golden")  # the sample's rows stay in the bundle
 
 
 def test_the_schema_can_be_written_edited_and_passed_back(notebook, tmp_path, capsys):

@@ -25,6 +25,9 @@ def imported_site(notebook, tmp_path_factory):  # noqa: F811
     assert import_model.main([str(folder / "churn.joblib"), "--sample", str(folder / "sample.csv"), "--target",
                               "churned", "--name", "churn", "--version", "1.0.0", "--models", str(models)]) == 0
     site.build(root / "site", models=models)
+    # the sample's golden rows stay in the bundle: the site has the manifest and model files only
+    assert (models / "churn" / "1.0.0" / "golden.json").exists()
+    assert not (root / "site" / "models" / "churn" / "1.0.0" / "golden.json").exists()
     server = LiveServer(create_app({"MODEL_DIR": str(models), "SITE_DIR": str(root / "site")}))
     yield server, pipeline, data
     server.stop()
