@@ -2,7 +2,8 @@
 machine_failure in the browser backend and in the server backend, and 1,000,000 rows in the
 browser. For each: rows/s, the longest main-thread task while scoring (PerformanceObserver
 "longtask"), the page's JS heap (Chrome DevTools Protocol Performance.getMetrics) and the resident
-memory of Chromium's processes (the process table), beside the file's size.
+memory of Chromium's processes (the process table: before, at the peak while scoring, and 1 s
+after, once transient buffers are gone), beside the file's size.
 
     .venv/bin/python bench/file_scoring.py     # needs `make build`; starts its own server
 """
@@ -60,13 +61,15 @@ def score(page, client, path: Path, mode: str, rows: int) -> dict:
         peak_rss = max(peak_rss, chromium_rss_mb())
         time.sleep(0.2)
     seconds = time.perf_counter() - started
+    time.sleep(1)  # what stays once scoring's transient buffers are gone
+    settled_rss = chromium_rss_mb()
     metrics = {m["name"]: m["value"] for m in session.send("Performance.getMetrics")["metrics"]}
     error = page.inner_text("#file-error") if page.is_visible("#file-error") else None
     long_tasks = page.evaluate("() => window.longTasks")
     return {"mode": mode, "rows": rows, "file_mb": path.stat().st_size / 1e6, "seconds": seconds,
             "rows_per_s": rows / seconds, "error": error, "longest_task_ms": max(long_tasks, default=0),
             "long_tasks": len(long_tasks), "page_js_heap_mb": metrics.get("JSHeapUsedSize", 0) / 1e6,
-            "chromium_rss_idle_mb": idle_rss, "chromium_rss_peak_mb": peak_rss}
+            "chromium_rss_idle_mb": idle_rss, "chromium_rss_peak_mb": peak_rss, "chromium_rss_settled_mb": settled_rss}
 
 
 def main() -> None:
@@ -95,7 +98,7 @@ def main() -> None:
         print(f"  {r['rows']:>9,} rows ({r['file_mb']:.1f} MB), {r['mode']:<7}: {r['seconds']:.1f} s, {outcome}; "
               f"longest main-thread task {r['longest_task_ms']:.0f} ms ({r['long_tasks']} over 50 ms); "
               f"page JS heap {r['page_js_heap_mb']:.0f} MB; Chromium RSS {r['chromium_rss_idle_mb']:.0f} MB before, "
-              f"{r['chromium_rss_peak_mb']:.0f} MB at the peak")
+              f"{r['chromium_rss_peak_mb']:.0f} MB at the peak, {r['chromium_rss_settled_mb']:.0f} MB 1 s after")
     write_figures("file_scoring", {"runs": runs})
 
 
