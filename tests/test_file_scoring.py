@@ -73,6 +73,21 @@ def test_a_file_is_scored_in_the_browser_as_the_server_scores_it(browser, live_s
     visit.close()
 
 
+def test_a_file_with_fewer_rows_than_lines_finishes(browser, live_server):
+    """Blank lines and a quoted line break make the line count overestimate the rows: scoring
+    still ends when the file does."""
+    visit = Visit(browser, live_server.url)
+    page = visit.open("/?mode=browser").page
+    page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    text = (HEADER + ",note\r\n" + "".join(f"{r},\r\n" for r in GOOD)
+            + '6,5.0,3.4,1.5,0.2,"two\r\nlines"\r\n\r\n\r\n')  # 8 line breaks, 4 rows
+    choose(page, text)
+    page.wait_for_selector("body[data-scored]", timeout=30_000)
+    assert page.get_attribute("body", "data-scored") == "4"
+    assert visit.errors == []
+    visit.close()
+
+
 def test_cancel_stops_scoring_within_a_second(browser, live_server):
     visit = Visit(browser, live_server.url)
     page = visit.open("/?mode=browser").page

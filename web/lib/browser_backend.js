@@ -1,5 +1,5 @@
 // Prediction in this browser: py_pipeline in Pyodide inside the page's shared module Web Worker.
-import { cancelled, checkChunkSize } from "./batch.js";
+import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock } from "./batch.js";
 import { columnarResult, encodeColumns, encodeRows, plainResult } from "./columns.js";
 import { MessageType } from "./protocol.js";
 import { acquireRuntime } from "./runtime.js";
@@ -90,20 +90,19 @@ export class BrowserBackend {
    * @returns {Promise<any>} {columns, total, scored, invalidRows, result (a Blob), errors (a Blob), problems,
    *   preview, counts?, histogram?, backend}
    */
-  async scoreCsv(text, { chunkSize = 5000, signal, onProgress } = {}) {
+  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress } = {}) {
     checkChunkSize(chunkSize);
     const call = (message) => this.#runtime.call(message);
     if (signal?.aborted) throw cancelled();
     const opened = await call({ type: MessageType.CSV_OPEN, model: this.#model, text });
-    const started = performance.now();
+    const clock = progressClock(opened.total);
     try {
+      // `total` is an estimate from the line count until the last chunk makes it exact
       let state = { done: 0, total: opened.total, scored: 0, invalid_rows: 0 };
-      while (state.done < opened.total) {
+      while (state.done < state.total) {
         if (signal?.aborted) throw cancelled();
         state = await call({ type: MessageType.CSV_STEP, file: opened.id, rows: chunkSize });
-        const rowsPerSecond = state.done / ((performance.now() - started) / 1000 || 1e-3);
-        onProgress?.({ done: state.done, total: state.total, scored: state.scored, invalidRows: state.invalid_rows,
-                       rowsPerSecond, secondsLeft: (state.total - state.done) / rowsPerSecond });
+        onProgress?.({ ...clock(state.done, state.total), scored: state.scored, invalidRows: state.invalid_rows });
       }
       const files = await call({ type: MessageType.CSV_FINISH, file: opened.id });
       return { columns: opened.columns, total: opened.total, scored: files.scored, invalidRows: files.invalid_rows,
