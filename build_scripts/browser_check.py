@@ -43,13 +43,15 @@ def run_in_pyodide(bundles: dict[str, Path], calls: list[dict[str, Any]]) -> dic
     return json.loads(done.stdout)
 
 
-def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB) -> list[dict[str, Any]]:
-    """Check every bundle under ``root``, rewrite its manifest's runtimes, return the verdicts."""
+def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB,
+          only: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """Check every bundle under ``root`` (or only the ``(name, version)`` given), rewrite its
+    manifest's runtimes, return the verdicts."""
     if not (PYODIDE_DIST / "pyodide-lock.json").exists():
         raise SystemExit("dist/pyodide is missing: build the Pyodide distribution and the wheel first")
     budget = int(budget_mb * 1024 * 1024)
     bundles = scan_manifests(root)
-    keys = {f"{m.name}@{m.version}": (d, m) for d, m in bundles}
+    keys = {f"{m.name}@{m.version}": (d, m) for d, m in bundles if only is None or (m.name, m.version) == only}
     sizes = {k: browser_bytes(m) for k, (d, m) in keys.items()}
     candidates = {k: d for k, (d, m) in keys.items() if sizes[k] <= budget}
     goldens = {k: rows_for(m, d) for k, (d, m) in keys.items()}

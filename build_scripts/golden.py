@@ -42,7 +42,7 @@ BUNDLE_GOLDEN = "golden.json"
 
 def generated_rows(manifest: Manifest) -> list[list[Any]]:
     features = manifest.schema.features
-    base = list((manifest.extra or {}).get("example") or [_middle(f) for f in features])
+    base = list((manifest.extra or {}).get("example") or [middle_value(f) for f in features])
     rows = [list(base)]
     for i, f in enumerate(features):
         values = list(f.categories or ()) if f.type == "category" else [v for v in (f.minimum, f.maximum) if v is not None]
@@ -126,7 +126,8 @@ def _dump(golden: dict[str, Any]) -> str:
     return f'{{\n "rows": [\n  {rows}\n ],\n "cases": {cases}\n}}\n'
 
 
-def _middle(f) -> Any:
+def middle_value(f) -> Any:
+    """A value a feature always accepts: its first category, or the middle of its range."""
     if f.type == "category":
         return f.categories[0]
     lo = f.minimum if f.minimum is not None else 0.0

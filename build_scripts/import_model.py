@@ -114,11 +114,11 @@ def run(args: argparse.Namespace) -> Path | None:
                  description=description, extra=extra)
     (out / BUNDLE_GOLDEN).write_text(json.dumps({"rows": rows}) + "\n")
     export.report(export.export_bundle(out))
-    write_index(args.models)
-    if not args.no_check:
-        for verdict in browser_check.check(args.models):
-            if verdict["model"] == args.name and verdict["version"] == args.version:
-                browser_check.report(verdict)
+    if args.no_check:
+        write_index(args.models)
+    else:  # the check records the runtimes and rewrites the index
+        for verdict in browser_check.check(args.models, only=(args.name, args.version)):
+            browser_check.report(verdict)
         if args.models.resolve() == MODELS.resolve() and (PYODIDE_DIST / "pyodide-lock.json").exists():
             site.main()
     print(f"imported {args.name} {args.version} into {out}")
@@ -170,13 +170,10 @@ def _read_sample(path: Path) -> pd.DataFrame:
 
 
 def _json_value(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
+    """A sample's cell as JSON: numpy scalars as Python numbers, a missing value as None."""
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
+    return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else value
 
 
 if __name__ == "__main__":

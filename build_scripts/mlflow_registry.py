@@ -24,8 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from py_pipeline.bundle import MANIFEST_FILE, read_manifest
+from py_pipeline.bundle import manifest_sha256, read_manifest
 
+from .golden import middle_value
 from .reference import load_estimator
 
 # The build runs offline: no usage report to MLflow's telemetry endpoint unless asked for.
@@ -94,8 +95,6 @@ def log_bundle(directory: Path, registered_name: str, tracking_uri: str | None =
     scikit-learn flavor (its signature from our schema), the whole bundle as artifacts (our manifest
     among them) and the manifest's name, version and sha256 as model version tags. Answers the new
     version's lineage."""
-    import hashlib
-
     import mlflow
     from mlflow.models import infer_signature
     from mlflow.tracking import MlflowClient
@@ -105,7 +104,7 @@ def log_bundle(directory: Path, registered_name: str, tracking_uri: str | None =
         mlflow.set_registry_uri(tracking_uri)
     manifest = read_manifest(directory)
     estimator = load_estimator(directory, manifest)
-    example = pd.DataFrame([[_example_value(f) for f in manifest.schema.features]], columns=manifest.schema.names)
+    example = pd.DataFrame([[middle_value(f) for f in manifest.schema.features]], columns=manifest.schema.names)
     with mlflow.start_run(run_name=f"py_pipeline {manifest.name} {manifest.version}") as run:
         logged = mlflow.sklearn.log_model(estimator, name="model", registered_model_name=registered_name,
                                           serialization_format="cloudpickle",
@@ -113,21 +112,12 @@ def log_bundle(directory: Path, registered_name: str, tracking_uri: str | None =
         mlflow.log_artifacts(str(directory), artifact_path="py_pipeline_bundle")
     version = str(logged.registered_model_version)
     client = MlflowClient()
-    sha = hashlib.sha256((directory / MANIFEST_FILE).read_bytes()).hexdigest()
+    sha = manifest_sha256(directory)
     for key, value in {"py_pipeline.name": manifest.name, "py_pipeline.version": manifest.version,
                        "py_pipeline.manifest_sha256": sha}.items():
         client.set_model_version_tag(registered_name, version, key, value)
     return {"name": registered_name, "version": version, "run_id": run.info.run_id,
             "uri": f"models:/{registered_name}/{version}"}
-
-
-def _example_value(feature: Any) -> Any:
-    if feature.type == "category":
-        return feature.categories[0]
-    low = feature.minimum if feature.minimum is not None else 0.0
-    high = feature.maximum if feature.maximum is not None else low
-    middle = (low + high) / 2
-    return int(middle) if feature.type == "integer" else float(middle)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -118,7 +118,7 @@ def _feature(name: str, column: pd.Series, categories: list[Any] | None, declare
         return (Feature(name, type="category", categories=tuple(str(c) for c in known), missing=may_be_missing),
                 note + _missing_note(may_be_missing))
     values = pd.to_numeric(column, errors="coerce").dropna()
-    whole = declared in ("long", "integer") or (declared is None and pd.api.types.is_integer_dtype(column))
+    whole = declared == "integer" or (declared is None and pd.api.types.is_integer_dtype(column))
     if values.empty:
         return (Feature(name, type="integer" if whole else "number", missing=may_be_missing),
                 "no value in the sample: any number" + _missing_note(may_be_missing))

@@ -60,6 +60,12 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def manifest_sha256(directory: str | os.PathLike[str]) -> str:
+    """The sha256 of a bundle's manifest file, which pins the sha256 of every model file: one
+    value that names the whole bundle."""
+    return sha256_bytes((Path(directory) / MANIFEST_FILE).read_bytes())
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What a bundle says about its model. Serialised as ``manifest.json``."""

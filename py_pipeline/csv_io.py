@@ -266,10 +266,8 @@ class Scoring:
         """Score the next ``rows`` records; answer the counts so far."""
         chunk = list(itertools.islice(self.records, rows))
         table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
-                         self.table.mapping)
+                         self.table.mapping, first_row=self.done)  # problems name rows in the whole file
         part = score(table, self.model)
-        for p in part.problems:
-            p["row"] += self.done  # the record's place in the whole file
         written = _write_rows(self.writer, table, part)
         self.preview += written[:10 - len(self.preview)]
         s = self.scored
@@ -331,14 +329,24 @@ def _result_writer(out: io.StringIO, table: CsvTable, scored: Scored) -> Any:
 def result_header(table: CsvTable, scored: Scored) -> list[str]:
     """The result file's columns: the file's own, the prediction, a probability per class."""
     classes = scored.classes if scored.probabilities is not None else []
-    return [*table.columns, PREDICTION_COLUMN, *(f"{PROBABILITY_PREFIX}{c}" for c in classes)]
+    return [*table.columns, PREDICTION_COLUMN, *(probability_column(c) for c in classes)]
+
+
+def probability_column(label: Any) -> str:
+    """The result file's column holding the probability of class ``label``."""
+    return f"{PROBABILITY_PREFIX}{label}"
+
+
+def probability_cell(p: float) -> str:
+    """A probability as the result file writes it."""
+    return f"{p:.6f}"
 
 
 def _write_rows(writer: Any, table: CsvTable, scored: Scored) -> list[list[str]]:
     """Write the scored records of ``table`` (indices in ``scored.valid``); answer the rows written."""
     rows = []
     for k, i in enumerate(scored.valid):
-        probabilities = [f"{p:.6f}" for p in scored.probabilities[k]] if scored.probabilities is not None else []
+        probabilities = [] if scored.probabilities is None else [probability_cell(p) for p in scored.probabilities[k]]
         rows.append([*table.records[i], cell(scored.predictions[k]), *probabilities])
     writer.writerows(rows)
     return rows

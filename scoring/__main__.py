@@ -36,13 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("inputs", nargs="+", help="CSV or Parquet files, globs or directories")
     parser.add_argument("--out", required=True, type=Path, help="the result file (.csv, or .parquet for Parquet)")
     parser.add_argument("--errors", type=Path, help="the rejected rows (CSV; default: OUT with .errors.csv)")
-    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS, help=f"where NAME is found (default {DEFAULT_MODELS})")
+    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS,
+                        help=f"where NAME is found (default {DEFAULT_MODELS})")
     parser.add_argument("--chunk-rows", type=int, default=50_000, help="rows per chunk on one machine (default 50,000)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="score on the Dask cluster at ADDRESS")
     where.add_argument("--local-cluster", metavar="N", type=int, help="start a Dask cluster of N worker processes here")
-    parser.add_argument("--blocksize", default="4MB",
-                        help="bytes of CSV per Dask partition (default 4MB; 'none': one per file, for quoted line breaks)")
+    parser.add_argument("--blocksize", default="4MB", help="bytes of CSV per Dask partition "
+                        "(default 4MB; 'none': one per file, for quoted line breaks)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.chunk_rows < 1:

@@ -6,7 +6,7 @@ shared disk is refused by each worker, not scored with."""
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import shutil
 import time
 import warnings
@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from py_pipeline.bundle import MANIFEST_FILE
+from py_pipeline.bundle import manifest_sha256
 from py_pipeline.errors import IntegrityError
 from py_pipeline.model import Model, load_model
 
@@ -28,17 +28,12 @@ from .reading import CSV_OPTIONS
 _models: dict[tuple[str, str], Model] = {}
 
 
-def bundle_sha256(directory: Path) -> str:
-    """The sha256 of a bundle's manifest, which pins the sha256 of every model file."""
-    return hashlib.sha256((directory / MANIFEST_FILE).read_bytes()).hexdigest()
-
-
 def worker_model(directory: str, sha256: str) -> Model:
     """The bundle in ``directory``, loaded once per process, after checking that its manifest is
     the one the client scored with (and, in load_model, every model file against the manifest)."""
     key = (directory, sha256)
     if key not in _models:
-        found = bundle_sha256(Path(directory))
+        found = manifest_sha256(Path(directory))
         if found != sha256:
             raise IntegrityError(f"the bundle in {directory} is not the one the client sent: its manifest's sha256 "
                                  f"is {found[:12]}…, expected {sha256[:12]}…")
@@ -79,7 +74,7 @@ def _score(client: Any, directory: Path, files: list[Path], fmt: str, layout: La
     import dask.dataframe as dd
 
     started = time.perf_counter()
-    sha256 = bundle_sha256(directory)
+    sha256 = manifest_sha256(directory)
     refused = check_workers(client, directory, sha256)
     if refused:
         raise IntegrityError(f"{len(refused)} of {len(client.scheduler_info()['workers'])} workers refused the bundle: "
@@ -91,14 +86,14 @@ def _score(client: Any, directory: Path, files: list[Path], fmt: str, layout: La
     parts, firsts, names = [], [], []
     for file, frame, sizes in zip(files, frames, lengths):
         parts += frame.to_delayed()
-        firsts += [sum(sizes[:i]) for i in range(len(sizes))]
+        firsts += list(itertools.accumulate(sizes, initial=0))[:-1]
         names += [str(file)] * len(sizes)
     score = dask.delayed(partial(_score_part, str(directory), sha256, layout), pure=True, nout=2)
     scored = [score(part, first, name) for part, first, name in zip(parts, firsts, names)]
     meta = layout.empty_result(frames[0]._meta)
     result = dd.from_delayed([s[0] for s in scored], meta=meta, verify_meta=False)
-    parts_dir = out.with_name(out.name + ".parts")
     if layout.text:
+        parts_dir = out.with_name(out.name + ".parts")
         # pandas' writer, with the options the one-machine path gives it: each worker writes the
         # partitions it scored (in parallel, no result crosses the network), then they are joined
         shutil.rmtree(parts_dir, ignore_errors=True)
@@ -116,8 +111,7 @@ def _score(client: Any, directory: Path, files: list[Path], fmt: str, layout: La
         write_problems([], error_file, header=True)
         for part in problems:
             write_problems(part, error_file, header=False)
-            summary.problems += len(part)
-            summary.rejected_rows += len({p["row"] for p in part})
+            summary.add_problems(part)
     summary.scored = summary.rows - summary.rejected_rows
     summary.seconds = time.perf_counter() - started
     return summary

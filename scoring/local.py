@@ -27,6 +27,11 @@ class Summary:
     rejected_rows: int = 0
     seconds: float = 0.0
 
+    def add_problems(self, problems: list[dict[str, Any]]) -> None:
+        """Count a chunk's problems, and the rows they are in."""
+        self.problems += len(problems)
+        self.rejected_rows += len({p["row"] for p in problems})
+
     def line(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
         rejected = f", {self.rejected_rows:,} rejected ({self.problems:,} problems)" if self.rejected_rows else ""
@@ -55,8 +60,7 @@ def score_files(model: Model, files: list[Path], fmt: str, layout: Layout, out: 
                     first_row += len(frame)
                     summary.rows += len(frame)
                     summary.scored += len(result)
-                    summary.problems += len(problems)
-                    summary.rejected_rows += len({p["row"] for p in problems})
+                    summary.add_problems(problems)
                     bar.update(len(frame))
             if writer is None:  # no rows at all: the result still has its header
                 writer = _append(writer, layout.empty_result(pd.DataFrame(columns=list(layout.columns))), out, layout)

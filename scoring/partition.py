@@ -32,16 +32,12 @@ class Layout:
     classes: tuple[Any, ...] | None  # the probability columns' classes, if the model gives any
     regression: bool
 
-    def result_columns(self) -> list[str]:
-        probabilities = [f"{csv_io.PROBABILITY_PREFIX}{c}" for c in self.classes or ()]
-        return [*self.columns, csv_io.PREDICTION_COLUMN, *probabilities]
-
     def empty_result(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A result frame with no rows: the dtypes a Dask graph needs to know up front."""
         out = frame.iloc[:0].copy()
         out[csv_io.PREDICTION_COLUMN] = pd.Series([], dtype=object if self.text else _prediction_dtype(self))
         for c in self.classes or ():
-            out[f"{csv_io.PROBABILITY_PREFIX}{c}"] = pd.Series([], dtype=object if self.text else np.float64)
+            out[csv_io.probability_column(c)] = pd.Series([], dtype=object if self.text else np.float64)
         return out
 
 
@@ -73,7 +69,8 @@ def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: in
         proba = np.full((len(scored.valid), len(layout.classes)), np.nan) if scored.probabilities is None \
             else np.asarray(scored.probabilities, dtype=np.float64).reshape(len(scored.valid), len(layout.classes))
         for k, c in enumerate(layout.classes):
-            out[f"{csv_io.PROBABILITY_PREFIX}{c}"] = [f"{p:.6f}" for p in proba[:, k]] if layout.text else proba[:, k]
+            out[csv_io.probability_column(c)] = [csv_io.probability_cell(p) for p in proba[:, k]] if layout.text \
+                else proba[:, k]
     return out, [{**p, "file": file} for p in scored.problems]
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from py_pipeline import Registry, csv_io
-from scoring.cluster import bundle_sha256, check_workers
+from py_pipeline.bundle import manifest_sha256
+from scoring.cluster import check_workers
 
 from .conftest import ROOT
 
@@ -92,7 +93,7 @@ def test_a_tampered_bundle_is_refused_by_every_worker(tmp_path, model_dir):
 
     bundle = tmp_path / "machine_failure" / "1.1.0"
     shutil.copytree(model_dir / "machine_failure" / "1.1.0", bundle)
-    sha = bundle_sha256(bundle)
+    sha = manifest_sha256(bundle)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         assert check_workers(client, bundle, sha) == {}

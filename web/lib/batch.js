@@ -76,14 +76,24 @@ export function progressClock(total) {
  * @param {unknown} error @param {number} offset
  */
 export function shiftRows(error, offset) {
-  if (!(error instanceof PredictionError) || error.code !== ErrorCode.INVALID_INPUT || offset === 0) return error;
-  const shift = (/** @type {string} */ text, /** @type {number} */ by) => text.replace(/^row (\d+)/, (_, n) => `row ${Number(n) + by}`);
+  if (offset === 0) return error;
+  return renumbered(error, "row", offset, (d) => (typeof d.row === "number" ? { ...d, row: d.row + offset } : null));
+}
+
+/**
+ * An invalid_input error of one chunk renumbered for the whole batch or file: its message and each
+ * moved detail's read "<word> N + by" where they began "<word> N"; `move` gives a detail's new
+ * fields, or null to leave it as it is. Other errors pass through.
+ * @param {unknown} error @param {"row" | "line"} word @param {number} by
+ * @param {(detail: {row?: number | null, line?: number | null, message?: string}) => object | null} move
+ */
+export function renumbered(error, word, by, move) {
+  if (!(error instanceof PredictionError) || error.code !== ErrorCode.INVALID_INPUT) return error;
+  const pattern = new RegExp(`^${word} (\\d+)`);
+  const shift = (/** @type {string} */ text) => text.replace(pattern, (_, n) => `${word} ${Number(n) + by}`);
   const details = error.details.map((d) => {
-    const detail = /** @type {{row?: number | null, message?: string}} */ (d);
-    return typeof detail.row === "number"
-      ? { ...detail, row: detail.row + offset, ...(detail.message ? { message: shift(detail.message, offset) } : {}) }
-      : detail;
+    const moved = /** @type {{message?: string} | null} */ (move(/** @type {any} */ (d)));
+    return moved ? { ...moved, ...(moved.message ? { message: shift(moved.message) } : {}) } : d;
   });
-  return new PredictionError(error.code, shift(error.message, offset), details,
-    /** @type {{total?: number}} */ (error).total);
+  return new PredictionError(error.code, shift(error.message), details, /** @type {{total?: number}} */ (error).total);
 }

@@ -1,5 +1,5 @@
 // Prediction on the fallback server, through its HTTP API.
-import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock } from "./batch.js";
+import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock, renumbered } from "./batch.js";
 import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
 import { csvChunks, recordEnd } from "./csv_chunks.js";
 import { ErrorCode, PredictionError } from "./errors.js";
@@ -125,16 +125,9 @@ export class ServerBackend {
  * @param {unknown} error @param {import("./csv_chunks.js").CsvChunk} chunk
  */
 function shiftLines(error, chunk) {
-  if (!(error instanceof PredictionError) || error.code !== ErrorCode.INVALID_INPUT) return error;
   const by = chunk.firstLine - chunk.headerLines - 1; // the chunk's first record is on line headerLines + 1
-  const shift = (/** @type {string} */ text) => text.replace(/^line (\d+)/, (_, n) => `line ${Number(n) + by}`);
-  const details = error.details.map((d) => {
-    const detail = /** @type {{row?: number | null, line?: number | null, message?: string}} */ (d);
-    if (typeof detail.line !== "number" || detail.line <= chunk.headerLines) return detail;
-    return { ...detail, line: detail.line + by, message: shift(detail.message ?? ""),
-             ...(typeof detail.row === "number" ? { row: detail.row + chunk.rowsBefore } : {}) };
-  });
-  return new PredictionError(error.code, shift(error.message), details, /** @type {{total?: number}} */ (error).total);
+  return renumbered(error, "line", by, (d) => (typeof d.line !== "number" || d.line <= chunk.headerLines ? null
+    : { ...d, line: d.line + by, ...(typeof d.row === "number" ? { row: d.row + chunk.rowsBefore } : {}) }));
 }
 
 /**
