@@ -90,12 +90,13 @@ def named_examples(name: str) -> list[dict[str, Any]]:
 
 
 def rows_for(manifest: Manifest, directory: Path | None = None) -> list[list[Any]]:
-    """The rows every runtime must answer alike: the file's rows (or, for an imported model, the
-    sample's rows kept in its bundle's ``golden.json``, or generated ones) and its cases."""
-    golden = read_golden(manifest.name)
+    """The rows every runtime must answer alike. An imported model has its own, drawn from its
+    sample and kept in its bundle's ``golden.json``: only those, even when a recipe's golden file
+    has the same name. Otherwise the golden file's rows (or generated ones) and its cases."""
     bundle_rows = directory / BUNDLE_GOLDEN if directory is not None else None
-    if not golden["rows"] and bundle_rows is not None and bundle_rows.exists():
-        golden["rows"] = json.loads(bundle_rows.read_text())["rows"]
+    if bundle_rows is not None and bundle_rows.exists():
+        return json.loads(bundle_rows.read_text())["rows"]
+    golden = read_golden(manifest.name)
     rows = golden["rows"] or generated_rows(manifest)
     return rows + [case["row"] for case in golden["cases"]]
 

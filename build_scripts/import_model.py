@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import shutil
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,8 @@ from sklearn.base import is_classifier, is_regressor
 from py_pipeline import Schema
 from py_pipeline.bundle import write_bundle
 from py_pipeline.errors import PipelineError
+from py_pipeline.files import replace_dir, write_atomic
+from py_pipeline.names import check_name
 from py_pipeline.registry import write_index
 
 from . import browser_check, export, site
@@ -69,14 +73,28 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give either an artifact file or --mlflow URI")
     try:
         run(args)
-    except (ImportFailed, PipelineError, ValueError) as exc:
+    except (ImportFailed, PipelineError, ValueError, OSError) as exc:
         print(f"import failed: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # a check that failed (the Pyodide or the server check): nothing was published
+        if exc.code in (0, None):
+            raise
+        print(f"import failed: {exc.code}", file=sys.stderr)
         return 2
     return 0
 
 
 def run(args: argparse.Namespace) -> Path | None:
-    """Import as the options say; answer the bundle's directory (None after --write-schema)."""
+    """Import as the options say; answer the bundle's directory (None after --write-schema).
+
+    The bundle is built and checked in a hidden staging folder beside the models; only a bundle
+    that passed every check replaces the old one (``--force``) or is added, and only then is the
+    index rewritten. A failure leaves the models folder as it was."""
+    check_name(args.name, "--name")
+    check_name(args.version, "--version")
+    out = args.models / args.name / args.version
+    if out.exists() and not args.force and not args.write_schema:
+        raise ImportFailed(f"{out} exists: choose another --version, or --force to replace it")
     estimator, signature, example, lineage = _source(args)
     task = "classification" if is_classifier(estimator) else "regression" if is_regressor(estimator) else None
     if task is None:
@@ -84,7 +102,13 @@ def run(args: argparse.Namespace) -> Path | None:
     sample = _read_sample(args.sample) if args.sample else example
     if sample is None:
         raise ImportFailed("give --sample: the model has no logged input example to infer ranges and golden rows from")
-    if args.target and args.target in sample.columns:
+    if sample.empty:
+        raise ImportFailed(f"{args.sample or 'the logged input example'} has no rows: the sample must hold rows "
+                           "of the model's input (its ranges, categories and golden rows come from them)")
+    if args.target:
+        if args.target not in sample.columns:
+            shown = ", ".join(repr(str(c)) for c in list(sample.columns)[:20])
+            raise ImportFailed(f"--target {args.target!r} names no column of the sample; its columns are {shown}")
         sample = sample.drop(columns=[args.target])
     if args.schema:
         schema = Schema.from_list(json.loads(args.schema.read_text()))
@@ -95,32 +119,34 @@ def run(args: argparse.Namespace) -> Path | None:
         print(f"inferred schema of {args.name} {args.version} (review it; --write-schema FILE to edit):")
         print(inferred.table())
     if args.write_schema:
-        args.write_schema.write_text(json.dumps(schema.to_list(), indent=2) + "\n")
+        write_atomic(args.write_schema, json.dumps(schema.to_list(), indent=2) + "\n")
         print(f"schema written to {args.write_schema}; edit it, then run again with --schema {args.write_schema}")
         return None
     rows = golden_rows(sample, schema)
     schema.validate(rows)  # an edited schema that refuses its own sample is caught here, naming the row
-    out = args.models / args.name / args.version
-    if out.exists():
-        if not args.force:
-            raise ImportFailed(f"{out} exists: choose another --version, or --force to replace it")
-        shutil.rmtree(out)
     extra: dict[str, Any] = {"example": rows[0], "lineage": lineage}
     if args.sample:
         extra["training_data"] = {"rows": int(len(sample)), "sha256": sha256_file(args.sample),
                                   "file": args.sample.name}
     description = args.description or f"{args.name}: imported from {lineage.get('uri') or lineage.get('artifact')}"
-    write_bundle(out, estimator, name=args.name, version=args.version, task=task, schema=schema,
-                 description=description, extra=extra)
-    (out / BUNDLE_GOLDEN).write_text(json.dumps({"rows": rows}) + "\n")
-    export.report(export.export_bundle(out))
-    if args.no_check:
-        write_index(args.models)
-    else:  # the check records the runtimes and rewrites the index
-        for verdict in browser_check.check(args.models, only=(args.name, args.version)):
-            browser_check.report(verdict)
-        if args.models.resolve() == MODELS.resolve() and (PYODIDE_DIST / "pyodide-lock.json").exists():
-            site.main()
+    args.models.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=args.models))  # hidden: never listed
+    try:
+        staged = staging / args.name / args.version
+        write_bundle(staged, estimator, name=args.name, version=args.version, task=task, schema=schema,
+                     description=description, extra=extra)
+        write_atomic(staged / BUNDLE_GOLDEN, json.dumps({"rows": rows}) + "\n")
+        export.report(export.export_bundle(staged))
+        if not args.no_check:  # the check records the runtimes in the staged manifest
+            for verdict in browser_check.check(staging, only=(args.name, args.version)):
+                browser_check.report(verdict)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        replace_dir(staged, out)  # checked: now it may replace the old bundle
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    write_index(args.models)
+    if not args.no_check and args.models.resolve() == MODELS.resolve() and (PYODIDE_DIST / "pyodide-lock.json").exists():
+        site.main()
     print(f"imported {args.name} {args.version} into {out}")
     return out
 
@@ -147,26 +173,55 @@ def _source(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]] | None,
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        loaded = joblib.load(args.artifact)
-    for w in caught:
-        if "InconsistentVersionWarning" in type(w.message).__name__:
-            print(f"warning: {w.message}", file=sys.stderr)
+        try:
+            loaded = joblib.load(args.artifact)
+        except (EOFError, ValueError, IndexError, KeyError, pickle.UnpicklingError) as exc:
+            raise ImportFailed(f"{args.artifact} could not be read as a joblib or pickle file (truncated or not a "
+                               f"model file?): {type(exc).__name__}: {exc}") from None
+        except (AttributeError, ModuleNotFoundError, ImportError) as exc:
+            raise ImportFailed(f"{args.artifact} needs code this environment does not have: {exc}. A function or "
+                               "class defined in the notebook must be importable here (a module on PYTHONPATH)") from None
+        except Exception as exc:  # unpickling runs arbitrary code: any error is the file's
+            raise ImportFailed(f"{args.artifact} could not be loaded: {type(exc).__name__}: {exc}") from None
     estimator = loaded.get("estimator") if isinstance(loaded, dict) else loaded
     if not hasattr(estimator, "predict"):
         raise ImportFailed(f"{args.artifact} holds a {type(loaded).__name__}, not a fitted estimator with predict()")
     return estimator, None, None, {"source": "handoff", "artifact": args.artifact.name,
-                                   "artifact_sha256": sha256_file(args.artifact)}
+                                   "artifact_sha256": sha256_file(args.artifact),
+                                   "fitted_with": fitted_with(caught)}
+
+
+def fitted_with(caught: list[warnings.WarningMessage]) -> dict[str, str]:
+    """The scikit-learn version the pickle was fitted with: scikit-learn stores it in each estimator
+    (``_sklearn_version``) and warns on load when it differs from this one. The manifest's
+    ``library_versions`` say what the bundle's artifact was pickled with here; lineage keeps this."""
+    import sklearn
+
+    versions = {getattr(w.message, "original_sklearn_version", None) for w in caught} - {None}
+    for version in sorted(versions):
+        print(f"warning: the model was fitted with scikit-learn {version}; this environment has {sklearn.__version__}, "
+              f"so it is re-pickled under {sklearn.__version__} and its answers are checked here against "
+              f"{sklearn.__version__}'s, not {version}'s", file=sys.stderr)
+    return {"scikit-learn": ", ".join(sorted(versions)) or sklearn.__version__}
 
 
 def _read_sample(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ImportFailed(f"{path} is not a file")
     suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if suffix in (".csv", ".tsv", ".txt"):
+    if suffix not in (".parquet", ".pq", ".csv", ".tsv", ".txt"):
+        raise ImportFailed(f"{path}: the sample must be CSV (.csv) or Parquet (.parquet)")
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
         return pd.read_csv(path, sep=None if suffix != ".csv" else ",", engine="python" if suffix != ".csv" else "c")
-    raise ImportFailed(f"{path}: the sample must be CSV (.csv) or Parquet (.parquet)")
+    except pd.errors.EmptyDataError:
+        raise ImportFailed(f"{path} is empty: the sample needs a header and rows of the model's input") from None
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{path} is not UTF-8 text; save the sample as UTF-8 CSV") from None
+    except Exception as exc:  # pandas' and pyarrow's parser errors vary
+        raise ImportFailed(f"{path} could not be read as {'Parquet' if suffix in ('.parquet', '.pq') else 'CSV'}: "
+                           f"{type(exc).__name__}: {exc}") from None
 
 
 def _json_value(value: Any) -> Any:

@@ -15,6 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
+from py_pipeline.files import staged_dir
 from py_pipeline.registry import INDEX_FILE, index_entry, scan_manifests
 
 from . import compress, offline
@@ -31,12 +32,19 @@ def build(out: Path = SITE, pages: bool = True, models: Path = MODELS) -> Path:
     (client, element, service worker, runtime, wheels, models)."""
     if not (PYODIDE_DIST / "pyodide-lock.json").exists():
         raise SystemExit("dist/pyodide is missing: run `make build`")
-    if out.exists():
-        shutil.rmtree(out)
+    # assembled aside, then moved into place whole: a failed build leaves the old site as it was
+    with staged_dir(out) as staging:
+        summary = _assemble(staging, pages, models)
+    print(f"{out.name}: {summary} in {out}")
+    return out
+
+
+def _assemble(out: Path, pages: bool, models: Path) -> str:
+    """Write the whole folder into ``out`` (a new, empty folder); answer a line saying what is in it."""
     # the client package's own files (types, tsconfig, package.json) are for bundlers, not the site
     package_files = shutil.ignore_patterns("README.md", "types", "tsconfig.json", "package.json")
     if pages:
-        shutil.copytree(WEB, out, ignore=package_files)
+        shutil.copytree(WEB, out, ignore=package_files, dirs_exist_ok=True)
         shutil.copytree(EXAMPLES, out / "examples", ignore=shutil.ignore_patterns("README.md", "vite"))
     else:
         shutil.copytree(WEB / "lib", out / "lib", ignore=package_files)
@@ -68,10 +76,9 @@ def build(out: Path = SITE, pages: bool = True, models: Path = MODELS) -> Path:
     precache = json.loads((out / offline.PRECACHE).read_text())
     squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it
     plain = precache["total_bytes"] - squeezed["bytes"]  # files sent as they are
-    print(f"{out.name}: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB in {out}; build {build_id}, "
-          f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB "
-          f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")
-    return out
+    return (f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; build {build_id}, "
+            f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB "
+            f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 and in Pyodide. Imports nothing from ``js`` or ``pyodide``."""
 
 from .bundle import Manifest, library_versions, read_manifest, write_bundle
-from .errors import (IncompatibleModel, IntegrityError, InvalidBundle, InvalidInput, ModelUnavailable,
+from .errors import (IncompatibleModel, IntegrityError, InvalidBundle, InvalidInput, ModelFailed, ModelUnavailable,
                      PipelineError, SchemaMismatch, UnknownModel)
 from .model import Model, load_model
 from .registry import Registry, write_index
@@ -12,6 +12,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Feature", "IncompatibleModel", "IntegrityError", "InvalidBundle", "InvalidInput", "Manifest",
-    "Model", "ModelUnavailable", "PipelineError", "Registry", "Schema", "SchemaMismatch", "UnknownModel", "library_versions",
+    "Model", "ModelFailed", "ModelUnavailable", "PipelineError", "Registry", "Schema", "SchemaMismatch", "UnknownModel", "library_versions",
     "load_model", "read_manifest", "write_bundle", "write_index",
 ]

@@ -143,7 +143,7 @@ def csv_take(handle: int) -> str:
 def csv_files(handle: int) -> tuple[str, str]:
     """Close a scored file: the rest of its result file, and its error file, as text."""
     scoring = _scorings.pop(handle)
-    return scoring.result_csv(), csv_io.errors_csv(scoring.scored)
+    return scoring.result_csv(), csv_io.errors_csv(scoring.scored, scoring.raw)
 
 
 def csv_cancel(handle: int) -> str:

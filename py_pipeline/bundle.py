@@ -23,6 +23,8 @@ import numpy as np
 
 from .engines import Engine, SklearnEngine
 from .errors import IncompatibleModel, IntegrityError, InvalidBundle, InvalidInput, ModelUnavailable, SchemaMismatch
+from .files import write_atomic
+from .names import EXPECTED as NAME_EXPECTED, check_name, is_valid_name
 from .portable.engine import ARRAYS_FILE, SPEC_FILE, PortableEngine, spec_bytes
 from .schema import Schema
 
@@ -147,6 +149,9 @@ class Manifest:
                           ("features", list), ("library_versions", Mapping), ("created_at", str)):
             if not isinstance(data.get(key), kind):
                 raise InvalidBundle(f"manifest field '{key}' is missing or not a {kind.__name__}")
+        for key in ("name", "version"):  # each is a folder name and a URL segment
+            if not is_valid_name(data[key]):
+                raise InvalidBundle(f"manifest field '{key}' must be {NAME_EXPECTED}, got {data[key]!r}")
         if data["task"] not in TASKS:
             raise InvalidBundle(f"manifest field 'task' must be one of {', '.join(TASKS)}, got {data['task']!r}")
         art = data["artifact"]
@@ -227,6 +232,8 @@ def write_bundle(
     ``examples`` (``[{"name", "row"}]``, rows a user can pick; each must be valid) and
     ``class_labels`` (class -> what it means, shown beside the class).
     """
+    check_name(name, "name")
+    check_name(version, "version")
     if hasattr(estimator, "feature_names_in_"):  # DataFrame-fitted: matched to the schema by name
         try:
             schema.positions(estimator.feature_names_in_)
@@ -262,8 +269,8 @@ def write_bundle(
     )
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    (out / ARTIFACT_FILE).write_bytes(data)
-    (out / MANIFEST_FILE).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n")
+    write_atomic(out / ARTIFACT_FILE, data)
+    write_atomic(out / MANIFEST_FILE, json.dumps(manifest.to_dict(), indent=2) + "\n")
     return manifest
 
 
@@ -299,8 +306,8 @@ def write_portable(directory: str | os.PathLike[str], spec: Mapping[str, Any], b
     runtimes then use it. ``check`` records how it was verified."""
     spec_data = spec_bytes(spec)
     out = Path(directory)
-    (out / SPEC_FILE).write_bytes(spec_data)
-    (out / ARRAYS_FILE).write_bytes(buffer)
+    write_atomic(out / SPEC_FILE, spec_data)
+    write_atomic(out / ARRAYS_FILE, buffer)
     update_manifest(out, {"portable": {"spec": _file_entry(SPEC_FILE, spec_data),
                                         "arrays": _file_entry(ARRAYS_FILE, buffer)},
                            "portable_check": dict(check or {}), "portable_unavailable": None,
@@ -327,7 +334,7 @@ def update_manifest(directory: str | os.PathLike[str], changes: Mapping[str, Any
         else:
             data[key] = value
     Manifest.from_dict(data)  # never write a manifest that would not load
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _verified(directory: Path, manifest: Manifest, entry: Mapping[str, Any]) -> bytes:

@@ -7,6 +7,11 @@ record with the line it starts on, so a problem names the line a person sees in 
 Extra columns pass through untouched. Validation keeps every row: the valid ones are scored, the
 invalid ones are listed with line, field and reason, never dropped or scored in silence.
 
+Result and error files are safe to open in a spreadsheet: a cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return and is not a number is written with a leading ``'``
+(OWASP's advice against CSV injection), so a spreadsheet shows it as text and never runs it. A
+pipeline whose outputs need raw cells says so in its manifest (``"csv_cells": "raw"``).
+
 Python's own ``csv`` module parses (quoted fields, embedded newlines, a BOM): it is in the
 standard library on the server and in Pyodide alike, so the page and the server read a file the
 same way, with no second parser to keep in step.
@@ -19,7 +24,7 @@ import io
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, TextIO
 
 import numpy as np
 
@@ -31,6 +36,26 @@ DELIMITERS = (",", ";", "\t")
 PREDICTION_COLUMN = "prediction"
 PROBABILITY_PREFIX = "probability_"
 ERROR_COLUMNS = ("line", "field", "expected", "problem")
+#: What a spreadsheet may read as the start of a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` as a result or error file writes it: with a leading ``'`` when a spreadsheet
+    would read it as a formula (a plain number such as ``-1.5`` is left alone).
+
+    >>> safe_cell("=HYPERLINK(\"http://x\")"), safe_cell("-1.5"), safe_cell("-x"), safe_cell("a=b")
+    ('\'=HYPERLINK("http://x")', '-1.5', "'-x", 'a=b')
+    """
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def raw_cells(manifest: Any) -> bool:
+    """Whether the model's pipeline asked for raw cells in its files (``"csv_cells": "raw"``)."""
+    return (manifest.extra or {}).get("csv_cells") == "raw"
 
 
 @dataclass
@@ -104,16 +129,18 @@ def match_columns(columns: list[str], schema: Schema) -> dict[str, int]:
     return mapping
 
 
-def read_csv(data: bytes | str, schema: Schema) -> CsvTable:
+def read_csv(data: bytes | str, schema: Schema, max_rows: int | None = None) -> CsvTable:
     """Parse a CSV file (UTF-8, an optional BOM; comma, semicolon or tab separated, whichever
     matches the features) and match its columns. Raises :class:`InvalidInput` when the file is
-    not UTF-8, empty, or lacks a feature's column."""
+    not UTF-8, empty, or lacks a feature's column. With ``max_rows``, reading stops after
+    ``max_rows + 1`` records: enough for the caller to refuse the file, without parsing the rest."""
     reader, columns, delimiter = _open(data, schema)
+    mapping = match_columns(columns, schema)
     records, lines = [], []
-    for line, record in _records(reader):
+    for line, record in itertools.islice(_records(reader), None if max_rows is None else max_rows + 1):
         records.append(record)
         lines.append(line)
-    return CsvTable(columns, records, lines, delimiter, match_columns(columns, schema))
+    return CsvTable(columns, records, lines, delimiter, mapping)
 
 
 def _open(data: bytes | str, schema: Schema) -> tuple[Any, list[str], str]:
@@ -147,6 +174,26 @@ def _decoded_lines(body: bytes) -> Iterator[str]:
 
 def _records(reader: Any) -> Any:
     """(line the record starts on, record) for each non-blank record; a parse error names its line."""
+    try:
+        yield from records(reader)
+    except CsvParseError as exc:
+        raise InvalidInput(f"line {exc.line}: the file is not valid CSV ({exc.why})",
+                           [{"row": None, "line": exc.line, "field": "file", "expected": "valid CSV"}]) from None
+
+
+class CsvParseError(ValueError):
+    """Text that is not CSV: the line it was found on (counted from the reader's first line) and why."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(f"line {line}: {why}")
+        self.line, self.why = line, why
+
+
+def records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, record) for each non-blank record of a ``csv.reader``, every
+    reader's one way through a file (the page, the server and the command-line scorer): a blank
+    line is no row, a record keeps every cell it has (the caller checks its width), and text that
+    is not CSV raises :class:`CsvParseError` with its line."""
     previous = reader.line_num
     try:
         for record in reader:
@@ -154,8 +201,7 @@ def _records(reader: Any) -> Any:
                 yield previous + 1, record
             previous = reader.line_num
     except csv.Error as exc:
-        raise InvalidInput(f"line {reader.line_num}: the file is not valid CSV ({exc})",
-                           [{"row": None, "line": reader.line_num, "field": "file", "expected": "valid CSV"}]) from None
+        raise CsvParseError(reader.line_num, str(exc)) from None
 
 
 def sniff_delimiter(header: str, schema: Schema) -> str:
@@ -246,6 +292,7 @@ class Scoring:
 
     def __init__(self, data: bytes | str, model: Model) -> None:
         schema = model.manifest.schema
+        self.raw = raw_cells(model.manifest)
         reader, columns, delimiter = _open(data, schema)
         self.model, self.records = model, _records(reader)
         self.table = CsvTable(columns, [], [], delimiter, match_columns(columns, schema))
@@ -259,7 +306,7 @@ class Scoring:
         self.histogram_of = positive if positive in self.counts else None
         self.histogram = np.zeros(10, dtype=np.int64)
         self.out = io.StringIO(newline="")
-        self.writer = _result_writer(self.out, self.table, self.scored)
+        self.writer = result_writer(self.out, self.table, self.scored, self.raw)
         self.preview: list[list[str]] = []
 
     def step(self, rows: int) -> dict[str, Any]:
@@ -268,7 +315,8 @@ class Scoring:
         table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
                          self.table.mapping, first_row=self.done)  # problems name rows in the whole file
         part = score(table, self.model)
-        written = _write_rows(self.writer, table, part)
+        written = result_rows(table, part, self.raw)
+        self.writer.writerows(written)
         self.preview += written[:10 - len(self.preview)]
         s = self.scored
         self.rows_scored += len(part.valid)
@@ -311,18 +359,20 @@ def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:
     return InvalidInput(scored.problems[0]["message"] + more, scored.problems[:most], total=total)
 
 
-def result_csv(table: CsvTable, scored: Scored) -> str:
+def result_csv(table: CsvTable, scored: Scored, raw: bool = False) -> str:
     """The scored records: every original column untouched, then the prediction and one
-    probability column per class. Invalid records are in :func:`errors_csv`, not here."""
+    probability column per class. Invalid records are in :func:`errors_csv`, not here. Cells a
+    spreadsheet would run are neutralised (:func:`safe_cell`) unless ``raw``."""
     out = io.StringIO(newline="")
-    _write_rows(_result_writer(out, table, scored), table, scored)
+    result_writer(out, table, scored, raw).writerows(result_rows(table, scored, raw))
     return out.getvalue()
 
 
-def _result_writer(out: io.StringIO, table: CsvTable, scored: Scored) -> Any:
+def result_writer(out: TextIO, table: CsvTable, scored: Scored, raw: bool = False) -> Any:
     """A CSV writer on ``out`` with the result file's header written."""
     writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
-    writer.writerow(result_header(table, scored))
+    header = result_header(table, scored)
+    writer.writerow(header if raw else [safe_cell(c) for c in header])
     return writer
 
 
@@ -342,24 +392,27 @@ def probability_cell(p: float) -> str:
     return f"{p:.6f}"
 
 
-def _write_rows(writer: Any, table: CsvTable, scored: Scored) -> list[list[str]]:
-    """Write the scored records of ``table`` (indices in ``scored.valid``); answer the rows written."""
+def result_rows(table: CsvTable, scored: Scored, raw: bool = False) -> list[list[str]]:
+    """The result file's rows for the scored records of ``table`` (indices in ``scored.valid``):
+    the record's cells, the prediction, the probabilities; neutralised unless ``raw``."""
     rows = []
     for k, i in enumerate(scored.valid):
         probabilities = [] if scored.probabilities is None else [probability_cell(p) for p in scored.probabilities[k]]
-        rows.append([*table.records[i], cell(scored.predictions[k]), *probabilities])
-    writer.writerows(rows)
+        record = table.records[i] if raw else [safe_cell(c) for c in table.records[i]]
+        label = cell(scored.predictions[k])
+        rows.append([*record, label if raw else safe_cell(label), *probabilities])
     return rows
 
 
-def errors_csv(scored: Scored) -> str:
+def errors_csv(scored: Scored, raw: bool = False) -> str:
     """One line per problem: the file's line, the field, what was expected, what was wrong."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(ERROR_COLUMNS)
     for p in scored.problems:
-        writer.writerow([p["line"] if p.get("line") is not None else "", p.get("field") or "", p.get("expected", ""),
-                         p["message"]])
+        row = [str(p["line"]) if p.get("line") is not None else "", p.get("field") or "", str(p.get("expected", "")),
+               p["message"]]
+        writer.writerow(row if raw else [safe_cell(c) for c in row])
     return out.getvalue()
 
 

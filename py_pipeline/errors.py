@@ -66,6 +66,13 @@ class SchemaMismatch(InvalidBundle):
     code = "schema_mismatch"
 
 
+class ModelFailed(PipelineError):
+    """The model answered something no caller may be given (a NaN where a number belongs): the
+    fault is the model's, never the caller's, and no answer is sent."""
+
+    code = "model_failed"
+
+
 class ModelUnavailable(PipelineError):
     """The model exists but this runtime will not run it (for example, it refuses pickles)."""
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .bundle import Manifest, load_engine, read_manifest
 from .engines import Engine
+from .errors import ModelFailed
 
 
 class Model:
@@ -47,10 +48,21 @@ class Model:
         as numpy arrays: labels or values, and per-class probabilities or None."""
         result: dict[str, Any] = {"model": {"name": self.name, "version": self.version}}
         if self.manifest.task != "classification":
-            return result, np.asarray(self.engine.predict(X)), None
+            values = np.asarray(self.engine.predict(X))
+            self._finite(values, "predictions")
+            return result, values, None
         labels, proba = self.engine.classify(X)
+        if proba is not None:
+            self._finite(proba, "probabilities")
         result["classes"] = list(self.manifest.classes or [])
         return result, labels, proba
+
+    def _finite(self, values: np.ndarray, what: str) -> None:
+        """Never answer NaN or infinity (JSON's null) where a number belongs."""
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values).reshape(len(values), -1).all(axis=1))[0])
+            raise ModelFailed(f"model '{self.name}' {self.version} gave a non-finite value in its {what} for row {row}; "
+                              "no answer was sent", [{"row": row, "field": what, "expected": "finite numbers"}])
 
     def class_indices(self, labels: np.ndarray) -> np.ndarray:
         """Each label's position in ``classes``, as int32 (for answers sent as typed arrays)."""

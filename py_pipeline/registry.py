@@ -14,6 +14,8 @@ from typing import Any
 
 from .bundle import MANIFEST_FILE, RUNTIMES, Manifest, read_manifest
 from .errors import ModelUnavailable, UnknownModel
+from .files import write_atomic
+from .names import is_valid_name
 from .model import Model, load_model
 
 INDEX_FILE = "index.json"
@@ -25,9 +27,12 @@ def version_key(version: str) -> tuple[Any, ...]:
 
 
 def scan_manifests(root: str | os.PathLike[str]) -> list[tuple[Path, Manifest]]:
-    """Every bundle under ``root``, as (directory, manifest), sorted by name then version."""
+    """Every bundle under ``root``, as (directory, manifest), sorted by name then version. Folders
+    whose names no model may have (an import's hidden staging folder, say) are never listed."""
     found = []
     for manifest_path in sorted(Path(root).glob(f"*/*/{MANIFEST_FILE}")):
+        if not (is_valid_name(manifest_path.parent.name) and is_valid_name(manifest_path.parent.parent.name)):
+            continue
         found.append((manifest_path.parent, read_manifest(manifest_path.parent)))
     found.sort(key=lambda item: (item[1].name, version_key(item[1].version)))
     return found
@@ -46,7 +51,7 @@ def write_index(root: str | os.PathLike[str]) -> dict[str, Any]:
     root = Path(root)
     models = [index_entry(d, m, root) for d, m in scan_manifests(root)]
     index = {"models": models}
-    (root / INDEX_FILE).write_text(json.dumps(index, indent=2) + "\n")
+    write_atomic(root / INDEX_FILE, json.dumps(index, indent=2) + "\n")
     return index
 
 

@@ -10,6 +10,12 @@ On one machine the files stream a chunk at a time (constant memory); with --loca
 --scheduler ADDRESS, Dask scores them by partition, with the same output (Parquet output on Dask
 is a directory of part files). Exit status: 0 when done (rejected rows are in the error file), 2
 when the model, the files or the options are wrong (the message says which).
+
+Nothing is lost: an output that names an input is refused, and so is an existing file unless
+--overwrite is given, before anything is opened for writing; results are written under temporary
+names and moved into place only when complete. Cells a spreadsheet would run as a formula (starting
+with = + - @, a tab or a carriage return) are written with a leading ' in the result and error
+files, unless the model's manifest asks for raw cells ("csv_cells": "raw").
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--local-cluster", metavar="N", type=int, help="start a Dask cluster of N worker processes here")
     parser.add_argument("--blocksize", default="4MB", help="bytes of CSV per Dask partition "
                         "(default 4MB; 'none': one per file, for quoted line breaks)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing result and error files")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.chunk_rows < 1:
@@ -72,6 +79,7 @@ def run(args: argparse.Namespace):
         raise PipelineError(f"--out {args.out}: CSV input is written as CSV; name it .csv")
     if fmt == "parquet" and args.out.suffix.lower() not in (".parquet", ".pq"):
         raise PipelineError(f"--out {args.out}: Parquet input is written as Parquet; name it .parquet")
+    check_outputs(files, {"--out": args.out, "--errors": errors_path(args)}, args.overwrite)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     errors_path(args).parent.mkdir(parents=True, exist_ok=True)
     if args.scheduler is None and args.local_cluster is None:
@@ -113,6 +121,25 @@ def bundle_directory(model: str, models: Path) -> Path:
     if version and version not in found:
         raise UnknownModel(f"model {name!r} has no version {version!r}; available: {', '.join(found)}")
     return found[version or max(found, key=version_key)].resolve()
+
+
+def check_outputs(inputs: list[Path], outputs: dict[str, Path], overwrite: bool) -> None:
+    """Refuse, before anything is written, an output that is an input (or a folder holding one),
+    two outputs that are one file, and an existing output the user did not ask to overwrite."""
+    seen: dict[Path, str] = {}
+    for flag, path in outputs.items():
+        target = path.resolve()
+        if target in seen:
+            raise PipelineError(f"{flag} {path} is the same file as {seen[target]}: give them different names")
+        seen[target] = flag
+        for file in inputs:
+            source = file.resolve()
+            if source == target or target in source.parents or (path.exists() and os.path.samefile(path, file)):
+                raise PipelineError(f"{flag} {path} would overwrite the input {file}: write the results elsewhere")
+        if path.is_dir() and not (flag == "--out" and path.suffix.lower() in (".parquet", ".pq")):
+            raise PipelineError(f"{flag} {path} is a folder: name a file")
+        if path.exists() and not overwrite:
+            raise PipelineError(f"{flag} {path} exists: choose another name, or pass --overwrite to replace it")
 
 
 def errors_path(args: argparse.Namespace) -> Path:

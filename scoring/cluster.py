@@ -1,13 +1,14 @@
-"""Scoring on a Dask cluster: the files read by ``dask.dataframe`` (a partition per block of a
-CSV file, per row group of a Parquet file), each partition scored by :func:`score_frame` on a
-worker, and the result written by Dask's own writer, so the outputs are those of the one-machine
-path. Every worker loads the bundle once and checks its sha256 first: a bundle changed on the
+"""Scoring on a Dask cluster: a task per block of whole lines of a CSV file (``dask.bytes``, parsed
+by the one-machine path's reader) or per row group of a Parquet file (``dask.dataframe``), each
+scored on a worker by the functions the one-machine path uses, so the outputs are the same. Every worker loads the bundle once and checks its sha256 first: a bundle changed on the
 shared disk is refused by each worker, not scored with."""
 
 from __future__ import annotations
 
+import csv
 import itertools
 import shutil
+import tempfile
 import time
 import warnings
 from functools import partial
@@ -16,13 +17,15 @@ from typing import Any
 
 import pandas as pd
 
+from py_pipeline import csv_io
 from py_pipeline.bundle import manifest_sha256
 from py_pipeline.errors import IntegrityError
+from py_pipeline.files import staged_dir, staged_file
 from py_pipeline.model import Model, load_model
 
 from .local import Summary
-from .partition import Layout, score_frame, write_problems
-from .reading import CSV_OPTIONS
+from .partition import Layout, header, score_frame, score_records, write_problems
+from .reading import block_records, not_csv, not_utf8
 
 #: Models loaded in this process (a Dask worker), by bundle directory and manifest sha256.
 _models: dict[tuple[str, str], Model] = {}
@@ -57,21 +60,9 @@ def score_on_cluster(client: Any, directory: Path, files: list[Path], fmt: str, 
                      errors: Path, *, blocksize: str | None = "4MB") -> Summary:
     """Score ``files`` on the cluster ``client`` talks to; write ``out`` (CSV: one file, as on one
     machine, joined from the workers' part files, so the workers must share the client's disk;
-    Parquet: a directory of part files) and ``errors``."""
+    Parquet: a directory of part files) and ``errors``. Both are written aside and moved into place
+    when the whole run is done."""
     import dask
-
-    # cells stay Python strings, as pandas reads them on one machine (no pyarrow string dtype)
-    with dask.config.set({"dataframe.convert-string": False}), warnings.catch_warnings():
-        # the writer (a collection) and the problems (delayed) are computed together, so each
-        # partition is scored once; Dask warns that mixing them materialises the graph, which is the point
-        warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
-        return _score(client, directory, files, fmt, layout, out, errors, blocksize)
-
-
-def _score(client: Any, directory: Path, files: list[Path], fmt: str, layout: Layout, out: Path, errors: Path,
-           blocksize: str | None) -> Summary:
-    import dask
-    import dask.dataframe as dd
 
     started = time.perf_counter()
     sha256 = manifest_sha256(directory)
@@ -79,8 +70,77 @@ def _score(client: Any, directory: Path, files: list[Path], fmt: str, layout: La
     if refused:
         raise IntegrityError(f"{len(refused)} of {len(client.scheduler_info()['workers'])} workers refused the bundle: "
                              + "; ".join(f"{w}: {why}" for w, why in sorted(refused.items())))
-    frames = [dd.read_csv(str(f), sep=layout.delimiter, blocksize=blocksize, **CSV_OPTIONS) if fmt == "csv"
-              else dd.read_parquet(str(f)) for f in files]
+    with dask.config.set({"dataframe.convert-string": False}), warnings.catch_warnings():
+        # the writer (a collection) and the problems (delayed) are computed together, so each
+        # partition is scored once; Dask warns that mixing them materialises the graph, which is the point
+        warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
+        with staged_file(errors) as errors_tmp:
+            if layout.text:
+                with staged_file(out) as out_tmp:
+                    lengths, problems = _score_csv(client, directory, sha256, files, layout, out_tmp, blocksize)
+            else:
+                with staged_dir(out) as out_tmp:
+                    lengths, problems = _score_parquet(directory, sha256, files, layout, out_tmp)
+            summary = Summary(rows=sum(lengths))
+            with open(errors_tmp, "w", newline="", encoding="utf-8") as error_file:
+                write_problems([], error_file, header=True)
+                for part in problems:
+                    write_problems(part, error_file, header=False, raw=layout.raw)
+                    summary.add_problems(part)
+    summary.scored = summary.rows - summary.rejected_rows
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], layout: Layout, out: Path,
+               blocksize: str | None) -> tuple[list[int], list[list[dict[str, Any]]]]:
+    """CSV in blocks of whole lines (``dask.bytes``), each parsed by the reader the one-machine path
+    uses: first every block counted (the rows before each block number the problems, a bad block
+    names its line in the file), then scored, each worker writing its part file."""
+    import dask
+    from dask.bytes import read_bytes
+
+    blocks, firsts, names = [], [], []
+    for file in files:
+        _, found = read_bytes(str(file), delimiter=b"\n", blocksize=blocksize, sample=False)
+        blocks += found[0]
+        firsts += [i == 0 for i in range(len(found[0]))]
+        names += [str(file)] * len(found[0])
+    count = dask.delayed(partial(_count_block, layout), pure=True)
+    counts = dask.compute(*[count(b, f) for b, f in zip(blocks, firsts)])
+    first_rows, rows, line = [], 0, 0
+    for i, (name, (n_lines, n_records, error)) in enumerate(zip(names, counts)):
+        if firsts[i]:
+            rows, line = 0, 0
+        if error is not None:  # the same error, at the same line, as the one-machine path gives
+            raise not_utf8(name) if error[0] is None else not_csv(name, line + error[0], error[1])
+        first_rows.append(rows)
+        rows += n_records
+        line += n_lines
+    parts_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".parts", dir=out.parent))
+    try:
+        score = dask.delayed(partial(_score_block, str(directory), sha256, layout), pure=True)
+        parts = [parts_dir / f"{i:08d}.csv" for i in range(len(blocks))]
+        problems = dask.compute(*[score(b, f, r, n, str(p))
+                                  for b, f, r, n, p in zip(blocks, firsts, first_rows, names, parts)])
+        with open(out, "w", newline="", encoding="utf-8") as joined:
+            header(layout, worker_model(str(directory), sha256), joined)
+            joined.flush()
+            for part in parts:
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, joined.buffer, 1 << 20)
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    return [n for _, n, _ in counts], list(problems)
+
+
+def _score_parquet(directory: Path, sha256: str, files: list[Path], layout: Layout,
+                   out: Path) -> tuple[list[int], list[list[dict[str, Any]]]]:
+    """Parquet by row group (``dask.dataframe``), written by Dask's writer with the result's schema."""
+    import dask
+    import dask.dataframe as dd
+
+    frames = [dd.read_parquet(str(f), columns=list(layout.columns), index=False) for f in files]
     # rows before each partition in its file: the error file names a row by its index in the file
     lengths = [series.tolist() for series in dask.compute(*[frame.map_partitions(len) for frame in frames])]
     parts, firsts, names = [], [], []
@@ -92,37 +152,30 @@ def _score(client: Any, directory: Path, files: list[Path], fmt: str, layout: La
     scored = [score(part, first, name) for part, first, name in zip(parts, firsts, names)]
     meta = layout.empty_result(frames[0]._meta)
     result = dd.from_delayed([s[0] for s in scored], meta=meta, verify_meta=False)
-    if layout.text:
-        parts_dir = out.with_name(out.name + ".parts")
-        # pandas' writer, with the options the one-machine path gives it: each worker writes the
-        # partitions it scored (in parallel, no result crosses the network), then they are joined
-        shutil.rmtree(parts_dir, ignore_errors=True)
-        write = result.to_csv(str(parts_dir / "*.csv"), name_function=lambda i: f"{i:08d}", index=False,
-                              header_first_partition_only=True, sep=layout.delimiter, lineterminator="\r\n",
-                              compute=False)
-    else:
-        write = result.to_parquet(str(out), write_index=False, compute=False)
+    write = result.to_parquet(str(out), write_index=False, compute=False, schema=layout.arrow_schema)
     _, problems = dask.compute(write, [s[1] for s in scored])
-    if layout.text:
-        _join(sorted(parts_dir.glob("*.csv")), out)
-        shutil.rmtree(parts_dir)
-    summary = Summary(rows=sum(sum(sizes) for sizes in lengths))
-    with open(errors, "w", newline="", encoding="utf-8") as error_file:
-        write_problems([], error_file, header=True)
-        for part in problems:
-            write_problems(part, error_file, header=False)
-            summary.add_problems(part)
-    summary.scored = summary.rows - summary.rejected_rows
-    summary.seconds = time.perf_counter() - started
-    return summary
+    return [n for sizes in lengths for n in sizes], problems
 
 
-def _join(parts: list[Path], out: Path) -> None:
-    """Concatenate the part files (only the first has the header) into ``out``."""
-    with open(out, "wb") as joined:
-        for part in parts:
-            with open(part, "rb") as f:
-                shutil.copyfileobj(f, joined, 1 << 20)
+def _count_block(layout: Layout, block: bytes, first: bool) -> tuple[int, int, tuple[int | None, str] | None]:
+    """A block's lines and records, or where it stops being readable: (line in the block, why), or
+    (None, "") for text that is not UTF-8."""
+    try:
+        return block.count(b"\n"), len(block_records(block, layout, first=first)), None
+    except UnicodeDecodeError:
+        return block.count(b"\n"), 0, (None, "")
+    except csv_io.CsvParseError as exc:
+        return block.count(b"\n"), 0, (exc.line, exc.why)
+
+
+def _score_block(directory: str, sha256: str, layout: Layout, block: bytes, first: bool, first_row: int,
+                 file: str, part: str) -> list[dict[str, Any]]:
+    """Score a block, write its result rows to the part file ``part``; answer its problems."""
+    rows, problems = score_records(block_records(block, layout, first=first), worker_model(directory, sha256),
+                                   layout, first_row, file)
+    with open(part, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter=layout.delimiter, lineterminator="\r\n").writerows(rows)
+    return problems
 
 
 def _score_part(directory: str, sha256: str, layout: Layout, frame: pd.DataFrame, first_row: int,

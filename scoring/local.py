@@ -1,19 +1,21 @@
-"""Scoring on this machine: each file read a chunk at a time (pandas for CSV, pyarrow for
-Parquet), scored and appended to the result, so memory stays that of one chunk whatever the
-file's size; tqdm draws the progress bar."""
+"""Scoring on this machine: each file read a chunk at a time (``csv_io``'s reader for CSV, pyarrow
+for Parquet), scored and appended to the result, so memory stays that of one chunk whatever the
+file's size; tqdm draws the progress bar. The result and error files are written under temporary
+names beside their places and moved into place only when every file is scored: a failed run
+leaves no partial output, and whatever was there before stays as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pandas as pd
-
+from py_pipeline.files import staged_file
 from py_pipeline.model import Model
 
-from .partition import Layout, score_frame, write_csv, write_problems
+from .partition import Layout, header, score_frame, score_records, write_problems
 from .reading import csv_chunks, parquet_chunks
 
 
@@ -46,49 +48,51 @@ def score_files(model: Model, files: list[Path], fmt: str, layout: Layout, out: 
 
     summary = Summary()
     started = time.perf_counter()
-    bar = tqdm(unit=" rows", unit_scale=True, disable=not progress, desc="scoring")
-    writer: Any = None
-    with open(errors, "w", newline="", encoding="utf-8") as error_file:
+    with staged_file(out) as out_tmp, staged_file(errors) as errors_tmp, \
+            open(errors_tmp, "w", newline="", encoding="utf-8") as error_file, \
+            tqdm(unit=" rows", unit_scale=True, disable=not progress, desc="scoring") as bar, \
+            _ResultFile(out_tmp, layout, model) as result:
         write_problems([], error_file, header=True)
-        try:
-            for file in files:
-                first_row = 0
-                for frame in _chunks(file, fmt, layout, chunk_rows):
-                    result, problems = score_frame(frame, model, layout, first_row, str(file))
-                    writer = _append(writer, result, out, layout)
-                    write_problems(problems, error_file, header=False)
-                    first_row += len(frame)
-                    summary.rows += len(frame)
-                    summary.scored += len(result)
-                    summary.add_problems(problems)
-                    bar.update(len(frame))
-            if writer is None:  # no rows at all: the result still has its header
-                writer = _append(writer, layout.empty_result(pd.DataFrame(columns=list(layout.columns))), out, layout)
-        finally:
-            bar.close()
-            if writer is not None:
-                writer.close()
+        for file in files:
+            first_row = 0
+            chunks = csv_chunks(file, layout, chunk_rows) if fmt == "csv" else parquet_chunks(file, layout, chunk_rows)
+            for chunk in chunks:
+                scored, problems = result.score(chunk, first_row, str(file))
+                write_problems(problems, error_file, header=False, raw=layout.raw)
+                first_row += len(chunk)
+                summary.rows += len(chunk)
+                summary.scored += scored
+                summary.add_problems(problems)
+                bar.update(len(chunk))
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _chunks(file: Path, fmt: str, layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    return csv_chunks(file, layout, chunk_rows) if fmt == "csv" else parquet_chunks(file, layout, chunk_rows)
+class _ResultFile(contextlib.AbstractContextManager):
+    """The result file being written: CSV rows as ``csv_io`` writes them, or Parquet row groups
+    with the schema fixed up front."""
 
+    def __init__(self, path: Path, layout: Layout, model: Model) -> None:
+        self.layout, self.model = layout, model
+        if layout.text:
+            self.file: Any = open(path, "w", newline="", encoding="utf-8")
+            self.writer = header(layout, model, self.file)
+        else:
+            import pyarrow.parquet as pq
 
-def _append(writer: Any, result: pd.DataFrame, out: Path, layout: Layout) -> Any:
-    """Append ``result`` to the result file, opening it (and writing the header) the first time."""
-    if layout.text:
-        first = writer is None
-        if first:
-            writer = open(out, "w", newline="", encoding="utf-8")
-        write_csv(result, writer, layout, header=first)
-        return writer
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+            self.file = pq.ParquetWriter(path, layout.arrow_schema)
 
-    table = pa.Table.from_pandas(result, preserve_index=False)
-    if writer is None:
-        writer = pq.ParquetWriter(out, table.schema)
-    writer.write_table(table.cast(writer.schema))
-    return writer
+    def score(self, chunk: Any, first_row: int, file: str) -> tuple[int, list[dict[str, Any]]]:
+        """Score a chunk and append its valid rows; answer how many, and the problems."""
+        if self.layout.text:
+            rows, problems = score_records(chunk, self.model, self.layout, first_row, file)
+            self.writer.writerows(rows)
+            return len(rows), problems
+        import pyarrow as pa
+
+        frame, problems = score_frame(chunk, self.model, self.layout, first_row, file)
+        self.file.write_table(pa.Table.from_pandas(frame, schema=self.layout.arrow_schema, preserve_index=False))
+        return len(frame), problems
+
+    def __exit__(self, *exc: Any) -> None:
+        self.file.close()

@@ -1,14 +1,15 @@
 """One chunk (or Dask partition) of a file scored: its rows validated by ``py_pipeline.csv_io``
-(the page's and the server's checks, with the same messages), the valid ones predicted, and the
-result as a frame: the original columns untouched, then the prediction and one probability column
-per class. Both the one-machine path and the Dask path call :func:`score_frame`, so they write
-the same files."""
+(the page's and the server's checks, with the same messages), the valid ones predicted. A CSV
+chunk answers the result file's rows as ``csv_io`` writes them for the page and the server (the
+original cells, then the prediction and one probability column per class, neutralised against
+spreadsheet formulas); a Parquet chunk answers a typed frame. Both the one-machine path and the
+Dask path call these, so they write the same files."""
 
 from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 import numpy as np
@@ -26,69 +27,96 @@ class Layout:
     """How a file set's columns feed the model, fixed from the first file's header."""
 
     columns: tuple[str, ...]  # the header, as written
-    features: tuple[str, ...]  # the column feeding each feature, in schema order
+    positions: tuple[int, ...]  # the column feeding each feature, in schema order
+    features: tuple[str, ...]  # the features' names, in schema order
     delimiter: str  # CSV only
     text: bool  # CSV (every cell read as text) or Parquet (typed columns)
     classes: tuple[Any, ...] | None  # the probability columns' classes, if the model gives any
     regression: bool
+    raw: bool = False  # the pipeline asked for raw cells (no neutralising of formulas)
+    arrow_schema: Any = None  # Parquet: the result's schema (the input's columns, typed as stored, then ours)
+
+    def table(self, records: list[list[str]], first_row: int) -> csv_io.CsvTable:
+        """Records of this file set as ``csv_io`` scores them (rows numbered from ``first_row``)."""
+        mapping = dict(zip(self.features, self.positions))
+        return csv_io.CsvTable(list(self.columns), records, None, self.delimiter, mapping, first_row)
 
     def empty_result(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """A result frame with no rows: the dtypes a Dask graph needs to know up front."""
+        """A Parquet result frame with no rows: the dtypes a Dask graph needs to know up front."""
         out = frame.iloc[:0].copy()
-        out[csv_io.PREDICTION_COLUMN] = pd.Series([], dtype=object if self.text else _prediction_dtype(self))
+        out[csv_io.PREDICTION_COLUMN] = pd.Series([], dtype=_prediction_dtype(self))
         for c in self.classes or ():
-            out[csv_io.probability_column(c)] = pd.Series([], dtype=object if self.text else np.float64)
+            out[csv_io.probability_column(c)] = pd.Series([], dtype=np.float64)
         return out
 
 
-def layout_for(model: Model, columns: list[str], *, text: bool, delimiter: str = ",") -> Layout:
+def layout_for(model: Model, columns: list[str], *, text: bool, delimiter: str = ",",
+               arrow_schema: Any = None) -> Layout:
     """Match a header to the model's features (by name, as the page does); raises InvalidInput
     naming a missing column."""
-    mapping = csv_io.match_columns(columns, model.manifest.schema)
-    features = tuple(columns[mapping[f.name]] for f in model.manifest.schema.features)
+    schema = model.manifest.schema
+    mapping = csv_io.match_columns(columns, schema)
     classes = tuple(model.manifest.classes or ()) if model.manifest.task == "classification" else None
-    return Layout(tuple(columns), features, delimiter, text, classes, model.manifest.task == "regression")
+    layout = Layout(tuple(columns), tuple(mapping[f.name] for f in schema.features),
+                    tuple(f.name for f in schema.features), delimiter, text, classes,
+                    model.manifest.task == "regression", csv_io.raw_cells(model.manifest))
+    return layout if arrow_schema is None else replace(layout, arrow_schema=_result_schema(arrow_schema, layout))
+
+
+def header(layout: Layout, model: Model, out: TextIO) -> Any:
+    """Write a CSV result file's header to ``out``; answer the writer for its rows."""
+    table = layout.table([], 0)
+    return csv_io.result_writer(out, table, csv_io.score(table, model, 0, 0), layout.raw)
+
+
+def score_records(records: list[list[str]], model: Model, layout: Layout, first_row: int,
+                  file: str) -> tuple[list[list[str]], list[dict[str, Any]]]:
+    """Score CSV records whose first is row ``first_row`` of ``file`` (0 is the first row after the
+    header): the result file's rows for the valid ones, and every problem of the others."""
+    table = layout.table(records, first_row)
+    scored = csv_io.score(table, model)
+    return csv_io.result_rows(table, scored, layout.raw), [{**p, "file": file} for p in scored.problems]
 
 
 def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: int,
                 file: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Score a chunk whose first row is row ``first_row`` of ``file`` (0 is the first row after
-    the header): the result frame of its valid rows, and every problem of the others."""
-    schema = model.manifest.schema
-    cells = frame[list(layout.features)]
-    records = (cells.fillna("").to_numpy(dtype=object) if layout.text else _as_text(cells)).tolist()
-    table = csv_io.CsvTable(list(layout.features), records, None, layout.delimiter,
-                            {f.name: i for i, f in enumerate(schema.features)}, first_row)
+    """Score a Parquet chunk whose first row is row ``first_row`` of ``file``: the result frame of
+    its valid rows (typed), and every problem of the others."""
+    cells = _as_text(frame.iloc[:, list(layout.positions)]).tolist()  # the feature columns alone, as text
+    table = csv_io.CsvTable(list(layout.features), cells, None, layout.delimiter,
+                            {f: i for i, f in enumerate(layout.features)}, first_row)
     scored = csv_io.score(table, model)
     out = frame.iloc[scored.valid].reset_index(drop=True)
-    if layout.text:
-        out[csv_io.PREDICTION_COLUMN] = [csv_io.cell(p) for p in scored.predictions]
-    else:
-        out[csv_io.PREDICTION_COLUMN] = pd.Series(scored.predictions, dtype=_prediction_dtype(layout))
+    out[csv_io.PREDICTION_COLUMN] = pd.Series(scored.predictions, dtype=_prediction_dtype(layout))
     if layout.classes:  # a classifier with no predict_proba: the columns stay empty
         proba = np.full((len(scored.valid), len(layout.classes)), np.nan) if scored.probabilities is None \
             else np.asarray(scored.probabilities, dtype=np.float64).reshape(len(scored.valid), len(layout.classes))
         for k, c in enumerate(layout.classes):
-            out[csv_io.probability_column(c)] = [csv_io.probability_cell(p) for p in proba[:, k]] if layout.text \
-                else proba[:, k]
+            out[csv_io.probability_column(c)] = proba[:, k]
     return out, [{**p, "file": file} for p in scored.problems]
 
 
-def write_csv(frame: pd.DataFrame, out: TextIO, layout: Layout, header: bool) -> None:
-    """Append a result frame to a CSV result file as py_pipeline.csv_io writes one (minimal
-    quoting, CRLF, the input's delimiter)."""
-    frame.to_csv(out, index=False, header=header, sep=layout.delimiter, lineterminator="\r\n",
-                 quoting=csv.QUOTE_MINIMAL)
-
-
-def write_problems(problems: list[dict[str, Any]], out: TextIO, header: bool) -> None:
+def write_problems(problems: list[dict[str, Any]], out: TextIO, header: bool, raw: bool = False) -> None:
     """Append problems to the error file: file, row (0 is the first row after the header), field,
-    what was expected, the message."""
+    what was expected, the message; neutralised against spreadsheet formulas unless ``raw``."""
     writer = csv.writer(out, lineterminator="\r\n")
     if header:
         writer.writerow(ERROR_COLUMNS)
-    writer.writerows([p["file"], p["row"], p.get("field") or "", p.get("expected", ""), p["message"]]
-                     for p in problems)
+    for p in problems:
+        row = [p["file"], str(p["row"]), p.get("field") or "", str(p.get("expected", "")), p["message"]]
+        writer.writerow(row if raw else [csv_io.safe_cell(c) for c in row])
+
+
+def _result_schema(arrow_schema: Any, layout: Layout) -> Any:
+    """The Parquet result's schema: the input's columns as stored (so a column that is all null in
+    the first chunk keeps its type), then the prediction and the probabilities."""
+    import pyarrow as pa
+
+    fields = [arrow_schema.field(i) for i in range(len(arrow_schema))]
+    prediction = pa.float64() if layout.regression else pa.array(list(layout.classes or [""])).type
+    fields.append(pa.field(csv_io.PREDICTION_COLUMN, prediction))
+    fields += [pa.field(csv_io.probability_column(c), pa.float64()) for c in layout.classes or ()]
+    return pa.schema(fields)
 
 
 def _as_text(cells: pd.DataFrame) -> np.ndarray:

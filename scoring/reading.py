@@ -1,22 +1,21 @@
 """Reading a file set: its header, matched to the model's features once, then its rows a chunk at
-a time (pandas for CSV, every cell as text; pyarrow for Parquet, typed)."""
+a time. CSV goes through ``py_pipeline.csv_io``'s own reader (Python's ``csv`` module, as on the
+page and the server), so every path gives the same rows and the same problems for the same file:
+a record with too many or too few cells is rejected, never cut or padded; a NUL byte, a repeated
+column name and the field size limit are treated alike. Parquet is read by pyarrow, typed."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
-from typing import Any, Iterator
-
-import pandas as pd
+from typing import Any, Iterable, Iterator
 
 from py_pipeline import csv_io
 from py_pipeline.errors import InvalidInput
 from py_pipeline.model import Model
 
 from .partition import Layout, layout_for
-
-#: pandas.read_csv options that keep every cell as written: text, empty stays empty ("NA" too).
-CSV_OPTIONS: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_filter": False, "encoding": "utf-8-sig"}
 
 
 def read_layout(model: Model, files: list[Path], fmt: str) -> Layout:
@@ -28,26 +27,59 @@ def read_layout(model: Model, files: list[Path], fmt: str) -> Layout:
         if other != columns:
             raise _file_error(file, f"its header differs from {first.name}'s: every file must have the same columns",
                               "the header of the first file")
-    return layout_for(model, columns, text=fmt == "csv", delimiter=delimiter)
+    return layout_for(model, columns, text=fmt == "csv", delimiter=delimiter,
+                      arrow_schema=None if fmt == "csv" else _parquet_schema(files[0]))
 
 
-def csv_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """A CSV file's rows, ``chunk_rows`` at a time."""
+def parse_records(lines: Iterable[str], layout: Layout, *, header: bool) -> Iterator[list[str]]:
+    """The records of CSV text (``lines``, as a file object gives them), the header skipped when
+    ``header``. Raises :class:`py_pipeline.csv_io.CsvParseError` with the line (counted in ``lines``)."""
+    reader = csv.reader(lines, delimiter=layout.delimiter, strict=True)
+    found = csv_io.records(reader)
+    if header:
+        next(found, None)
+    for _, record in found:
+        yield record
+
+
+def csv_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[list[list[str]]]:
+    """A CSV file's records, ``chunk_rows`` at a time."""
+    chunk: list[list[str]] = []
     try:
-        with pd.read_csv(file, sep=layout.delimiter, chunksize=chunk_rows, **CSV_OPTIONS) as reader:
-            yield from reader
+        with open(file, encoding="utf-8-sig", newline="") as f:
+            for record in parse_records(f, layout, header=True):
+                chunk.append(record)
+                if len(chunk) == chunk_rows:
+                    yield chunk
+                    chunk = []
     except UnicodeDecodeError:
-        raise _file_error(file, "it is not UTF-8 text; save it as UTF-8 CSV", "UTF-8 text") from None
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise _file_error(file, f"it is not valid CSV ({str(exc).strip()})", "valid CSV") from None
+        raise not_utf8(file) from None
+    except csv_io.CsvParseError as exc:
+        raise not_csv(file, exc.line, exc.why) from None
+    if chunk:
+        yield chunk
 
 
-def parquet_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def block_records(block: bytes, layout: Layout, *, first: bool) -> list[list[str]]:
+    """The records of one block of a CSV file (whole lines; the file's first block holds the header)."""
+    text = block.decode("utf-8-sig" if first else "utf-8")
+    return list(parse_records(io.StringIO(text, newline=""), layout, header=first))
+
+
+def parquet_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[Any]:
     """A Parquet file's rows, ``chunk_rows`` at a time, typed as stored."""
     import pyarrow.parquet as pq
 
-    for batch in pq.ParquetFile(file).iter_batches(batch_size=chunk_rows):
+    for batch in pq.ParquetFile(file).iter_batches(batch_size=chunk_rows, columns=list(layout.columns)):
         yield batch.to_pandas()
+
+
+def not_utf8(file: Path | str) -> InvalidInput:
+    return _file_error(file, "it is not UTF-8 text; save it as UTF-8 CSV", "UTF-8 text")
+
+
+def not_csv(file: Path | str, line: int, why: str) -> InvalidInput:
+    return _file_error(file, f"line {line}: it is not valid CSV ({why})", "valid CSV")
 
 
 def _csv_header(file: Path, model: Model) -> tuple[list[str], str]:
@@ -55,7 +87,7 @@ def _csv_header(file: Path, model: Model) -> tuple[list[str], str]:
         with open(file, encoding="utf-8-sig", newline="") as f:
             line = f.readline()
     except UnicodeDecodeError:
-        raise _file_error(file, "it is not UTF-8 text; save it as UTF-8 CSV", "UTF-8 text") from None
+        raise not_utf8(file) from None
     if not line.strip():
         raise _file_error(file, "it is empty: expected a header line naming the columns", "a header line")
     delimiter = csv_io.sniff_delimiter(line, model.manifest.schema)
@@ -63,13 +95,21 @@ def _csv_header(file: Path, model: Model) -> tuple[list[str], str]:
 
 
 def _parquet_header(file: Path) -> list[str]:
+    return list(_parquet_schema(file).names)
+
+
+def _parquet_schema(file: Path) -> Any:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        return list(pq.read_schema(file).names)
+        schema = pq.read_schema(file)
     except Exception as exc:  # pyarrow's own error types vary: a file that is not Parquet
         raise _file_error(file, f"it is not a Parquet file ({exc})", "a Parquet file") from None
+    # the columns of the data, not the index pandas stored beside them
+    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    return pa.schema([f for f in schema if f.name not in index])
 
 
-def _file_error(file: Path, why: str, expected: str) -> InvalidInput:
+def _file_error(file: Path | str, why: str, expected: str) -> InvalidInput:
     return InvalidInput(f"{file}: {why}", [{"row": None, "field": "file", "expected": expected, "file": str(file)}])

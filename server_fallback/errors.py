@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "integrity_error": 500,
     "incompatible_model": 500,
     "invalid_bundle": 500,
+    "model_failed": 500,
 }
 
 #: HTTP status -> (code, message) for errors werkzeug raises itself.

@@ -14,6 +14,7 @@ import { predictInChunks } from "./batch.js";
 import { BrowserBackend } from "./browser_backend.js";
 import { CAN_RUN_IN_BROWSER } from "./environment.js";
 import { ErrorCode, PredictionError } from "./errors.js";
+import { checkName } from "./names.js";
 import { configureRuntime, runtimeStarts } from "./runtime.js";
 import { ServerBackend, segment } from "./server_backend.js";
 import { WarmupBackend } from "./warmup_backend.js";
@@ -94,6 +95,8 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   allowPickle = true, serverWarmup = false, serverTimeoutMs } = /** @type {any} */ ({})) {
   siteUrl = assetsUrl ?? siteUrl ?? SITE_URL;
   if (typeof model !== "string" || !model) throw new TypeError("createPredictor: 'model' must be a model name");
+  checkName(model, "model");
+  if (version !== undefined) checkName(version, "version");
   if (!["auto", "browser", "server"].includes(mode)) {
     throw new TypeError(`createPredictor: 'mode' must be "auto", "browser" or "server", got ${JSON.stringify(mode)}`);
   }

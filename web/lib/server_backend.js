@@ -3,6 +3,7 @@ import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock, renumbere
 import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
 import { csvChunks, recordEnd } from "./csv_chunks.js";
 import { ErrorCode, PredictionError } from "./errors.js";
+import { checkName } from "./names.js";
 
 /** How long a call waits for the server's whole answer unless told otherwise. */
 export const DEFAULT_SERVER_TIMEOUT_MS = 10_000;
@@ -131,13 +132,10 @@ function shiftLines(error, chunk) {
 }
 
 /**
- * A model name or version as one URL path segment: encoded, and never "." or "..", which a URL
- * would resolve into another route.
+ * A model name or version as one URL path segment: checked by the one naming rule (names.js), so
+ * never "." or "..", which a URL would resolve into another route, and encoded all the same.
  * @param {string} value @param {string} what
  */
 export function segment(value, what) {
-  if (typeof value !== "string" || value === "" || value === "." || value === "..") {
-    throw new PredictionError(ErrorCode.UNKNOWN_MODEL, `${JSON.stringify(value)} is not a valid ${what} name`);
-  }
-  return encodeURIComponent(value);
+  return encodeURIComponent(checkName(value, what));
 }
