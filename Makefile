@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -68,7 +68,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest -m browser
 
-bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score
+bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -85,6 +85,9 @@ bench-file: install chromium build
 
 bench-score: install build
 	$(BIN)/python bench/score_files.py
+
+bench-csv-limit: install build
+	$(BIN)/python bench/csv_limit.py
 
 bench-engines: install wrk build
 	$(BIN)/python bench/engines.py

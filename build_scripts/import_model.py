@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-schema", type=Path, help="write the inferred schema here and stop")
     parser.add_argument("--models", type=Path, default=MODELS, help=f"where bundles live (default {MODELS})")
     parser.add_argument("--force", action="store_true", help="replace an existing bundle of this name and version")
+    parser.add_argument("--raw-csv-cells", action="store_true",
+                        help="write result and error files' cells as they are, even those a spreadsheet would run "
+                             "as a formula (= + - @ at the start); by default such cells get a leading '")
     parser.add_argument("--no-check", action="store_true", help="skip the Pyodide check and the site")
     args = parser.parse_args(argv)
     if (args.artifact is None) == (args.mlflow is None):
@@ -125,6 +128,8 @@ def run(args: argparse.Namespace) -> Path | None:
     rows = golden_rows(sample, schema)
     schema.validate(rows)  # an edited schema that refuses its own sample is caught here, naming the row
     extra: dict[str, Any] = {"example": rows[0], "lineage": lineage}
+    if args.raw_csv_cells:
+        extra["csv_cells"] = "raw"
     if args.sample:
         extra["training_data"] = {"rows": int(len(sample)), "sha256": sha256_file(args.sample),
                                   "file": args.sample.name}
@@ -163,8 +168,11 @@ def _source(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]] | None,
     if args.mlflow:
         from .mlflow_registry import load
 
-        found = load(args.mlflow, args.tracking_uri)
-        return found.estimator, found.signature, found.input_example, found.lineage
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = load(args.mlflow, args.tracking_uri)
+        return found.estimator, found.signature, found.input_example, {**found.lineage,
+                                                                       "fitted_with": fitted_with(caught)}
     if not args.artifact.is_file():
         raise ImportFailed(f"{args.artifact} is not a file")
     print(f"loading {args.artifact}: a joblib or pickle file runs code from it as it loads; "

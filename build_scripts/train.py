@@ -12,9 +12,9 @@ served both ways.
 from __future__ import annotations
 
 import argparse
-import shutil
 
 from py_pipeline import write_bundle, write_index
+from py_pipeline.files import staged_dir
 
 from . import browser_check, export, site
 from .paths import MODELS, PYODIDE_DIST
@@ -35,14 +35,15 @@ def main(argv: list[str] | None = None) -> None:
         if args.names and name not in args.names:
             continue
         trained = train()
-        out = MODELS / name / version
-        shutil.rmtree(out, ignore_errors=True)
-        manifest = write_bundle(out, trained.estimator, name=name, version=version, task=trained.task,
-                                schema=trained.schema, description=trained.description, extra=trained.extra,
-                                compress=trained.compress)
-        print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
-              f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
-        export.report(export.export_bundle(out))
+        # written and exported beside its place, then moved in whole: a failed recipe leaves the
+        # bundle that was there, and never a half-written one that would be listed
+        with staged_dir(MODELS / name / version) as staging:
+            manifest = write_bundle(staging, trained.estimator, name=name, version=version, task=trained.task,
+                                    schema=trained.schema, description=trained.description, extra=trained.extra,
+                                    compress=trained.compress)
+            print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
+                  f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
+            export.report(export.export_bundle(staging))
     write_index(MODELS)
     if args.no_check:
         return

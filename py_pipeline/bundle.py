@@ -173,6 +173,8 @@ class Manifest:
         known = {"name", "version", "task", "description", "features", "classes", "engines", "portable",
                  "portable_unavailable", "runtimes", "fitted_on", "packages", "library_versions", "artifact",
                  "created_at"}
+        if data.get("csv_cells", "safe") not in ("safe", "raw"):
+            raise InvalidBundle(f"manifest field 'csv_cells' must be 'safe' or 'raw', got {data['csv_cells']!r}")
         if data.get("fitted_on", "array") not in ("array", "dataframe"):
             raise InvalidBundle("manifest field 'fitted_on' must be 'array' or 'dataframe'")
         return cls(

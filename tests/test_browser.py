@@ -667,8 +667,9 @@ def test_client_times_out_refuses_dot_segments_and_names_odd_numbers(browser, li
     assert out["timeout"] == {"ok": False, "code": "server_timeout",
                               "message": "the prediction server did not answer within 1.5 s"}
     assert 1400 <= out["timeoutMs"] < 5000
-    for key in ("dotName", "dotVersion"):
-        assert out[key]["ok"] is False and out[key]["code"] == "unknown_model", out[key]
+    for key, field in (("dotName", "model"), ("dotVersion", "version")):  # the one naming rule (names.js)
+        assert out[key]["ok"] is False and out[key]["code"] == "invalid_input", out[key]
+        assert out[key]["message"].startswith(f'{field}: expected 1 to 64 letters') and out[key]["message"].endswith('got ".."')
     for mode in ("server", "browser"):
         got = out[mode]
         assert "got NaN, not a finite number" in got["nan"]["message"], (mode, got)

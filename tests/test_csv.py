@@ -120,6 +120,17 @@ def test_the_row_and_size_limits_hold_for_csv(model_dir):
     assert post_csv(client, big).get_json()["error"]["code"] == "payload_too_large"
 
 
+def test_a_file_over_the_row_limit_is_refused_while_it_is_read(client, iris):
+    """A million tiny rows just under the size limit: refused at row 10,001, never parsed whole;
+    a byte that is not UTF-8 past the limit is never reached (bench/csv_limit.py measures the memory)."""
+    body = (HEADER + "\n" + "1,1,1,1\n" * 1_000_000).encode()[:8 * 1024 * 1024 - 64] + b"\n1,1,1,\xe9\n"
+    response = post_csv(client, body)
+    assert response.status_code == 413, response.get_json()
+    assert response.get_json()["error"]["message"] == "the file has more than 10000 rows; at most 10000 rows per request"
+    table = csv_io.read_csv(body, iris.manifest.schema, max_rows=10)
+    assert len(table.records) == 11 and table.lines[-1] == 12
+
+
 def test_other_content_types_are_refused_naming_both(client):
     response = client.post(PREDICT, data="x", headers={"Content-Type": "text/plain"})
     assert response.status_code == 415

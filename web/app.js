@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   model: $("model"), version: $("version"), mode: $("mode"), warmup: $("warmup"),
   predictor: /** @type {import("./lib/model_predictor.js").ModelPredictor} */ ($("predictor")),
-  update: $("update"), reload: $("reload"), connectivity: $("connectivity"),
+  update: $("update"), reload: $("reload"), connectivity: $("connectivity"), offlineProblem: $("offline-problem"),
 };
 
 /** @type {import("./lib/predictor.js").IndexEntry[]} */
@@ -65,6 +65,13 @@ function startOffline() {
     onUpdateReady: (applyUpdate) => {
       ui.update.hidden = false;
       ui.reload.onclick = applyUpdate;
+    },
+    onProblem: (message) => {
+      ui.offlineProblem.textContent = message;
+      ui.offlineProblem.hidden = false;
+    },
+    onRestored: () => {
+      ui.offlineProblem.hidden = true;
     },
   }).then((offline) => {
     if (offline) window.offlineSupport = offline; // for the console and tests

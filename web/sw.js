@@ -6,12 +6,18 @@
 // The build stamps BUILD and writes precache-manifest.json (every file browser prediction
 // needs, with its sha256). Install fetches them all, checks each hash, and fails (keeping
 // the old build) if any file is missing or from another build.
+//
+// The cache repairs itself: storage the browser or the user cleared, in part or whole, is found
+// missing on the next request (or start) and fetched again, hash-checked, while online. What
+// cannot be repaired (offline, no room) is told to the page in words ({type: "offline-problem",
+// message}), and a request for a file that is gone answers in words too, never raw JSON.
 
 const BUILD = "__BUILD__";
 const CACHE = `py-pipeline-${BUILD}`;
 const SCOPE = new URL("./", self.location.href);
 const INDEX = new URL("models/index.json", SCOPE).href;
 const INDEX_TIMEOUT_MS = 3000;
+const MANIFEST = new URL("precache-manifest.json", SCOPE).href;
 
 /** Lowercase hex sha256 of a buffer. */
 async function sha256(buffer) {
@@ -19,20 +25,41 @@ async function sha256(buffer) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** This build's precache manifest: the cached copy, else the network's (which must be this build's). */
+async function precacheManifest(cache) {
+  const cached = await cache.match(MANIFEST);
+  if (cached) return cached.json();
+  const response = await fetch(`${MANIFEST}?build=${BUILD}`, { cache: "no-store" });
+  if (!response.ok) throw new Error(`precache-manifest.json answered ${response.status}`);
+  const manifest = await response.json();
+  if (manifest.build !== BUILD) {
+    self.registration.update().catch(() => {}); // a newer build is out: it will install itself
+    throw new Error(`precache manifest is from build ${manifest.build}, not ${BUILD}`);
+  }
+  await cache.put(MANIFEST, new Response(JSON.stringify(manifest), { headers: { "Content-Type": "application/json" } }));
+  return manifest;
+}
+
 /** Fetch every file of this build, check its hash, store it; any mismatch fails the install. */
 async function precache() {
-  const response = await fetch(new URL(`precache-manifest.json?build=${BUILD}`, SCOPE), { cache: "no-store" });
-  const manifest = await response.json();
-  if (manifest.build !== BUILD) throw new Error(`precache manifest is from build ${manifest.build}, not ${BUILD}`);
   const cache = await caches.open(CACHE);
-  const queue = [...manifest.files];
+  try {
+    await store(cache, (await precacheManifest(cache)).files);
+  } catch (error) {
+    await caches.delete(CACHE); // a failed install keeps nothing of this build
+    throw error;
+  }
+}
+
+/** Fetch `entries` ({url, sha256}) four at a time, check each hash, put each in `cache`. */
+async function store(cache, entries) {
+  const queue = [...entries];
   const workers = [next(), next(), next(), next()];
   try {
     await Promise.all(workers);
   } catch (error) {
-    queue.length = 0; // a failed install keeps nothing of this build
+    queue.length = 0;
     await Promise.allSettled(workers);
-    await caches.delete(CACHE);
     throw error;
   }
   async function next() {
@@ -60,6 +87,43 @@ async function precache() {
   }
 }
 
+/** Put back every file of this build that is missing from the cache (cleared storage). */
+async function repair() {
+  const cache = await caches.open(CACHE);
+  const manifest = await precacheManifest(cache);
+  const have = new Set((await cache.keys()).map((request) => request.url));
+  const missing = manifest.files.filter((entry) => !have.has(new URL(entry.url, SCOPE).href));
+  if (missing.length) await store(cache, missing);
+  return missing.length;
+}
+
+let repairing = null;
+/** One repair at a time; a failure is told to the pages, and the next request tries again. */
+function repairSoon() {
+  repairing ??= repair().then((restored) => {
+    if (restored) tell({ type: "offline-restored", files: restored, message: `Restored ${restored} missing files for offline use.` });
+  }, (error) => tell({ type: "offline-problem", message: explain(error, "The saved copy for offline use is incomplete") }))
+    .finally(() => { repairing = null; });
+  return repairing;
+}
+
+/** A storage or network failure in words a person can act on. */
+function explain(error, what) {
+  if (error?.name === "QuotaExceededError") {
+    return `${what}: this browser did not give the site enough storage. Free some space (or allow more storage for `
+      + "this site), then reload while online.";
+  }
+  if (!self.navigator.onLine || error instanceof TypeError) {
+    return `${what}, and it cannot be restored while offline. Connect to the internet once and it is restored.`;
+  }
+  return `${what}: ${error?.message ?? error}`;
+}
+
+/** Post a message to every page of this site, controlled or not (an install has none yet). */
+async function tell(message) {
+  for (const client of await self.clients.matchAll({ includeUncontrolled: true })) client.postMessage(message);
+}
+
 /** Cache-first: this build's copy, else the network. */
 async function cacheFirst(request) {
   const cache = await caches.open(CACHE);
@@ -67,10 +131,11 @@ async function cacheFirst(request) {
   const key = request.mode === "navigate" && url.pathname.endsWith("/") ? new URL("index.html", url).href : request;
   const cached = await cache.match(key, { ignoreSearch: true });
   if (cached) return cached;
+  repairSoon(); // a file of this build may be missing: storage was cleared
   try {
     return await fetch(request);
   } catch {
-    return offlineResponse(request.url);
+    return offlineResponse(request);
   }
 }
 
@@ -79,6 +144,7 @@ async function cacheFirst(request) {
 async function indexNetworkFirst(request) {
   const cache = await caches.open(CACHE);
   const cached = await cache.match(INDEX);
+  if (!cached) repairSoon(); // storage was cleared
   try {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), INDEX_TIMEOUT_MS);
@@ -92,11 +158,21 @@ async function indexNetworkFirst(request) {
   } catch {
     // offline or slow: this build's copy below
   }
-  return cached ?? offlineResponse(request.url);
+  return cached ?? offlineResponse(request);
 }
 
-function offlineResponse(url) {
-  return new Response(JSON.stringify({ error: { code: "offline", message: `${url} is not available offline`, details: [] } }),
+/** What answers a request for a file that is neither saved nor reachable: words, as a page (for
+ * a navigation) or as the API's JSON error (for the client library, which shows the message). */
+function offlineResponse(request) {
+  const path = new URL(request.url).pathname;
+  const message = `${path} is not saved on this device for offline use (the browser's storage for this site was `
+    + "cleared or is full), and the network cannot be reached. Connect to the internet once and it is restored.";
+  if (request.mode === "navigate") {
+    const page = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">`
+      + `<title>Not available offline</title><h1>Not available offline</h1><p>${message.replace(/[<&]/g, "")}</p>`;
+    return new Response(page, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  }
+  return new Response(JSON.stringify({ error: { code: "offline", message, details: [] } }),
     { status: 503, headers: { "Content-Type": "application/json" } });
 }
 
@@ -113,7 +189,10 @@ function handles(request) {
 }
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(precache());
+  event.waitUntil(precache().catch(async (error) => {
+    await tell({ type: "offline-problem", message: explain(error, "This site could not be saved for offline use") });
+    throw error; // the old build, if any, stays in charge
+  }));
 });
 
 self.addEventListener("activate", (event) => {
@@ -122,6 +201,7 @@ self.addEventListener("activate", (event) => {
       if (name.startsWith("py-pipeline-") && name !== CACHE) await caches.delete(name);
     }
     await self.clients.claim();
+    await repairSoon();
   })());
 });
 
@@ -139,5 +219,8 @@ self.addEventListener("fetch", (event) => {
   // Cache Storage). Offline it comes from this build's cache as everything else does. Pyodide's
   // wasm changes only with its version, which changes the lock and so the build.
   if (url.endsWith(".wasm") && self.navigator.onLine) return;
-  event.respondWith(url === INDEX ? indexNetworkFirst(event.request) : cacheFirst(event.request));
+  const response = url === INDEX ? indexNetworkFirst(event.request) : cacheFirst(event.request);
+  event.respondWith(response);
+  // a repair the request started finishes even if the page goes away
+  event.waitUntil(response.then(() => repairing, () => repairing));
 });

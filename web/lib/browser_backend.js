@@ -21,30 +21,47 @@ export class BrowserBackend {
    *   assets folder's URL (runtime and wheels)
    * @returns {Promise<BrowserBackend>}
    */
-  static async start(model, { assets, onProgress, timeoutMs = 120_000 }) {
-    const runtime = acquireRuntime(assets, onProgress);
-    let manifest;
-    try {
-      manifest = await runtime.call({ type: MessageType.LOAD_MODEL, model }, timeoutMs);
-    } catch (error) {
-      runtime.release();
-      throw error;
-    }
-    runtime.retainModel(model);
-    return new BrowserBackend(model, runtime, manifest);
+  static async start(model, options) {
+    const [runtime, manifest] = await load(model, options);
+    return new BrowserBackend(model, options, runtime, manifest);
   }
 
   #runtime;
   #model;
+  #load;
   #features;
   #classes;
+  /** @type {Promise<void> | null} a fresh runtime starting, after the page's runtime died */
+  #restarting = null;
 
-  constructor(model, runtime, manifest) {
+  /**
+   * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
+   * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options
+   * @param {ReturnType<typeof acquireRuntime>} runtime @param {any} manifest
+   */
+  constructor(model, options, runtime, manifest) {
     this.name = "browser";
     this.#model = { name: model.name, version: model.version };
+    this.#load = () => load(model, options);
     this.#runtime = runtime;
     this.#features = manifest.features;
     this.#classes = manifest.task === "classification" ? (manifest.classes ?? []).length : 0;
+  }
+
+  /**
+   * A call on the runtime; when the page's runtime has died since, a fresh one is started and the
+   * model loaded in it first (one restart for every call that finds it dead).
+   * @param {object} message @param {number} [timeoutMs] @param {Transferable[]} [transfer]
+   */
+  async #call(message, timeoutMs, transfer) {
+    if (!this.#runtime.alive) {
+      this.#restarting ??= this.#load().then(([runtime]) => {
+        this.#runtime.release();
+        this.#runtime = runtime;
+      }).finally(() => { this.#restarting = null; });
+      await this.#restarting;
+    }
+    return this.#runtime.call(message, timeoutMs, transfer);
   }
 
   /**
@@ -57,7 +74,7 @@ export class BrowserBackend {
   async predict(rows) {
     const batch = Array.isArray(rows) && rows.length >= COLUMNS_FROM_ROWS ? encodeRows(rows, this.#features) : null;
     if (!batch) {
-      const result = await this.#runtime.call({ type: MessageType.PREDICT, model: this.#model, rows });
+      const result = await this.#call({ type: MessageType.PREDICT, model: this.#model, rows });
       return { ...result, backend: this.name };
     }
     return plainResult(await this.#predictBatch(batch));
@@ -74,7 +91,7 @@ export class BrowserBackend {
   /** @param {import("./columns.js").ColumnBatch} batch */
   async #predictBatch(batch) {
     batch.out = new Float64Array(batch.rows * (1 + this.#classes)); // the worker writes the answer here
-    const answer = await this.#runtime.call({ type: MessageType.PREDICT_COLUMNS, model: this.#model, batch },
+    const answer = await this.#call({ type: MessageType.PREDICT_COLUMNS, model: this.#model, batch },
       undefined, [batch.numbers.buffer, batch.codes.buffer, batch.out.buffer]);
     return { ...columnarResult(answer, batch.rows), backend: this.name };
   }
@@ -92,9 +109,11 @@ export class BrowserBackend {
    */
   async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress } = {}) {
     checkChunkSize(chunkSize);
-    const call = (message) => this.#runtime.call(message);
     if (signal?.aborted) throw cancelled();
-    const opened = await call({ type: MessageType.CSV_OPEN, model: this.#model, text });
+    const opened = await this.#call({ type: MessageType.CSV_OPEN, model: this.#model, text });
+    // the file is held by the runtime that opened it: if that one dies, the file's calls fail
+    const runtime = this.#runtime;
+    const call = (/** @type {object} */ message) => runtime.call(message);
     const clock = progressClock(opened.total);
     try {
       // `total` is an estimate from the line count until the last chunk makes it exact
@@ -109,7 +128,7 @@ export class BrowserBackend {
                result: files.result, errors: files.errors, problems: files.problems, preview: files.preview,
                counts: files.counts, histogram: files.histogram, backend: this.name };
     } catch (error) {
-      call({ type: MessageType.CSV_CANCEL, file: opened.id }).catch(() => {});
+      if (runtime.alive) call({ type: MessageType.CSV_CANCEL, file: opened.id }).catch(() => {});
       throw error;
     }
   }
@@ -118,4 +137,24 @@ export class BrowserBackend {
     this.#runtime.releaseModel(this.#model); // the bundle, once no predictor uses it
     this.#runtime.release(); // the runtime itself stays up (see runtime.js)
   }
+}
+
+/**
+ * Load the model in the page's worker (starting it if needed): the runtime handle, retaining the
+ * model, and the model's manifest.
+ * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
+ * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options
+ * @returns {Promise<[ReturnType<typeof acquireRuntime>, any]>}
+ */
+async function load(model, { assets, onProgress, timeoutMs = 120_000 }) {
+  const runtime = acquireRuntime(assets, onProgress);
+  let manifest;
+  try {
+    manifest = await runtime.call({ type: MessageType.LOAD_MODEL, model }, timeoutMs);
+  } catch (error) {
+    runtime.release();
+    throw error;
+  }
+  runtime.retainModel(model);
+  return [runtime, manifest];
 }

@@ -12,6 +12,12 @@ export const ErrorCode = Object.freeze({
   CLOSED: "closed",
   INVALID_INPUT: "invalid_input",
   CANCELLED: "cancelled",
+  INTEGRITY_ERROR: "integrity_error",
+  SCHEMA_MISMATCH: "schema_mismatch",
+  MODEL_UNAVAILABLE: "model_unavailable",
+  MODEL_FAILED: "model_failed",
+  PAYLOAD_TOO_LARGE: "payload_too_large",
+  RUNTIME_ERROR: "runtime_error",
 });
 
 export class PredictionError extends Error {
@@ -33,4 +39,25 @@ export class PredictionError extends Error {
   static from(info) {
     return new PredictionError(info.code, info.message, info.details ?? [], info.total);
   }
+}
+
+/**
+ * Any error as the client's own: a PredictionError as it is; what the browser itself threw (an
+ * allocation that failed, a batch too large to send to the worker) as `payload_too_large`; anything
+ * else as `runtime_error`, its message kept and the original as `cause`.
+ * @param {unknown} error
+ * @returns {PredictionError}
+ */
+export function asPredictionError(error) {
+  if (error instanceof PredictionError) return error;
+  const name = /** @type {any} */ (error)?.name ?? "Error";
+  const message = String(/** @type {any} */ (error)?.message ?? error);
+  const tooLarge = name === "RangeError" || name === "DataCloneError" || name === "QuotaExceededError";
+  const wrapped = tooLarge
+    ? new PredictionError(ErrorCode.PAYLOAD_TOO_LARGE,
+      `the batch is too large for this browser to hold or send at once (${name}: ${message}); `
+      + "send it in chunks with predictBatch")
+    : new PredictionError(ErrorCode.RUNTIME_ERROR, `${name}: ${message}`);
+  wrapped.cause = error;
+  return wrapped;
 }

@@ -423,6 +423,8 @@ export class ModelPredictor extends HTMLElement {
       wrapper.className = "field";
       wrapper.dataset.field = f.name;
       wrapper.part = "field";
+      // "f-" keeps a feature's id apart from the element's own ("examples", "predict"); the input has
+      // no form name, which a feature named "submit" or "action" would turn into a form property
       const id = `f-${f.name}`;
       const label = document.createElement("label");
       label.htmlFor = id;
@@ -441,7 +443,6 @@ export class ModelPredictor extends HTMLElement {
         if (f.maximum !== undefined) input.max = String(f.maximum);
       }
       input.id = id;
-      input.name = f.name;
       input.part = "input";
       input.required = !f.missing;
       // checked as it is typed and when it is left, by the browser's own constraint validation
@@ -499,11 +500,11 @@ export class ModelPredictor extends HTMLElement {
   readRow() {
     /** @type {Record<string, string | number | null>} */
     const row = {};
-    const form = /** @type {HTMLFormElement} */ (this.#el("features"));
-    for (const f of this.#manifest?.features ?? []) {
-      const raw = /** @type {HTMLInputElement} */ (form.elements.namedItem(f.name)).value;
+    const inputs = [...this.#el("fields").querySelectorAll(".field")].map((w) => w.querySelector("input, select"));
+    (this.#manifest?.features ?? []).forEach((/** @type {any} */ f, /** @type {number} */ i) => {
+      const raw = /** @type {HTMLInputElement} */ (inputs[i]).value;
       row[f.name] = f.type === "category" ? raw : raw.trim() === "" ? null : Number(raw);
-    }
+    });
     return row;
   }
 

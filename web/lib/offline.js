@@ -14,12 +14,23 @@
  * are unavailable (insecure origin, old browser); prediction still works online then.
  * Call it once the first predictor is ready: the worker then precaches from the HTTP cache
  * instead of downloading the runtime a second time.
- * @param {{onUpdateReady?: (applyUpdate: () => void) => void, checkEveryMs?: number, assetsUrl?: string | URL}} [options]
- *   `assetsUrl`: the assets folder that holds sw.js (default: the folder above this module)
+ * @param {{onUpdateReady?: (applyUpdate: () => void) => void, onProblem?: (message: string) => void,
+ *   onRestored?: (message: string) => void, checkEveryMs?: number, assetsUrl?: string | URL}} [options]
+ *   `assetsUrl`: the assets folder that holds sw.js (default: the folder above this module).
+ *   `onProblem`: the site could not be saved for offline use, or its saved copy is incomplete and
+ *   cannot be restored now (no storage left, offline); the message says so in words and what to do.
+ *   `onRestored`: a saved copy that storage clearing had damaged was restored.
  * @returns {Promise<Offline | null>}
  */
-export async function registerOffline({ onUpdateReady, checkEveryMs = 15 * 60_000, assetsUrl } = {}) {
+export async function registerOffline({ onUpdateReady, onProblem, onRestored, checkEveryMs = 15 * 60_000,
+  assetsUrl } = {}) {
   if (!("serviceWorker" in navigator)) return null;
+  // before registering: an install that fails says so at once, to a page it does not control yet
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type === "offline-problem") onProblem?.(event.data.message);
+    if (event.data?.type === "offline-restored") onRestored?.(event.data.message);
+  });
+  navigator.serviceWorker.startMessages();
   const registration = await navigator.serviceWorker.register(new URL("sw.js", assetsUrl ?? new URL("../", import.meta.url)));
 
   const applyUpdate = () => {

@@ -13,7 +13,7 @@
 import { predictInChunks } from "./batch.js";
 import { BrowserBackend } from "./browser_backend.js";
 import { CAN_RUN_IN_BROWSER } from "./environment.js";
-import { ErrorCode, PredictionError } from "./errors.js";
+import { ErrorCode, PredictionError, asPredictionError } from "./errors.js";
 import { checkName } from "./names.js";
 import { configureRuntime, runtimeStarts } from "./runtime.js";
 import { ServerBackend, segment } from "./server_backend.js";
@@ -52,7 +52,7 @@ const SITE_URL = new URL("../", import.meta.url);
  */
 export async function readIndex(siteUrl = SITE_URL) {
   const response = await fetch(new URL("models/index.json", siteUrl));
-  if (!response.ok) throw new Error(`models/index.json answered ${response.status}`);
+  if (!response.ok) throw await notServed("models/index.json", response);
   return response.json();
 }
 
@@ -178,7 +178,7 @@ export async function readManifest({ model, version, assetsUrl = SITE_URL, serve
   }
   const entry = findModel(models, model, version);
   const response = await fetch(new URL(`models/${entry.path}manifest.json`, assetsUrl));
-  if (!response.ok) throw new Error(`models/${entry.path}manifest.json answered ${response.status}`);
+  if (!response.ok) throw await notServed(`models/${entry.path}manifest.json`, response);
   return response.json();
 }
 
@@ -191,6 +191,29 @@ export function serverManifestUrl({ model, version, serverUrl }) {
   const server = serverUrl ?? globalThis.location?.origin;
   const pinned = version === undefined ? "" : `/versions/${segment(version, "version")}`;
   return new URL(`api/v1/models/${segment(model, "model")}${pinned}`, server.endsWith("/") ? server : `${server}/`);
+}
+
+/**
+ * Why a file of the site did not come: the words the service worker answered with (a file missing
+ * from the offline copy while offline), else the status.
+ * @param {string} path @param {Response} response
+ */
+async function notServed(path, response) {
+  const said = await response.json().then((body) => body?.error?.message, () => null);
+  return new Error(said ?? `${path} answered ${response.status}`);
+}
+
+/**
+ * Run a call so that it rejects only with a PredictionError, whatever failed inside it (thrown at
+ * once or later).
+ * @template T @param {() => Promise<T>} call @returns {Promise<T>}
+ */
+async function own(call) {
+  try {
+    return await call();
+  } catch (error) {
+    throw asPredictionError(error);
+  }
 }
 
 /**
@@ -209,9 +232,9 @@ function wrap(backend, model, fallbackReason) {
     get fallbackReason() {
       return fallbackReason ?? /** @type {{fallbackReason?: string}} */ (backend).fallbackReason ?? null;
     },
-    predict: (rows) => backend.predict(rows),
-    predictColumns: (columns) => backend.predictColumns(columns),
-    scoreCsv: (text, options) => backend.scoreCsv(text, options),
+    predict: (rows) => own(() => backend.predict(rows)),
+    predictColumns: (columns) => own(() => backend.predictColumns(columns)),
+    scoreCsv: (text, options) => own(() => backend.scoreCsv(text, options)),
     /**
      * Rows (an array, as predict() takes) or a CSV file (a File, Blob or text, as scoreCsv() takes),
      * a chunk at a time (`chunkSize` rows, 5,000 unless given) in either mode. `onProgress` gets
@@ -220,9 +243,9 @@ function wrap(backend, model, fallbackReason) {
      * `cancelled`. Rows answer as one predict() call would, errors included (rows numbered in the
      * whole batch); a file answers as scoreCsv() does.
      */
-    predictBatch: (rowsOrFile, options) => (typeof rowsOrFile === "string" || rowsOrFile instanceof Blob
+    predictBatch: (rowsOrFile, options) => own(() => (typeof rowsOrFile === "string" || rowsOrFile instanceof Blob
       ? backend.scoreCsv(rowsOrFile, options)
-      : predictInChunks((rows, signal) => backend.predict(rows, signal), rowsOrFile, options)),
+      : predictInChunks((rows, signal) => backend.predict(rows, signal), rowsOrFile, options))),
     close: () => backend.close(),
   };
 }

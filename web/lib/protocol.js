@@ -14,13 +14,16 @@ export const MessageType = Object.freeze({
   CSV_FINISH: "csv-finish",
   CSV_CANCEL: "csv-cancel",
   PROGRESS: "progress",
+  ALIVE: "alive",
 });
 
 /**
- * @typedef {{type: "start", assets: string}} StartRequest
+ * @typedef {{type: "start", assets: string, lock: string}} StartRequest
  *   The first message, with no id and no answer: where the runtime, wheels and precache manifest
  *   are served (the assets folder, ending in "/"). The worker imports Pyodide from there, so a
- *   bundler that moves this worker leaves the runtime where the site serves it.
+ *   bundler that moves this worker leaves the runtime where the site serves it. `lock`: a Web
+ *   Lock the worker holds for its whole life; it answers {type: "alive"} once it holds it, and the
+ *   page then asks for the same lock, which the browser grants when the worker ends.
  * @typedef {{id: number, type: "load-model", model: {name: string, version: string, url: string}}} LoadModelRequest
  *   Load the bundle whose directory is at `url` (absolute, ending in "/").
  * @typedef {{id: number, type: "unload-model", model: {name: string, version: string}}} UnloadModelRequest

@@ -2,10 +2,19 @@
 // models boots the Python runtime once, and switching model or version reuses it (the old
 // bundle is released, the runtime stays up). The worker stops on `pagehide`, or after
 // `idleMs` with no predictor open (configureRuntime).
+//
+// A worker that dies (closed, crashed, Pyodide's fatal error, or a call it never answers) fails
+// every pending call at once with `worker_failed`, and the next call starts a fresh runtime. Death
+// is seen through a Web Lock the worker holds for its whole life: the browser releases it when
+// the worker ends however it ends, and the page's request for the same lock is then granted.
 import { ErrorCode, PredictionError } from "./errors.js";
 import { MessageType } from "./protocol.js";
 
 /** @typedef {import("./protocol.js").Progress} Progress */
+
+/** How long a new worker has to say it is alive (its script loaded, its lock held): one that has
+ * not by then ended before it could, and waiting longer would only hold up the caller. */
+const ALIVE_WITHIN_MS = 10_000;
 
 /** Milliseconds the runtime stays up with no predictor open (5 minutes unless configured). */
 let idleMs = 5 * 60_000;
@@ -45,9 +54,19 @@ class WorkerRuntime {
     // A literal `new URL("./worker.js", import.meta.url)`: bundlers (Vite, webpack) recognise it
     // and bundle the worker with its imports.
     this.#worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-    this.#worker.postMessage({ type: MessageType.START, assets });
+    const lock = `py-pipeline-runtime-${crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`}`;
+    this.#worker.postMessage({ type: MessageType.START, assets, lock });
+    const silent = setTimeout(() => this.#stop(new PredictionError(ErrorCode.WORKER_FAILED,
+      `the browser runtime stopped: its worker did not start within ${ALIVE_WITHIN_MS / 1000} s`)), ALIVE_WITHIN_MS);
     this.#worker.addEventListener("message", (event) => {
       const message = event.data;
+      if (message.type === MessageType.ALIVE) {
+        clearTimeout(silent);
+        // granted once the worker's own hold on the lock ends: the worker is gone
+        navigator.locks?.request(lock, () => this.#fail(new PredictionError(ErrorCode.WORKER_FAILED,
+          "the browser runtime stopped (its worker ended); the next call starts it again")));
+        return;
+      }
       if (message.type === MessageType.PROGRESS) {
         this.lastProgress = message;
         for (const listener of this.#listeners) listener(message);
@@ -61,7 +80,10 @@ class WorkerRuntime {
     // A worker that cannot start (script error, no WebAssembly) fails every pending call.
     this.#worker.addEventListener("error", (event) => {
       event.preventDefault?.();
-      this.#fail(new PredictionError(ErrorCode.WORKER_FAILED, `the browser runtime failed: ${event.message ?? "worker error"}`));
+      this.#stop(new PredictionError(ErrorCode.WORKER_FAILED, `the browser runtime failed: ${event.message ?? "worker error"}`));
+    });
+    this.#worker.addEventListener("messageerror", () => {
+      this.#stop(new PredictionError(ErrorCode.WORKER_FAILED, "the browser runtime sent a message the page cannot read"));
     });
   }
 
@@ -78,7 +100,11 @@ class WorkerRuntime {
       if (this.lastProgress) onProgress(this.lastProgress);
     }
     let released = false;
+    const runtime = this;
     return {
+      get alive() {
+        return runtime.alive;
+      },
       call: (message, timeoutMs, transfer) => this.#call(message, timeoutMs, transfer),
       release: () => {
         if (released) return;
@@ -123,7 +149,9 @@ class WorkerRuntime {
     let timer;
     return new Promise((resolve, reject) => {
       if (timeoutMs) {
-        timer = setTimeout(() => reject(new PredictionError(ErrorCode.WORKER_FAILED,
+        // a worker that does not answer is stuck in a call that will not end: stop it, so that
+        // neither this caller nor the next one waits on it again
+        timer = setTimeout(() => this.#stop(new PredictionError(ErrorCode.WORKER_FAILED,
           `the browser runtime did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
       }
       this.#pending.set(id, { resolve, reject });
@@ -136,17 +164,24 @@ class WorkerRuntime {
 
   /** @param {PredictionError} error */
   #fail(error) {
+    if (this.#failure) return; // failed once: later reports (the lock, after terminate) change nothing
     this.#failure = error;
     for (const { reject } of this.#pending.values()) reject(error);
     this.#pending.clear();
     if (shared === this) shared = null; // the next predictor starts a fresh worker
   }
 
-  terminate() {
+  /** End the worker and fail every pending call with `error`. @param {PredictionError} error */
+  #stop(error) {
+    if (this.#failure) return;
     clearTimeout(this.#idleTimer);
+    this.#fail(error);
     this.#worker?.terminate();
     this.#worker = null;
-    this.#fail(new PredictionError(ErrorCode.CLOSED, "the predictor was closed"));
+  }
+
+  terminate() {
+    this.#stop(new PredictionError(ErrorCode.CLOSED, "the predictor was closed"));
   }
 }
 
@@ -167,7 +202,8 @@ globalThis.addEventListener?.("pagehide", () => shared?.terminate());
  * page's one runtime keeps the assets it started with).
  * @param {string} assets
  * @param {(p: Progress) => void} [onProgress]
- * @returns {{call: (message: object, timeoutMs?: number, transfer?: Transferable[]) => Promise<any>, release: () => void,
+ * @returns {{alive: boolean, call: (message: object, timeoutMs?: number, transfer?: Transferable[]) => Promise<any>,
+ *   release: () => void,
  *   retainModel: (model: {name: string, version: string}) => void,
  *   releaseModel: (model: {name: string, version: string}) => void}}
  */

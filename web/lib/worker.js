@@ -78,7 +78,8 @@ async function startRuntime(assets) {
 /** @type {(assets: string) => void} */
 let start;
 const runtime = new Promise((resolve) => { start = resolve; }).then(startRuntime);
-runtime.catch(() => {}); // reported per request below
+let runtimeFailed = false;
+runtime.catch(() => { runtimeFailed = true; }); // reported per request below
 
 /** @param {string} name @param {string} version */
 const bundleDir = (name, version) => `/models/${name}/${version}`;
@@ -171,20 +172,58 @@ function transferables(answer) {
 /** @param {URL} url */
 async function fetchText(url) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  if (!response.ok) throw await failure(url, response);
   return response.text();
 }
 
 /** @param {URL} url */
 async function fetchBytes(url) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  if (!response.ok) throw await failure(url, response);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Why a file did not come: the service worker's own words when it answered (say, a file cleared
+ * from the offline copy while offline), else the status.
+ * @param {URL} url @param {Response} response
+ */
+async function failure(url, response) {
+  const said = await response.json().then((body) => body?.error, () => null);
+  const error = new Error(said?.message ?? `${url} answered ${response.status}`);
+  if (said?.code) /** @type {any} */ (error).code = said.code;
+  return error;
+}
+
+/**
+ * Hold the page's lock for as long as this worker lives: the browser releases it when the worker
+ * ends, however it ends, and the page learns of it from its own request for the lock.
+ * @param {string} lock
+ */
+function holdLock(lock) {
+  if (!navigator.locks) { // no Web Locks (an insecure origin): alive, but its end goes unseen
+    self.postMessage({ type: MessageType.ALIVE });
+    return;
+  }
+  navigator.locks.request(lock, () => {
+    self.postMessage({ type: MessageType.ALIVE });
+    return new Promise(() => {}); // never settles: held until the worker ends
+  });
+}
+
+/**
+ * Whether an error leaves this worker unable to answer again: the runtime never started, or
+ * Python suffered a fatal error (Pyodide then refuses every later call).
+ * @param {unknown} error
+ */
+function fatal(error) {
+  return runtimeFailed || /fatally failed|Pyodide has suffered a fatal error|^Aborted\(/.test(String(error?.message ?? error));
 }
 
 self.addEventListener("message", async (event) => {
   const request = event.data;
   if (request.type === MessageType.START) {
+    holdLock(request.lock);
     start(request.assets);
     return;
   }
@@ -243,6 +282,13 @@ self.addEventListener("message", async (event) => {
     // a PredictionError (say, a BigInt in the rows) keeps its code and details
     answer = { ok: false, error: { code: error?.code ?? "worker_failed", message: String(error?.message ?? error),
                                    details: error?.details ?? [] } };
+    if (fatal(error)) {
+      // this worker cannot answer again: end it, so that the page fails what is pending and the
+      // next call starts a fresh runtime (a runtime that failed to start is tried again then)
+      self.postMessage({ id: request.id, ...answer });
+      self.close();
+      return;
+    }
   }
   self.postMessage({ id: request.id, ...answer }, transferables(answer));
 });
