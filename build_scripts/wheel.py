@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from py_pipeline.files import write_atomic
+
 from .pyodide_dist import sha256_file
 from .paths import PYODIDE_DIST, ROOT, WHEEL_DIR
 
@@ -54,7 +56,7 @@ def add_to_pyodide(wheel: Path, dist: Path = PYODIDE_DIST) -> Path:
     entry = lock["packages"]["py-pipeline"]
     entry["file_name"] = compiled.name
     entry["sha256"] = sha256_file(compiled)
-    lock_path.write_text(json.dumps(lock, indent=2) + "\n")
+    write_atomic(lock_path, json.dumps(lock, indent=2) + "\n")
     return compiled
 
 
