@@ -82,9 +82,9 @@ def main() -> None:
             "baseline: pandas.read_csv + predict, 1 process": [python, "-c", BASELINE, str(source), str(BUNDLE),
                                                                f"{tmp}/baseline.csv"],
             "score, 1 process": [python, "-m", "scoring", str(BUNDLE), str(source), "--out", f"{tmp}/one.csv",
-                                 "--no-progress"],
+                                 "--no-progress", "--overwrite"],
             "score, local Dask cluster of 2 workers": [python, "-m", "scoring", str(BUNDLE), str(source), "--out",
-                                                       f"{tmp}/dask.csv", "--local-cluster", "2", "--no-progress"],
+                                                       f"{tmp}/dask.csv", "--local-cluster", "2", "--no-progress", "--overwrite"],
         }
         for _ in range(args.rounds):  # alternating rounds: a slow moment of the machine hits every run alike
             for name, command in runs.items():
