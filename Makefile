@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   install, build, serve at http://127.0.0.1:$(PORT)
-#   make test   install (Debian Chromium too), build, run every test tier
+#   make test   install (Debian Chromium too), build, run every test lane
+# The quick lane for your own loop, with no build: make test-unit (under a minute)
 PYTHON ?= python3.12
 PORT ?= 8000
 VENV := .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -56,17 +57,23 @@ example-vite-build:
 	rm -rf examples/vite/public/predict && mkdir -p examples/vite/public && cp -r dist/assets examples/vite/public/predict
 	cd examples/vite && npm ci --no-audit --no-fund --loglevel=error && node_modules/.bin/vite build --logLevel warn
 
+# Lanes are folders of tests/ (tests/README.md): unit needs no build; the others need `make build`.
 test: install chromium nginx build
+	node --test tests/unit/js/
 	$(BIN)/pytest
 
+test-unit: install
+	node --test tests/unit/js/
+	$(BIN)/pytest tests/unit
+
 test-host: install build
-	$(BIN)/pytest -m host
+	$(BIN)/pytest tests/host
 
 test-runtime: install build
-	$(BIN)/pytest -m runtime
+	$(BIN)/pytest tests/runtime
 
 test-browser: install chromium nginx build
-	$(BIN)/pytest -m browser
+	$(BIN)/pytest tests/browser
 
 bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit
 

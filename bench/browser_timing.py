@@ -23,7 +23,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chromium import FLAGS, network_bytes  # noqa: E402
+from chromium import CHROMIUM, FLAGS, network_bytes  # noqa: E402
 from servers import ROOT, free_port, start_server, stop  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
 from stats import percentile, spread, write_figures  # noqa: E402
@@ -67,7 +67,7 @@ def time_visits(p, url: str, runs: int) -> dict[str, list[float]]:
         # A new profile on disk per run: an empty HTTP cache on the first visit, and a real
         # disk cache on reload (an in-memory incognito cache drops the 10+ MB files).
         profile = tempfile.mkdtemp(prefix="bench-profile-")
-        context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium", args=FLAGS)
+        context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=FLAGS)
         sizes: list[int] = []
         context.on("requestfinished", lambda r: sizes.append(network_bytes(r)))
         page = context.pages[0] if context.pages else context.new_page()
@@ -110,7 +110,7 @@ def main() -> None:
         with sync_playwright() as p:
             links = {"loopback": time_visits(p, url, args.runs),
                      "throttled": time_visits(p, throttled.url, args.runs)}
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             context = browser.new_context()
             page = context.new_page()
             page.goto(url)

@@ -1,9 +1,15 @@
-"""What the browser benchmarks share: Debian Chromium's flags and the bytes a request moved."""
+"""What the browser benchmarks share: Debian Chromium as the tests drive it
+(``build_scripts/chromium.py``) and the bytes a request moved."""
 
 from __future__ import annotations
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic"]
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from build_scripts.chromium import CHROMIUM, FLAGS, launch, launch_persistent  # noqa: E402
+
+__all__ = ["CHROMIUM", "FLAGS", "launch", "launch_persistent", "network_bytes"]
 
 
 def network_bytes(request) -> int:

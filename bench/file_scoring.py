@@ -14,18 +14,17 @@ import logging
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from chromium import FLAGS  # noqa: E402
+from chromium import launch  # noqa: E402
 from stats import write_figures  # noqa: E402
 
+from build_scripts.local_server import LiveServer  # noqa: E402
 from server_fallback import create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,22 +75,21 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = create_app({"MODEL_DIR": str(ROOT / "dist" / "models"), "SITE_DIR": str(ROOT / "dist" / "site"),
                       "LOG_LEVEL": "WARNING", "MAX_ROWS": 1_000_000, "MAX_CONTENT_LENGTH": 100 * 1024 * 1024})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
+    server = LiveServer(app)
+    url = server.url
     runs = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         files = {}
         for rows in (100_000, 1_000_000):
             files[rows] = Path(tmp) / f"sensors-{rows}.csv"
             files[rows].write_text(sensor_file(rows))
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = launch(p)
         for mode, rows in (("browser", 100_000), ("server", 100_000), ("browser", 1_000_000)):
             page = browser.new_page()
             runs.append(score(page, url, files[rows], mode, rows))
             page.close()
         browser.close()
-    server.shutdown()
+    server.stop()
     print("Scoring a CSV file in the demo page (machine_failure 1.1.0, 2 cores, loopback)")
     for r in runs:
         outcome = f"failed: {r['error']}" if r["error"] else f"{r['rows_per_s']:,.0f} rows/s"

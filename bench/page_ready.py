@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chromium import FLAGS, network_bytes  # noqa: E402
+from chromium import CHROMIUM, FLAGS, network_bytes  # noqa: E402
 from servers import ROOT, free_port, start_server, stop  # noqa: E402
 from stats import spread, write_figures  # noqa: E402
 from throttled_static import ThrottledSite  # noqa: E402
@@ -79,7 +79,7 @@ class Profile:
 
     def __init__(self, p, service_workers: str = "allow") -> None:
         self.dir = tempfile.mkdtemp(prefix="bench-profile-")
-        self.context = p.chromium.launch_persistent_context(self.dir, executable_path="/usr/bin/chromium", args=FLAGS,
+        self.context = p.chromium.launch_persistent_context(self.dir, executable_path=CHROMIUM, args=FLAGS,
                                                             service_workers=service_workers)
         self.sizes: list[int] = []
         self.context.on("requestfinished", lambda r: self.sizes.append(network_bytes(r)))

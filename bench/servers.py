@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from build_scripts.local_server import free_port  # noqa: E402
+
+__all__ = ["free_port"]
 BIN = ROOT / ".venv" / "bin"
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def wait_until_up(port: int, path: str, proc: subprocess.Popen, body: bytes | None = None) -> None:

@@ -10,18 +10,17 @@ the README's three small JPEG copies go to docs/screenshots/ (committed).
 from __future__ import annotations
 
 import logging
-import threading
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from server_fallback import create_app
 
+from .chromium import launch
+from .local_server import LiveServer
 from .paths import DIST, MODELS, ROOT, SITE
 
 SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
 DOCS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def sample_file() -> str:
@@ -37,17 +36,16 @@ def sample_file() -> str:
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = create_app({"MODEL_DIR": str(MODELS), "SITE_DIR": str(SITE), "LOG_LEVEL": "WARNING"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = LiveServer(app)
     out = DIST / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     DOCS.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            browser = launch(p)
             for name, (width, height) in SIZES.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(f"http://127.0.0.1:{server.server_port}/?model=machine_failure")
+                page.goto(f"{server.url}/?model=machine_failure")
                 page.wait_for_selector("body[data-ready=browser]", timeout=120_000)
                 # a named example with something to see: overstrain, which tool wear decides (strain = torque x wear)
                 page.select_option("#examples", label="Overstrain failure")
@@ -68,7 +66,7 @@ def main() -> None:
                 page.screenshot(path=str(out / f"file-{name}.png"))
                 if name == "laptop":  # the README's: the file-scoring view, small
                     page.screenshot(path=str(DOCS / "file-scoring.jpg"), type="jpeg", quality=60)
-                page.goto(f"http://127.0.0.1:{server.server_port}/examples/element.html")
+                page.goto(f"{server.url}/examples/element.html")
                 page.wait_for_selector("#iris[data-ready=browser]", timeout=120_000)
                 page.click("#iris #predict")
                 page.wait_for_selector("#iris #result:not([hidden])")
@@ -76,7 +74,7 @@ def main() -> None:
                 page.close()
             browser.close()
     finally:
-        server.shutdown()
+        server.stop()
     print(f"screenshots in {out}")
 
 

@@ -47,7 +47,7 @@ class SklearnEngine:
 
     Rows reach it already validated (finite, in range), so scikit-learn's own finiteness and
     parameter checks are skipped: they cost more than the prediction for a single row. The
-    parity tests (``tests/test_parity.py``, runtime and browser tiers) prove these shortcuts give
+    parity tests (``tests/host/test_parity.py`` and ``tests/unit/test_matrix_parity.py``, runtime and browser tiers) prove these shortcuts give
     exactly what the estimator's own ``predict`` and ``predict_proba`` give.
     """
 

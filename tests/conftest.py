@@ -1,47 +1,49 @@
-"""Shared fixtures. Tiers are pytest markers: host, runtime, browser (see pyproject.toml).
+"""Shared fixtures for every lane. A test's lane is its folder, which gives it its marker:
+``unit`` (no build), ``host``, ``runtime``, ``browser`` (see tests/README.md).
 
 Tests use the artifacts `make build` writes to dist/; a missing build is an error, not a skip.
+Every test writes only to temporary folders: a session that leaves a new file in the working tree
+(one git neither tracks nor ignores) fails at its end.
 """
 
 from __future__ import annotations
 
 import shutil
-import threading
+import subprocess
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from server_fallback import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
-DIST = ROOT / "dist"
-MODELS = DIST / "models"
-SITE = DIST / "site"
-PYODIDE = DIST / "pyodide"
-IRIS = MODELS / "iris" / "1.0.0"
+from .support.live import LiveServer
+from .support.paths import IRIS, MODELS, ROOT, SITE, require
+
+LANES = ("unit", "host", "runtime", "browser")
 
 
-def require(path: Path) -> Path:
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run `make build` first", pytrace=False)
-    return path
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its lane: the folder it is in."""
+    for item in items:
+        lane = Path(item.path).relative_to(ROOT / "tests").parts[0]
+        if lane in LANES:
+            item.add_marker(getattr(pytest.mark, lane))
 
 
-def edit_manifest(bundle: Path, change) -> None:
-    """Apply ``change`` to a bundle's manifest.json in place (tamper tests)."""
-    import json
-
-    path = bundle / "manifest.json"
-    data = json.loads(path.read_text())
-    change(data)
-    path.write_text(json.dumps(data))
+def _new_files() -> set[str]:
+    """Files in the working tree that git neither tracks nor ignores (what a stray write leaves,
+    such as MLflow's mlruns/ in the current folder)."""
+    done = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                          text=True)
+    return set(done.stdout.splitlines()) if done.returncode == 0 else set()
 
 
-def tamper_engine_files(bundle: Path) -> None:
-    """Overwrite the files of both engines (pickle and portable spec) with other bytes."""
-    for name in ("model.joblib", "portable.json", "portable.bin"):
-        (bundle / name).write_bytes(b"tampered")
+@pytest.fixture(scope="session", autouse=True)
+def writes_only_to_temporary_folders():
+    before = _new_files()
+    yield
+    added = sorted(_new_files() - before)
+    assert not added, f"the tests wrote into the working tree: {added}"
 
 
 @pytest.fixture(scope="session")
@@ -77,20 +79,6 @@ def bundle_copy(tmp_path, iris_dir) -> Path:
     return target
 
 
-class LiveServer:
-    """The Flask app (API and built site) on a free loopback port, in a thread."""
-
-    def __init__(self, app, port: int = 0) -> None:
-        self._server = make_server("127.0.0.1", port, app, threaded=True)
-        self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-
-
 @pytest.fixture(scope="session")
 def live_server(model_dir, site_dir):
     server = LiveServer(create_app({"MODEL_DIR": str(model_dir), "SITE_DIR": str(site_dir)}))
@@ -100,7 +88,7 @@ def live_server(model_dir, site_dir):
 
 @pytest.fixture(scope="session")
 def playwright():
-    """Playwright, for the browser tier (it drives Debian's Chromium; see test_browser.launch)."""
+    """Playwright, for the browser lane (it drives Debian's Chromium; build_scripts/chromium.py)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -109,7 +97,16 @@ def playwright():
 
 @pytest.fixture(scope="session")
 def matrix(tmp_path_factory):
-    """The small-pipeline matrix (tests/pipeline_matrix.py), fitted and bundled once."""
-    from .pipeline_matrix import write_matrix
+    """The small-pipeline matrix (tests/support/pipeline_matrix.py), fitted and bundled once."""
+    from .support.pipeline_matrix import write_matrix
 
     return write_matrix(tmp_path_factory.mktemp("matrix"))
+
+
+@pytest.fixture(scope="session")
+def notebook(tmp_path_factory):
+    """What a data scientist hands over: a DataFrame-fitted pipeline (joblib) and a CSV sample;
+    (folder, pipeline, data)."""
+    from .support.notebook import hand_over
+
+    return hand_over(tmp_path_factory.mktemp("handoff"))

@@ -1,0 +1,1 @@
+"""The browser lane (tests/README.md)."""

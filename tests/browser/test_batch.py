@@ -1,0 +1,106 @@
+"""predictor.predictBatch (browser tier): many rows or a CSV file a chunk at a time, in both modes,
+answering what one call would (errors included, rows and lines numbered in the whole batch), with
+progress per chunk and cancel; a file larger than the server's rows-per-request cap, in chunks."""
+
+from __future__ import annotations
+
+
+from ..support.browser import Visit
+from ..support.parity import assert_same_predictions
+
+ROWS = 12_000  # over the server's 10,000 rows per request
+HEADER = "id,sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm"
+
+# Runs in the page: the same batch in each mode; each answer, error and progress report.
+BATCH = """
+async ({ rows, csv, chunkSize, cancelAfter }) => {
+  const { createPredictor } = await import("./lib/predictor.js");
+  const out = {};
+  for (const mode of ["browser", "server"]) {
+    const predictor = await createPredictor({ model: "iris", mode });
+    const run = async (input, options = {}) => {
+      const progress = [];
+      const controller = new AbortController();
+      try {
+        const result = await predictor.predictBatch(input, { chunkSize, signal: controller.signal, ...options,
+          onProgress: (p) => {
+            progress.push({ done: p.done, total: p.total, start: p.start, rows: p.result?.predictions.length });
+            if (cancelAfter && progress.length === cancelAfter) controller.abort();
+          } });
+        return { ok: true, progress, result: result.result ? await result.result.text() : result };
+      } catch (e) {
+        return { ok: false, progress, error: { code: e.code, message: e.message, details: e.details } };
+      }
+    };
+    out[mode] = { rows: await run(rows), csv: await run(csv) };
+    if (!cancelAfter) out[mode].whole = await predictor.predict(rows.slice(0, 3000)).then((r) => r.predictions);
+    predictor.close();
+  }
+  return out;
+}
+"""
+
+
+def rows(n: int) -> list[list[float]]:
+    return [[4.3 + (i % 36) / 10, 2.0 + (i % 24) / 10, 1.0 + (i % 59) / 10, 0.1 + (i % 25) / 10] for i in range(n)]
+
+
+def csv_of(data: list[list]) -> str:
+    return HEADER + "\n" + "".join(f"{i},{','.join(map(str, r))}\n" for i, r in enumerate(data))
+
+
+def run(browser, live_server, data, chunk_size=5000, cancel_after=0):
+    visit = Visit(browser, live_server.url).open("/")
+    out = visit.page.evaluate(BATCH, {"rows": data, "csv": csv_of(data), "chunkSize": chunk_size,
+                                      "cancelAfter": cancel_after})
+    assert visit.errors == []
+    visit.close()
+    return out
+
+
+def test_a_batch_answers_as_one_call_in_both_modes(browser, live_server):
+    out = run(browser, live_server, rows(ROWS))
+    browser_rows, server_rows = out["browser"]["rows"], out["server"]["rows"]
+    assert browser_rows["ok"] and server_rows["ok"], (browser_rows.get("error"), server_rows.get("error"))
+    assert browser_rows["result"]["predictions"] == server_rows["result"]["predictions"]
+    assert len(browser_rows["result"]["predictions"]) == ROWS
+    assert_same_predictions(browser_rows["result"], server_rows["result"])  # probabilities within 1e-9
+    # the first chunk's answers are those of one predict() call with the same rows
+    assert browser_rows["result"]["predictions"][:3000] == out["browser"]["whole"] == out["server"]["whole"]
+    # progress after each chunk, with that chunk's own result
+    for mode in ("browser", "server"):
+        progress = out[mode]["rows"]["progress"]
+        assert [(p["start"], p["rows"], p["done"], p["total"]) for p in progress] == \
+            [(0, 5000, 5000, ROWS), (5000, 5000, 10000, ROWS), (10000, 2000, ROWS, ROWS)]
+    # a CSV file over the server's cap: scored in chunks there, the same file as in the browser
+    browser_csv, server_csv = out["browser"]["csv"], out["server"]["csv"]
+    assert browser_csv["ok"] and server_csv["ok"], (browser_csv.get("error"), server_csv.get("error"))
+    assert server_csv["result"] == browser_csv["result"]
+    assert server_csv["result"].count("\r\n") == ROWS + 1
+    assert server_csv["progress"][-1]["done"] == ROWS
+
+
+def test_bad_rows_reject_alike_numbered_in_the_whole_batch(browser, live_server):
+    data = rows(ROWS)
+    data[7003][2] = "abc"
+    out = run(browser, live_server, data)
+    errors = {mode: out[mode]["rows"]["error"] for mode in ("browser", "server")}
+    assert errors["browser"] == errors["server"]
+    assert errors["browser"]["code"] == "invalid_input"
+    assert errors["browser"]["message"].startswith("row 7003, field 'petal_length_cm'")
+    assert [d["row"] for d in errors["browser"]["details"]] == [7003]
+    # the file: the browser scores the good rows and lists the bad one by its line; the server,
+    # all or nothing per request, names the same line in the whole file
+    assert out["browser"]["csv"]["ok"]
+    server_csv = out["server"]["csv"]
+    assert not server_csv["ok"] and server_csv["error"]["message"].startswith("line 7005, field 'petal_length_cm'")
+    assert server_csv["error"]["details"][0]["line"] == 7005
+
+
+def test_cancel_stops_between_chunks(browser, live_server):
+    out = run(browser, live_server, rows(ROWS), chunk_size=1000, cancel_after=2)
+    for mode in ("browser", "server"):
+        for kind in ("rows", "csv"):
+            answer = out[mode][kind]
+            assert not answer["ok"] and answer["error"]["code"] == "cancelled", (mode, kind)
+            assert len(answer["progress"]) == 2, (mode, kind)  # nothing scored after the abort

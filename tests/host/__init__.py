@@ -1,0 +1,1 @@
+"""The host lane (tests/README.md)."""

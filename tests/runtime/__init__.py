@@ -1,0 +1,1 @@
+"""The runtime lane (tests/README.md)."""

@@ -1,0 +1,1 @@
+"""The unit lane (tests/README.md)."""

@@ -1,0 +1,106 @@
+// The client's pure modules under Node's own test runner (node --test): no browser, no build.
+// Batches a chunk at a time, the CSV record splitter, the warm-up's call order, the naming rule
+// and the client's own errors.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { predictInChunks, renumbered, shiftRows } from "../../../web/lib/batch.js";
+import { csvChunks, recordEnd } from "../../../web/lib/csv_chunks.js";
+import { ErrorCode, PredictionError, asPredictionError } from "../../../web/lib/errors.js";
+import { checkName, isValidName } from "../../../web/lib/names.js";
+import { WarmupBackend } from "../../../web/lib/warmup_backend.js";
+
+/** A backend that answers each row with its first value, and refuses a row whose value is "bad". */
+const echo = async (rows) => {
+  const bad = rows.findIndex((r) => r[0] === "bad");
+  if (bad >= 0) {
+    throw new PredictionError(ErrorCode.INVALID_INPUT, `row ${bad}, field 'x': expected a number`,
+      [{ row: bad, field: "x", message: `row ${bad}, field 'x': expected a number` }]);
+  }
+  return { predictions: rows.map((r) => r[0]), probabilities: rows.map(() => [1]) };
+};
+
+test("rows a chunk at a time answer as one call, results streamed in order", async () => {
+  const rows = Array.from({ length: 23 }, (_, i) => [i]);
+  const seen = [];
+  const result = await predictInChunks(echo, rows, { chunkSize: 5, onProgress: (p) => seen.push([p.start, p.done]) });
+  assert.deepEqual(result.predictions, rows.map((r) => r[0]));
+  assert.equal(result.probabilities.length, 23);
+  assert.deepEqual(seen, [[0, 5], [5, 10], [10, 15], [15, 20], [20, 23]]);
+});
+
+test("an error in a later chunk names its row in the whole batch", async () => {
+  const rows = Array.from({ length: 12 }, (_, i) => [i === 7 ? "bad" : i]);
+  await assert.rejects(predictInChunks(echo, rows, { chunkSize: 5 }), (error) => {
+    assert.equal(error.message, "row 7, field 'x': expected a number");
+    assert.equal(error.details[0].row, 7);
+    assert.equal(error.details[0].message, "row 7, field 'x': expected a number");
+    return true;
+  });
+});
+
+test("a cancelled batch stops between chunks with the cancelled code", async () => {
+  const controller = new AbortController();
+  const rows = Array.from({ length: 10 }, (_, i) => [i]);
+  const run = predictInChunks(echo, rows, { chunkSize: 2, signal: controller.signal,
+    onProgress: (p) => { if (p.done === 4) controller.abort(); } });
+  await assert.rejects(run, (error) => error.code === ErrorCode.CANCELLED);
+});
+
+test("renumbering leaves other errors and other words alone", () => {
+  const other = new PredictionError(ErrorCode.WORKER_FAILED, "row 1 gone");
+  assert.equal(shiftRows(other, 5), other);
+  const lines = renumbered(new PredictionError(ErrorCode.INVALID_INPUT, "line 3: bad", [{ line: 3, message: "line 3: bad" }]),
+    "line", 10, (d) => ({ ...d, line: d.line + 10 }));
+  assert.equal(lines.message, "line 13: bad");
+  assert.deepEqual(lines.details, [{ line: 13, message: "line 13: bad" }]);
+});
+
+test("CSV pieces keep a quoted line break inside its record, skip blank lines and number lines", () => {
+  const text = "\uFEFFa,b\r\n1,\"x\ny\"\r\n\r\n2,z\n3,w\n4,v";
+  const chunks = [...csvChunks(text, 2)];
+  assert.deepEqual(chunks.map((c) => [c.rows, c.rowsBefore, c.firstLine]), [[2, 0, 2], [2, 2, 6]]);
+  assert.equal(chunks[0].text, "a,b\r\n1,\"x\ny\"\r\n\r\n2,z\n");
+  assert.equal(chunks[1].text, "a,b\r\n3,w\n4,v");
+  assert.deepEqual(recordEnd("1,\"a\"\"b\nc\"\n2", 0), [11, 2]);
+});
+
+test("the warm-up answers in call order, whichever backend is quicker", async () => {
+  let releaseServer;
+  const serverGate = new Promise((resolve) => { releaseServer = resolve; });
+  const server = { name: "server", predict: async (rows) => { await serverGate; return { backend: "server", rows }; } };
+  let startBrowser;
+  const browserStart = new Promise((resolve) => { startBrowser = resolve; });
+  const warmup = new WarmupBackend(/** @type {any} */ (server), /** @type {any} */ (browserStart));
+  const order = [];
+  const first = warmup.predict([1]).then((r) => order.push(["first", r.backend]));
+  startBrowser({ name: "browser", predict: async (rows) => ({ backend: "browser", rows }), close() {} });
+  await browserStart;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const second = warmup.predict([2]).then((r) => order.push(["second", r.backend]));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(order, []); // the browser's quick answer waits for the server's, made first
+  releaseServer();
+  await Promise.all([first, second]);
+  assert.deepEqual(order, [["first", "server"], ["second", "browser"]]);
+});
+
+test("names follow the one rule", () => {
+  for (const good of ["iris", "1.0.0", "churn-v2_final+build.7", "a", "A9"]) assert.ok(isValidName(good), good);
+  for (const bad of ["", ".", "..", "../x", "x/y", "x\\y", ".hidden", "-rf", "x.", "x ", "con", "NUL.txt", "a".repeat(65), 7]) {
+    assert.ok(!isValidName(bad), String(bad));
+  }
+  assert.throws(() => checkName("..", "version"), (e) => e.code === ErrorCode.INVALID_INPUT
+    && e.message.startsWith("version: expected 1 to 64 letters") && e.message.endsWith('got ".."'));
+});
+
+test("every error becomes the client's own, with a code", () => {
+  const range = asPredictionError(new RangeError("Invalid typed array length: 4398046511104"));
+  assert.equal(range.code, ErrorCode.PAYLOAD_TOO_LARGE);
+  assert.ok(range.message.includes("send it in chunks with predictBatch") && range.cause instanceof RangeError);
+  const clone = asPredictionError(Object.assign(new Error("could not be cloned"), { name: "DataCloneError" }));
+  assert.equal(clone.code, ErrorCode.PAYLOAD_TOO_LARGE);
+  assert.equal(asPredictionError(new TypeError("x is not a function")).code, ErrorCode.RUNTIME_ERROR);
+  const own = new PredictionError(ErrorCode.INVALID_INPUT, "row 0");
+  assert.equal(asPredictionError(own), own);
+});
