@@ -41,16 +41,16 @@ def read_json() -> Any:
     if request.mimetype != "application/json":
         shown = request.mimetype or "no content type"
         also = " or text/csv" if request.blueprint == "api" else ""
-        raise ApiError(415, "unsupported_media_type", f"send the body as application/json{also} (got {shown})")
+        raise ApiError("unsupported_media_type", f"send the body as application/json{also} (got {shown})")
     raw = _body()
     try:
         return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError:
-        raise ApiError(400, "malformed_json", "the body is not UTF-8 text") from None
+        raise ApiError("malformed_json", "the body is not UTF-8 text") from None
     except RecursionError:
-        raise ApiError(400, "malformed_json", "the JSON body is nested too deeply") from None
+        raise ApiError("malformed_json", "the JSON body is nested too deeply") from None
     except ValueError as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+        raise ApiError("malformed_json", f"the body is not valid JSON: {exc}") from None
 
 
 def _body() -> bytes:
@@ -71,14 +71,14 @@ def _body() -> bytes:
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"the request body is larger than the limit of {limit} bytes",
+    return ApiError("payload_too_large", f"the request body is larger than the limit of {limit} bytes",
                     [{"field": "body", "expected": f"at most {limit} bytes"}])
 
 
 def check_row_count(rows: Any) -> None:
     limit = current_app.config["MAX_ROWS"]
     if isinstance(rows, list) and len(rows) > limit:
-        raise ApiError(413, "too_many_rows", f"{len(rows)} rows sent; at most {limit} rows per request",
+        raise ApiError("too_many_rows", f"{len(rows)} rows sent; at most {limit} rows per request",
                        [{"field": "rows", "expected": f"at most {limit} rows"}])
 
 
@@ -101,10 +101,10 @@ def predict_answer(name: str, version: str | None) -> Response:
     limit = current_app.config["MAX_ROWS"]
     table = csv_io.read_csv(_body(), model.manifest.schema, max_rows=limit)
     if len(table.records) > limit:
-        raise ApiError(413, "too_many_rows", f"the file has more than {limit} rows; at most {limit} rows per request",
+        raise ApiError("too_many_rows", f"the file has more than {limit} rows; at most {limit} rows per request",
                        [{"field": "rows", "expected": f"at most {limit} rows"}])
     if not table.records:
-        raise ApiError(422, "invalid_input", "the file has a header but no rows",
+        raise ApiError("invalid_input", "the file has a header but no rows",
                        [{"row": None, "line": 2, "field": "file", "expected": "at least one row"}])
     scored = csv_io.score(table, model)
     error = csv_io.error_for(scored)
@@ -124,11 +124,11 @@ def predict_answer(name: str, version: str | None) -> Response:
 def predict_body(name: str, version: str | None) -> dict[str, Any]:
     body = read_json()
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request", 'the body must be a JSON object like {"rows": [...]}',
+        raise ApiError("invalid_request", 'the body must be a JSON object like {"rows": [...]}',
                        [{"field": None, "expected": "an object with a 'rows' list"}])
     unknown = sorted(set(body) - {"rows"})
     if unknown:
-        raise ApiError(400, "invalid_request", f"unknown field(s) in the body: {', '.join(unknown)}; "
+        raise ApiError("invalid_request", f"unknown field(s) in the body: {', '.join(unknown)}; "
                        "expected only 'rows'", [{"field": k, "expected": "only 'rows'"} for k in unknown])
     model = registry().get(name, version)  # unknown model before bad rows: 404 is the more useful answer
     result = run(model, body.get("rows"))
@@ -175,15 +175,15 @@ def classic_predict():
     rows), ``{"prediction": [...]}`` out."""
     body = read_json()
     if not isinstance(body, dict) or set(body) != {"features"}:
-        raise ApiError(400, "invalid_request",
+        raise ApiError("invalid_request",
                        'the body must be a JSON object with only "features", like {"features": [5.1, 3.5, 1.4, 0.2]}')
     features = body["features"]
     if not isinstance(features, list) or not features:
-        raise ApiError(422, "invalid_input", "'features' must be a non-empty array of values in schema order, "
+        raise ApiError("invalid_input", "'features' must be a non-empty array of values in schema order, "
                        "or an array of such arrays")
     many = isinstance(features[0], list)
     if many and not all(isinstance(row, list) for row in features):
-        raise ApiError(422, "invalid_input", "'features' mixes arrays and values; send one row or a list of rows")
+        raise ApiError("invalid_input", "'features' mixes arrays and values; send one row or a list of rows")
     model = registry().get(current_app.config["DEFAULT_MODEL"])
     return jsonify({"prediction": run(model, features if many else [features])["predictions"]})
 

@@ -13,19 +13,9 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from py_pipeline import PipelineError
+from py_pipeline.error_codes import status_of
 
 log = logging.getLogger("server_fallback")
-
-#: py_pipeline error code -> HTTP status.
-STATUS_BY_CODE = {
-    "invalid_input": 422,
-    "unknown_model": 404,
-    "model_unavailable": 503,
-    "integrity_error": 500,
-    "incompatible_model": 500,
-    "invalid_bundle": 500,
-    "model_failed": 500,
-}
 
 #: HTTP status -> (code, message) for errors werkzeug raises itself.
 HTTP_CODES = {
@@ -39,11 +29,12 @@ HTTP_CODES = {
 
 
 class ApiError(Exception):
-    """An error the API answers with a given status and code."""
+    """An error the API answers with ``code``, and the status the one table gives it
+    (``py_pipeline/error_codes.py``)."""
 
-    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
+    def __init__(self, code: str, message: str, details: list[dict[str, Any]] | None = None):
         super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.status, self.code, self.message, self.details = status_of(code), code, message, details or []
 
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -75,7 +66,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(PipelineError)
     def pipeline_error(exc: PipelineError):
-        status = STATUS_BY_CODE.get(exc.code, 500)
+        status = status_of(exc.code)
         if status >= 500:
             log.error("model fault (request %s): %s", g.get("request_id"), exc.message)
         return respond(status, exc.code, exc.message, exc.details, exc.total)

@@ -72,7 +72,7 @@ class ModelStore:
         """The loaded registry; 503 ``not_ready`` while loading or after a failed load."""
         if self._registry is None:
             why = f"models failed to load: {self.error}" if self.error else "models are still loading"
-            raise ApiError(503, "not_ready", f"the server is not ready: {why}; retry shortly")
+            raise ApiError("not_ready", f"the server is not ready: {why}; retry shortly")
         return self._registry
 
 

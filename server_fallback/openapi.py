@@ -11,6 +11,7 @@ from typing import Any
 
 from py_pipeline import Registry
 from py_pipeline.bundle import Manifest
+from py_pipeline.error_codes import CATALOGUE, STATUS_BY_CODE
 from py_pipeline.schema import Feature
 
 JSON = "application/json"
@@ -153,10 +154,16 @@ def build(registry: Registry, max_rows: int, default_model: str) -> dict[str, An
     }
 
 
+#: The codes a server answer may carry (the client's own and the service worker's aside).
+SERVER_CODES = set(STATUS_BY_CODE) - {"offline"}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message", "details"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+        "properties": {"code": {"type": "string", "enum": sorted(SERVER_CODES),
+                                "description": "; ".join(f"{c} ({STATUS_BY_CODE[c]}): {CATALOGUE[c].meaning}"
+                                                         for c in sorted(SERVER_CODES))},
+                       "message": {"type": "string"},
                        "details": {"type": "array", "items": {"type": "object"}},
                        "total": {"type": "integer", "description": "problems in all, when details lists the first"}}}}},
     "ClassicError": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},

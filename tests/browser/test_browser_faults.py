@@ -72,13 +72,14 @@ def test_auto_mode_falls_back_at_once_when_the_worker_dies_while_starting(browse
     page.on("worker", lambda worker: worker.evaluate("self.close()"))  # every runtime dies as it starts
     started = time.monotonic()
     out = page.evaluate("""async () => {
-      const { createPredictor } = await import("/lib/predictor.js");
+      const { configureRuntime, createPredictor } = await import("/lib/predictor.js");
+      configureRuntime({ startMs: 2000 });  // 10 s unless configured: a worker that never says it is alive
       const first = await createPredictor({ model: "iris" });
       const second = await createPredictor({ model: "iris" });
       const answer = await second.predict([[5.1, 3.5, 1.4, 0.2]]);
       return { first: first.backend, second: second.backend, reason: second.fallbackReason, answer: answer.backend };
     }""")
-    assert time.monotonic() - started < 30, "no 120 s wait for a runtime that is gone"
+    assert time.monotonic() - started < 15, "no 120 s wait for a runtime that is gone"
     assert out["first"] == out["second"] == out["answer"] == "server"
     assert "the browser runtime stopped" in out["reason"]
     visit.close()
@@ -155,3 +156,26 @@ def test_features_named_like_the_elements_controls_still_predict(browser, clashi
     visit.close()
     assert out["row"] == {"examples": 8, "predict": 7, "submit": 1, "features": 2}
     assert out["label"] == "high" and out["examplesShown"] is True
+
+
+def test_allow_pickle_false_is_decided_before_any_model_file_is_downloaded(browser, live_server, iris_dir):
+    """A manifest that names scikit-learn for the browser (whatever the index said) is refused by the
+    worker before the pickle or scikit-learn is fetched."""
+    visit = Visit(browser, live_server.url).open("/examples/element.html")
+    manifest = json.loads((iris_dir / "manifest.json").read_text())
+    manifest["engines"]["browser"] = "sklearn"
+    visit.context.route("**/models/iris/1.0.0/manifest.json",
+                        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(manifest)))
+    out = visit.page.evaluate("""async () => {
+      const { createPredictor } = await import("/lib/predictor.js");
+      try {
+        await createPredictor({ model: "iris", mode: "browser", allowPickle: false });
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, code: e.code, message: e.message };
+      }
+    }""")
+    visit.close()
+    assert out["ok"] is False and out["code"] == "model_unavailable", out
+    assert "refuses pickled models (allowPickle: false)" in out["message"]
+    assert not any(u.endswith("model.joblib") or "/scikit_learn-" in u for u in visit.requests)

@@ -1,24 +1,10 @@
 // One error type for every backend: the same code, message and details whether the
 // browser runtime or the server answered.
 
-/** Client-side error codes (the backends add invalid_input, unknown_model, ...). */
-export const ErrorCode = Object.freeze({
-  SERVER_UNREACHABLE: "server_unreachable",
-  SERVER_ERROR: "server_error",
-  SERVER_TIMEOUT: "server_timeout",
-  RUNTIME_UNAVAILABLE: "runtime_unavailable",
-  WORKER_FAILED: "worker_failed",
-  UNKNOWN_MODEL: "unknown_model",
-  CLOSED: "closed",
-  INVALID_INPUT: "invalid_input",
-  CANCELLED: "cancelled",
-  INTEGRITY_ERROR: "integrity_error",
-  SCHEMA_MISMATCH: "schema_mismatch",
-  MODEL_UNAVAILABLE: "model_unavailable",
-  MODEL_FAILED: "model_failed",
-  PAYLOAD_TOO_LARGE: "payload_too_large",
-  RUNTIME_ERROR: "runtime_error",
-});
+import { ErrorCode } from "./error_codes.js";
+
+// The codes come from the one table (py_pipeline/error_codes.py, written out as error_codes.js).
+export { ERROR_CODES, ErrorCode } from "./error_codes.js";
 
 export class PredictionError extends Error {
   /**

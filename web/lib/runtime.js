@@ -14,20 +14,27 @@ import { MessageType } from "./protocol.js";
 
 /** How long a new worker has to say it is alive (its script loaded, its lock held): one that has
  * not by then ended before it could, and waiting longer would only hold up the caller. */
-const ALIVE_WITHIN_MS = 10_000;
+let aliveWithinMs = 10_000;
 
 /** Milliseconds the runtime stays up with no predictor open (5 minutes unless configured). */
 let idleMs = 5 * 60_000;
 
 /**
  * Page-wide runtime settings.
- * @param {{idleMs?: number}} options `idleMs`: how long the runtime outlives its last predictor
- *   (0 stops it at once; Infinity keeps it until the page goes away)
+ * @param {{idleMs?: number, startMs?: number}} options `idleMs`: how long the runtime outlives its
+ *   last predictor (0 stops it at once; Infinity keeps it until the page goes away); `startMs`: how
+ *   long a new worker has to say it is alive before it counts as dead (10 s unless given)
  */
-export function configureRuntime({ idleMs: ms } = {}) {
+export function configureRuntime({ idleMs: ms, startMs } = {}) {
   if (ms !== undefined) {
     if (typeof ms !== "number" || !(ms >= 0)) throw new TypeError("configureRuntime: 'idleMs' must be a number >= 0");
     idleMs = ms;
+  }
+  if (startMs !== undefined) {
+    if (typeof startMs !== "number" || !(startMs > 0)) {
+      throw new TypeError("configureRuntime: 'startMs' must be a number > 0");
+    }
+    aliveWithinMs = startMs;
   }
 }
 
@@ -57,7 +64,7 @@ class WorkerRuntime {
     const lock = `py-pipeline-runtime-${crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`}`;
     this.#worker.postMessage({ type: MessageType.START, assets, lock });
     const silent = setTimeout(() => this.#stop(new PredictionError(ErrorCode.WORKER_FAILED,
-      `the browser runtime stopped: its worker did not start within ${ALIVE_WITHIN_MS / 1000} s`)), ALIVE_WITHIN_MS);
+      `the browser runtime stopped: its worker did not start within ${aliveWithinMs / 1000} s`)), aliveWithinMs);
     this.#worker.addEventListener("message", (event) => {
       const message = event.data;
       if (message.type === MessageType.ALIVE) {

@@ -2,8 +2,9 @@
 // page's first message says where the assets are; every request awaits that one promise.
 // Pyodide is imported from the assets at run time, not bundled: a bundler that moves this
 // worker leaves the runtime where the site serves it.
-import { engineFiles, enginePackages } from "./bundle_files.js";
+import { browserEngine, engineFiles, enginePackages } from "./bundle_files.js";
 import { toJson } from "./columns.js";
+import { ErrorCode } from "./error_codes.js";
 import { MessageType } from "./protocol.js";
 
 /**
@@ -111,6 +112,14 @@ async function fetchAndLoad(model, dir) {
   // The bundle downloads while the runtime may still be starting; only loading it waits.
   const manifestText = await fetchText(new URL("manifest.json", model.url));
   const manifest = JSON.parse(manifestText);
+  if (model.allowPickle === false && browserEngine(manifest) !== "portable") {
+    // refused before any model file or package is downloaded, as the bridge would refuse it after
+    const why = manifest.portable_unavailable ?? "it has no portable engine";
+    return { ok: false, error: { code: ErrorCode.MODEL_UNAVAILABLE, details: [{ field: "engine",
+      expected: "a model with a portable engine", actual: why }],
+      message: `model '${model.name}' ${model.version} is unavailable: this page refuses pickled models `
+        + `(allowPickle: false) and the model has no portable engine (${why})` } };
+  }
   const files = engineFiles(manifest);
   const downloads = Promise.all(files.map((file) => fetchBytes(new URL(file, model.url))));
   downloads.catch(() => {}); // reported below, once the runtime is up
@@ -276,11 +285,11 @@ self.addEventListener("message", async (event) => {
         resultParts.delete(request.file);
         break;
       default:
-        answer = { ok: false, error: { code: "bad_message", message: `unknown message type ${request.type}`, details: [] } };
+        answer = { ok: false, error: { code: ErrorCode.BAD_MESSAGE, message: `unknown message type ${request.type}`, details: [] } };
     }
   } catch (error) {
     // a PredictionError (say, a BigInt in the rows) keeps its code and details
-    answer = { ok: false, error: { code: error?.code ?? "worker_failed", message: String(error?.message ?? error),
+    answer = { ok: false, error: { code: error?.code ?? ErrorCode.WORKER_FAILED, message: String(error?.message ?? error),
                                    details: error?.details ?? [] } };
     if (fatal(error)) {
       // this worker cannot answer again: end it, so that the page fails what is pending and the
