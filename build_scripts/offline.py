@@ -13,6 +13,8 @@ import struct
 import zlib
 from pathlib import Path
 
+from py_pipeline.registry import INDEX_FILE, index_document, index_text, write_index
+
 from .pyodide_dist import sha256_file
 
 PRECACHE = "precache-manifest.json"
@@ -68,18 +70,27 @@ def files_of(site: Path) -> list[Path]:
                   and p.suffix not in (".br", ".gz"))
 
 
-def write_precache(site: Path) -> str:
-    """Stamp the build id into models/index.json and sw.js and write the precache manifest."""
-    index_path = site / "models" / "index.json"
-    index = json.loads(index_path.read_text())
-    index.pop("build", None)
-    index_path.write_text(json.dumps(index, indent=2) + "\n")
+def stamp(site: Path, entries: list[dict], default_model: str | None) -> str:
+    """Give the site its build id, from its content (the index without the id, sw.js without it),
+    then write the index once with it (``registry.write_index``, its one writer), stamp sw.js and
+    write the precache manifest. Returns the build id."""
+    index = site / "models" / INDEX_FILE
     h = hashlib.sha256()
     for path in files_of(site):
-        h.update(path.relative_to(site).as_posix().encode() + b"\0" + sha256_file(path).encode())
+        if path != index:
+            h.update(path.relative_to(site).as_posix().encode() + b"\0" + sha256_file(path).encode())
+    unstamped = index_text(index_document(entries, default_model=default_model))
+    h.update(b"models/index.json\0" + hashlib.sha256(unstamped.encode()).hexdigest().encode())
     h.update((site / SERVICE_WORKER).read_bytes().replace(_stamped(site), b"__BUILD__"))
     build = h.hexdigest()[:16]
-    index_path.write_text(json.dumps({"build": build, **index}, indent=2) + "\n")
+    write_index(site / "models", entries, default_model=default_model, build=build)
+    write_precache(site, build)
+    return build
+
+
+def write_precache(site: Path, build: str) -> None:
+    """Write the precache manifest of build ``build`` (every file the service worker keeps, with its
+    sha256) and stamp the build id into sw.js."""
     entries = [{"url": p.relative_to(site).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
                for p in files_of(site)]
     precache = {"build": build, "files": entries, "total_bytes": sum(e["size"] for e in entries)}
@@ -88,7 +99,6 @@ def write_precache(site: Path) -> str:
     start = worker.index('const BUILD = "') + len('const BUILD = "')
     end = worker.index('"', start)
     (site / SERVICE_WORKER).write_text(worker[:start] + build + worker[end:])
-    return build
 
 
 def _stamped(site: Path) -> bytes:

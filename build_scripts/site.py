@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from py_pipeline.files import staged_dir
-from py_pipeline.registry import INDEX_FILE, index_entry, scan_manifests
+from py_pipeline.registry import index_entry, scan_manifests
 
 from . import compress, offline
 from .pyodide_dist import optional_files
@@ -68,10 +68,10 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
                 shutil.copy2(directory / entry_file["file"], target / entry_file["file"])
     names = [e["name"] for e in entries]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else (names[0] if names else None)
-    (out / "models" / INDEX_FILE).write_text(json.dumps({"default_model": default, "models": entries}, indent=2) + "\n")
     if pages:
         offline.write_app_manifest(out)  # the demo's installable app: its icons and name
-    build_id = offline.write_precache(out)
+    (out / "models").mkdir(exist_ok=True)
+    build_id = offline.stamp(out, entries, default)  # the index, written once with its build id
     files = [p for p in out.rglob("*") if p.is_file()]
     precache = json.loads((out / offline.PRECACHE).read_text())
     squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it

@@ -46,13 +46,30 @@ def index_entry(directory: Path, manifest: Manifest, root: Path) -> dict[str, An
             "path": directory.relative_to(root).as_posix() + "/"}
 
 
-def write_index(root: str | os.PathLike[str]) -> dict[str, Any]:
-    """Write ``index.json`` listing every bundle under ``root`` (paths relative to it)."""
+def write_index(root: str | os.PathLike[str], entries: list[dict[str, Any]] | None = None, *,
+                default_model: str | None = None, build: str | None = None) -> dict[str, Any]:
+    """Write ``index.json`` in ``root``: the one writer of every model index (the models folder's,
+    and the site's with its default model and build id). ``entries`` default to every bundle under
+    ``root`` (paths relative to it). Written aside and moved into place, once."""
     root = Path(root)
-    models = [index_entry(d, m, root) for d, m in scan_manifests(root)]
-    index = {"models": models}
-    write_atomic(root / INDEX_FILE, json.dumps(index, indent=2) + "\n")
+    models = entries if entries is not None else [index_entry(d, m, root) for d, m in scan_manifests(root)]
+    index = index_document(models, default_model=default_model, build=build)
+    write_atomic(root / INDEX_FILE, index_text(index))
     return index
+
+
+def index_document(entries: list[dict[str, Any]], *, default_model: str | None = None,
+                   build: str | None = None) -> dict[str, Any]:
+    """The index as data: its build id and default model when it has them, then the models."""
+    head: dict[str, Any] = {} if build is None else {"build": build}
+    if default_model is not None:
+        head["default_model"] = default_model
+    return {**head, "models": entries}
+
+
+def index_text(index: dict[str, Any]) -> str:
+    """The index as its file holds it."""
+    return json.dumps(index, indent=2) + "\n"
 
 
 class Registry:

@@ -119,8 +119,12 @@ function explain(error, what) {
   return `${what}: ${error?.message ?? error}`;
 }
 
+/** The problem told last, until a repair succeeds: a page that starts listening later asks for it. */
+let problem = null;
+
 /** Post a message to every page of this site, controlled or not (an install has none yet). */
 async function tell(message) {
+  problem = message.type === "offline-problem" ? message : null;
   for (const client of await self.clients.matchAll({ includeUncontrolled: true })) client.postMessage(message);
 }
 
@@ -208,6 +212,7 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   if (event.data?.type === "skip-waiting") self.skipWaiting();
   if (event.data?.type === "build") event.ports[0]?.postMessage({ build: BUILD });
+  if (event.data?.type === "offline-status" && problem) event.source?.postMessage(problem);
 });
 
 self.addEventListener("fetch", (event) => {

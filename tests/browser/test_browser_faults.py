@@ -158,18 +158,19 @@ def test_features_named_like_the_elements_controls_still_predict(browser, clashi
     assert out["label"] == "high" and out["examplesShown"] is True
 
 
-def test_allow_pickle_false_is_decided_before_any_model_file_is_downloaded(browser, live_server, iris_dir):
+def test_allow_pickle_false_is_decided_before_any_model_file_is_downloaded(browser, live_server, model_dir):
     """A manifest that names scikit-learn for the browser (whatever the index said) is refused by the
-    worker before the pickle or scikit-learn is fetched."""
-    visit = Visit(browser, live_server.url).open("/examples/element.html")
-    manifest = json.loads((iris_dir / "manifest.json").read_text())
+    worker before the pickle or scikit-learn is fetched (failure_type: no element on the page loads it)."""
+    manifest = json.loads((model_dir / "failure_type" / "1.0.0" / "manifest.json").read_text())
     manifest["engines"]["browser"] = "sklearn"
-    visit.context.route("**/models/iris/1.0.0/manifest.json",
+    visit = Visit(browser, live_server.url)
+    visit.context.route("**/models/failure_type/1.0.0/manifest.json",
                         lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(manifest)))
+    visit.open("/examples/element.html")
     out = visit.page.evaluate("""async () => {
       const { createPredictor } = await import("/lib/predictor.js");
       try {
-        await createPredictor({ model: "iris", mode: "browser", allowPickle: false });
+        await createPredictor({ model: "failure_type", mode: "browser", allowPickle: false });
         return { ok: true };
       } catch (e) {
         return { ok: false, code: e.code, message: e.message };
@@ -178,4 +179,19 @@ def test_allow_pickle_false_is_decided_before_any_model_file_is_downloaded(brows
     visit.close()
     assert out["ok"] is False and out["code"] == "model_unavailable", out
     assert "refuses pickled models (allowPickle: false)" in out["message"]
-    assert not any(u.endswith("model.joblib") or "/scikit_learn-" in u for u in visit.requests)
+    assert not any("failure_type/1.0.0/model.joblib" in u or "/scikit_learn-" in u for u in visit.requests)
+
+
+def test_the_page_reads_the_index_and_each_manifest_once(browser, live_server):
+    visit = Visit(browser, live_server.url)
+    page = visit.open("/?model=iris&mode=browser").page
+    page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page.evaluate("""async () => {  // more predictors on the same page read nothing again
+      const { createPredictor, readManifest } = await import("/lib/predictor.js");
+      (await createPredictor({ model: "iris", mode: "browser" })).close();
+      await readManifest({ model: "iris" });
+    }""")
+    visit.close()
+    reads = [u.split("?")[0] for u in visit.requests]
+    assert reads.count(f"{live_server.url}/models/index.json") == 1, reads
+    assert reads.count(f"{live_server.url}/models/iris/1.0.0/manifest.json") == 1, reads

@@ -68,8 +68,7 @@ def release_with_new_iris_version(site_dir: Path, target: Path) -> str:
     for entry in index["models"]:
         if entry["name"] == "iris":
             entry.update(version="1.0.1", path="iris/1.0.1/")
-    (b / "models" / "index.json").write_text(json.dumps(index))
-    return offline.write_precache(b)
+    return offline.stamp(b, index["models"], index["default_model"])
 
 
 def test_update_moves_the_page_to_the_new_build_without_mixing(browser, model_dir, site_dir, tmp_path):

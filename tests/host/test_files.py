@@ -21,7 +21,7 @@ def test_a_failed_site_build_leaves_the_site_as_it_was(tmp_path, model_dir, monk
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(offline, "write_precache", full)  # late in the build: most files already copied
+    monkeypatch.setattr(offline, "stamp", full)  # late in the build: most files already copied
     with pytest.raises(OSError, match="No space left"):
         site.build(out, models=models)
     assert tree(tmp_path) == before

@@ -16,7 +16,8 @@ export class BrowserBackend {
   /**
    * Load the model in the page's worker (starting it if needed); rejects with a
    * PredictionError when the runtime or the model cannot be loaded.
-   * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model bundle directory URL in `url`
+   * @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: string}} model bundle
+   *   directory URL in `url`; `manifestText`: its manifest as the page read it (the worker fetches it otherwise)
    * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options `assets`: the
    *   assets folder's URL (runtime and wheels)
    * @returns {Promise<BrowserBackend>}

@@ -31,6 +31,8 @@ export async function registerOffline({ onUpdateReady, onProblem, onRestored, ch
     if (event.data?.type === "offline-restored") onRestored?.(event.data.message);
   });
   navigator.serviceWorker.startMessages();
+  // a problem told before this page listened (a file found missing while it loaded): ask for it
+  navigator.serviceWorker.controller?.postMessage({ type: "offline-status" });
   const registration = await navigator.serviceWorker.register(new URL("sw.js", assetsUrl ?? new URL("../", import.meta.url)));
 
   const applyUpdate = () => {

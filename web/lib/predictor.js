@@ -51,9 +51,28 @@ const SITE_URL = new URL("../", import.meta.url);
  * @returns {Promise<{default_model: string | null, models: IndexEntry[]}>}
  */
 export async function readIndex(siteUrl = SITE_URL) {
-  const response = await fetch(new URL("models/index.json", siteUrl));
-  if (!response.ok) throw await notServed("models/index.json", response);
-  return response.json();
+  return JSON.parse(await readOnce(new URL("models/index.json", siteUrl), "models/index.json"));
+}
+
+/** The site's index and manifests, each read once per page (a failed read is tried again). */
+const siteFiles = new Map();
+
+/**
+ * The text of a file of the site, fetched the first time a page asks for it.
+ * @param {URL} url @param {string} path as a message names it
+ * @returns {Promise<string>}
+ */
+function readOnce(url, path) {
+  const key = url.href;
+  if (!siteFiles.has(key)) {
+    const read = fetch(url).then(async (response) => {
+      if (!response.ok) throw await notServed(path, response);
+      return response.text();
+    });
+    read.catch(() => siteFiles.delete(key));
+    siteFiles.set(key, read);
+  }
+  return siteFiles.get(key);
 }
 
 /**
@@ -122,7 +141,10 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   if (!reason) {
     const url = new URL(entry.path, new URL("models/", siteUrl)).href;
     const target = { name: entry.name, version: entry.version };
-    const starting = BrowserBackend.start({ ...target, url, allowPickle },
+    // the page's one read of the manifest, handed to the worker (which would fetch it otherwise)
+    const manifestText = await readOnce(new URL("manifest.json", url), `models/${entry.path}manifest.json`)
+      .catch(() => undefined);
+    const starting = BrowserBackend.start({ ...target, url, allowPickle, manifestText },
       { assets: new URL(siteUrl, globalThis.location?.href).href, onProgress });
     if (serverWarmup && mode === "auto") {
       return wrap(new WarmupBackend(serverBackend(target), starting), target, null);
@@ -177,9 +199,8 @@ export async function readManifest({ model, version, assetsUrl = SITE_URL, serve
       `model '${model}' could not be described: ${error.message}; the server answered ${response.status}`);
   }
   const entry = findModel(models, model, version);
-  const response = await fetch(new URL(`models/${entry.path}manifest.json`, assetsUrl));
-  if (!response.ok) throw await notServed(`models/${entry.path}manifest.json`, response);
-  return response.json();
+  return JSON.parse(await readOnce(new URL(`models/${entry.path}manifest.json`, assetsUrl),
+    `models/${entry.path}manifest.json`));
 }
 
 /**

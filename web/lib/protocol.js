@@ -24,8 +24,10 @@ export const MessageType = Object.freeze({
  *   bundler that moves this worker leaves the runtime where the site serves it. `lock`: a Web
  *   Lock the worker holds for its whole life; it answers {type: "alive"} once it holds it, and the
  *   page then asks for the same lock, which the browser grants when the worker ends.
- * @typedef {{id: number, type: "load-model", model: {name: string, version: string, url: string}}} LoadModelRequest
- *   Load the bundle whose directory is at `url` (absolute, ending in "/").
+ * @typedef {{id: number, type: "load-model", model: {name: string, version: string, url: string,
+ *   allowPickle?: boolean, manifestText?: string}}} LoadModelRequest
+ *   Load the bundle whose directory is at `url` (absolute, ending in "/"); `manifestText` is its
+ *   manifest as the page read it, so that it is fetched once.
  * @typedef {{id: number, type: "unload-model", model: {name: string, version: string}}} UnloadModelRequest
  *   Forget a bundle no predictor on the page uses any more (the runtime itself stays up).
  * @typedef {{id: number, type: "predict", model: {name: string, version: string}, rows: unknown[]}} PredictRequest

@@ -91,10 +91,22 @@ const resultParts = new Map();
 /** Answers of models already loaded, by bundle directory: several predictors may share one. */
 const loaded = new Map();
 
-/** @param {{name: string, version: string, url: string, allowPickle?: boolean}} model */
+/** @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: string}} model */
 async function loadModel(model) {
   const dir = bundleDir(model.name, model.version);
-  if (!loaded.has(dir)) loaded.set(dir, fetchAndLoad(model, dir));
+  // The page hands over the manifest it has read (it reads each once); the worker fetches it otherwise.
+  const manifestText = model.manifestText ?? await fetchText(new URL("manifest.json", model.url));
+  const manifest = JSON.parse(manifestText);
+  if (model.allowPickle === false && browserEngine(manifest) !== "portable") {
+    // refused before any model file or package is downloaded, and before a load another predictor
+    // (one that allows pickles) may have started for the same bundle
+    const why = manifest.portable_unavailable ?? "it has no portable engine";
+    return { ok: false, error: { code: ErrorCode.MODEL_UNAVAILABLE, details: [{ field: "engine",
+      expected: "a model with a portable engine", actual: why }],
+      message: `model '${model.name}' ${model.version} is unavailable: this page refuses pickled models `
+        + `(allowPickle: false) and the model has no portable engine (${why})` } };
+  }
+  if (!loaded.has(dir)) loaded.set(dir, fetchAndLoad(model, dir, manifestText, manifest));
   let answer;
   try {
     answer = await loaded.get(dir);
@@ -106,20 +118,10 @@ async function loadModel(model) {
 
 /**
  * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
- * @param {string} dir
+ * @param {string} dir @param {string} manifestText @param {any} manifest
  */
-async function fetchAndLoad(model, dir) {
+async function fetchAndLoad(model, dir, manifestText, manifest) {
   // The bundle downloads while the runtime may still be starting; only loading it waits.
-  const manifestText = await fetchText(new URL("manifest.json", model.url));
-  const manifest = JSON.parse(manifestText);
-  if (model.allowPickle === false && browserEngine(manifest) !== "portable") {
-    // refused before any model file or package is downloaded, as the bridge would refuse it after
-    const why = manifest.portable_unavailable ?? "it has no portable engine";
-    return { ok: false, error: { code: ErrorCode.MODEL_UNAVAILABLE, details: [{ field: "engine",
-      expected: "a model with a portable engine", actual: why }],
-      message: `model '${model.name}' ${model.version} is unavailable: this page refuses pickled models `
-        + `(allowPickle: false) and the model has no portable engine (${why})` } };
-  }
   const files = engineFiles(manifest);
   const downloads = Promise.all(files.map((file) => fetchBytes(new URL(file, model.url))));
   downloads.catch(() => {}); // reported below, once the runtime is up
