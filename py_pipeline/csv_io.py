@@ -53,6 +53,11 @@ def safe_cell(text: str) -> str:
     return text
 
 
+def safe_cells(cells: list[str], raw: bool = False) -> list[str]:
+    """A row of cells as a result or error file writes it: each through :func:`safe_cell`, unless ``raw``."""
+    return cells if raw else [safe_cell(c) for c in cells]
+
+
 def raw_cells(manifest: Any) -> bool:
     """Whether the model's pipeline asked for raw cells in its files (``"csv_cells": "raw"``)."""
     return (manifest.extra or {}).get("csv_cells") == "raw"
@@ -370,10 +375,14 @@ def result_csv(table: CsvTable, scored: Scored, raw: bool = False) -> str:
 
 def result_writer(out: TextIO, table: CsvTable, scored: Scored, raw: bool = False) -> Any:
     """A CSV writer on ``out`` with the result file's header written."""
-    writer = csv.writer(out, delimiter=table.delimiter, lineterminator="\r\n")
-    header = result_header(table, scored)
-    writer.writerow(header if raw else [safe_cell(c) for c in header])
+    writer = rows_writer(out, table.delimiter)
+    writer.writerow(safe_cells(result_header(table, scored), raw))
     return writer
+
+
+def rows_writer(out: TextIO, delimiter: str = ",") -> Any:
+    """A CSV writer as every result and error file is written: minimal quoting, CRLF."""
+    return csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
 
 
 def result_header(table: CsvTable, scored: Scored) -> list[str]:
@@ -398,21 +407,18 @@ def result_rows(table: CsvTable, scored: Scored, raw: bool = False) -> list[list
     rows = []
     for k, i in enumerate(scored.valid):
         probabilities = [] if scored.probabilities is None else [probability_cell(p) for p in scored.probabilities[k]]
-        record = table.records[i] if raw else [safe_cell(c) for c in table.records[i]]
-        label = cell(scored.predictions[k])
-        rows.append([*record, label if raw else safe_cell(label), *probabilities])
+        rows.append([*safe_cells([*table.records[i], cell(scored.predictions[k])], raw), *probabilities])
     return rows
 
 
 def errors_csv(scored: Scored, raw: bool = False) -> str:
     """One line per problem: the file's line, the field, what was expected, what was wrong."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = rows_writer(out)
     writer.writerow(ERROR_COLUMNS)
     for p in scored.problems:
-        row = [str(p["line"]) if p.get("line") is not None else "", p.get("field") or "", str(p.get("expected", "")),
-               p["message"]]
-        writer.writerow(row if raw else [safe_cell(c) for c in row])
+        writer.writerow(safe_cells([str(p["line"]) if p.get("line") is not None else "", p.get("field") or "",
+                                    str(p.get("expected", "")), p["message"]], raw))
     return out.getvalue()
 
 

@@ -5,7 +5,6 @@ shared disk is refused by each worker, not scored with."""
 
 from __future__ import annotations
 
-import csv
 import itertools
 import shutil
 import tempfile
@@ -124,7 +123,7 @@ def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], lay
         problems = dask.compute(*[score(b, f, r, n, str(p))
                                   for b, f, r, n, p in zip(blocks, firsts, first_rows, names, parts)])
         with open(out, "w", newline="", encoding="utf-8") as joined:
-            header(layout, worker_model(str(directory), sha256), joined)
+            header(layout, joined)
             joined.flush()
             for part in parts:
                 with open(part, "rb") as f:
@@ -174,7 +173,7 @@ def _score_block(directory: str, sha256: str, layout: Layout, block: bytes, firs
     rows, problems = score_records(block_records(block, layout, first=first), worker_model(directory, sha256),
                                    layout, first_row, file)
     with open(part, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f, delimiter=layout.delimiter, lineterminator="\r\n").writerows(rows)
+        csv_io.rows_writer(f, layout.delimiter).writerows(rows)
     return problems
 
 

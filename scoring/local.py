@@ -76,7 +76,7 @@ class _ResultFile(contextlib.AbstractContextManager):
         self.layout, self.model = layout, model
         if layout.text:
             self.file: Any = open(path, "w", newline="", encoding="utf-8")
-            self.writer = header(layout, model, self.file)
+            self.writer = header(layout, self.file)
         else:
             import pyarrow.parquet as pq
 

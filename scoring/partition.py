@@ -7,7 +7,6 @@ Dask path call these, so they write the same files."""
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
@@ -63,10 +62,11 @@ def layout_for(model: Model, columns: list[str], *, text: bool, delimiter: str =
     return layout if arrow_schema is None else replace(layout, arrow_schema=_result_schema(arrow_schema, layout))
 
 
-def header(layout: Layout, model: Model, out: TextIO) -> Any:
+def header(layout: Layout, out: TextIO) -> Any:
     """Write a CSV result file's header to ``out``; answer the writer for its rows."""
-    table = layout.table([], 0)
-    return csv_io.result_writer(out, table, csv_io.score(table, model, 0, 0), layout.raw)
+    classes = list(layout.classes) if layout.classes else None
+    none_scored = csv_io.Scored([], [], [] if classes else None, classes)  # the columns a scored chunk has
+    return csv_io.result_writer(out, layout.table([], 0), none_scored, layout.raw)
 
 
 def score_records(records: list[list[str]], model: Model, layout: Layout, first_row: int,
@@ -99,12 +99,11 @@ def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: in
 def write_problems(problems: list[dict[str, Any]], out: TextIO, header: bool, raw: bool = False) -> None:
     """Append problems to the error file: file, row (0 is the first row after the header), field,
     what was expected, the message; neutralised against spreadsheet formulas unless ``raw``."""
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_io.rows_writer(out)
     if header:
         writer.writerow(ERROR_COLUMNS)
-    for p in problems:
-        row = [p["file"], str(p["row"]), p.get("field") or "", str(p.get("expected", "")), p["message"]]
-        writer.writerow(row if raw else [csv_io.safe_cell(c) for c in row])
+    writer.writerows(csv_io.safe_cells([p["file"], str(p["row"]), p.get("field") or "", str(p.get("expected", "")),
+                                        p["message"]], raw) for p in problems)
 
 
 def _result_schema(arrow_schema: Any, layout: Layout) -> Any:

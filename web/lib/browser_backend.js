@@ -16,8 +16,9 @@ export class BrowserBackend {
   /**
    * Load the model in the page's worker (starting it if needed); rejects with a
    * PredictionError when the runtime or the model cannot be loaded.
-   * @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: string}} model bundle
-   *   directory URL in `url`; `manifestText`: its manifest as the page read it (the worker fetches it otherwise)
+   * @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: Promise<string | undefined>}} model
+   *   bundle directory URL in `url`; `manifestText`: its manifest as the page reads it (the worker fetches it
+   *   when that gives nothing)
    * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options `assets`: the
    *   assets folder's URL (runtime and wheels)
    * @returns {Promise<BrowserBackend>}
@@ -36,7 +37,8 @@ export class BrowserBackend {
   #restarting = null;
 
   /**
-   * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
+   * @param {{name: string, version: string, url: string, allowPickle?: boolean,
+   *   manifestText?: Promise<string | undefined>}} model
    * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options
    * @param {ReturnType<typeof acquireRuntime>} runtime @param {any} manifest
    */
@@ -143,15 +145,17 @@ export class BrowserBackend {
 /**
  * Load the model in the page's worker (starting it if needed): the runtime handle, retaining the
  * model, and the model's manifest.
- * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
+ * @param {{name: string, version: string, url: string, allowPickle?: boolean,
+ *   manifestText?: Promise<string | undefined>}} model
  * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options
  * @returns {Promise<[ReturnType<typeof acquireRuntime>, any]>}
  */
 async function load(model, { assets, onProgress, timeoutMs = 120_000 }) {
-  const runtime = acquireRuntime(assets, onProgress);
+  const runtime = acquireRuntime(assets, onProgress); // the worker starts while the manifest is read
   let manifest;
   try {
-    manifest = await runtime.call({ type: MessageType.LOAD_MODEL, model }, timeoutMs);
+    const message = { ...model, manifestText: await model.manifestText };
+    manifest = await runtime.call({ type: MessageType.LOAD_MODEL, model: message }, timeoutMs);
   } catch (error) {
     runtime.release();
     throw error;

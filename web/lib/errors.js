@@ -47,3 +47,16 @@ export function asPredictionError(error) {
   wrapped.cause = error;
   return wrapped;
 }
+
+/**
+ * Why a file of the site did not come: the words the service worker answered with (a file missing
+ * from the offline copy while offline, with its code), else the status.
+ * @param {string} path as a message names it @param {Response} response
+ * @returns {Promise<Error & {code?: string}>}
+ */
+export async function notServed(path, response) {
+  const said = await response.json().then((body) => body?.error, () => null);
+  const error = /** @type {Error & {code?: string}} */ (new Error(said?.message ?? `${path} answered ${response.status}`));
+  if (said?.code) error.code = said.code;
+  return error;
+}

@@ -13,7 +13,7 @@
 import { predictInChunks } from "./batch.js";
 import { BrowserBackend } from "./browser_backend.js";
 import { CAN_RUN_IN_BROWSER } from "./environment.js";
-import { ErrorCode, PredictionError, asPredictionError } from "./errors.js";
+import { ErrorCode, PredictionError, asPredictionError, notServed } from "./errors.js";
 import { checkName } from "./names.js";
 import { configureRuntime, runtimeStarts } from "./runtime.js";
 import { ServerBackend, segment } from "./server_backend.js";
@@ -141,8 +141,9 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   if (!reason) {
     const url = new URL(entry.path, new URL("models/", siteUrl)).href;
     const target = { name: entry.name, version: entry.version };
-    // the page's one read of the manifest, handed to the worker (which would fetch it otherwise)
-    const manifestText = await readOnce(new URL("manifest.json", url), `models/${entry.path}manifest.json`)
+    // the page's one read of the manifest, handed to the worker (which would fetch it otherwise);
+    // read while the worker starts, not before
+    const manifestText = readOnce(new URL("manifest.json", url), `models/${entry.path}manifest.json`)
       .catch(() => undefined);
     const starting = BrowserBackend.start({ ...target, url, allowPickle, manifestText },
       { assets: new URL(siteUrl, globalThis.location?.href).href, onProgress });
@@ -212,16 +213,6 @@ export function serverManifestUrl({ model, version, serverUrl }) {
   const server = serverUrl ?? globalThis.location?.origin;
   const pinned = version === undefined ? "" : `/versions/${segment(version, "version")}`;
   return new URL(`api/v1/models/${segment(model, "model")}${pinned}`, server.endsWith("/") ? server : `${server}/`);
-}
-
-/**
- * Why a file of the site did not come: the words the service worker answered with (a file missing
- * from the offline copy while offline), else the status.
- * @param {string} path @param {Response} response
- */
-async function notServed(path, response) {
-  const said = await response.json().then((body) => body?.error?.message, () => null);
-  return new Error(said ?? `${path} answered ${response.status}`);
 }
 
 /**

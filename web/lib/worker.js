@@ -5,6 +5,7 @@
 import { browserEngine, engineFiles, enginePackages } from "./bundle_files.js";
 import { toJson } from "./columns.js";
 import { ErrorCode } from "./error_codes.js";
+import { notServed } from "./errors.js";
 import { MessageType } from "./protocol.js";
 
 /**
@@ -183,27 +184,15 @@ function transferables(answer) {
 /** @param {URL} url */
 async function fetchText(url) {
   const response = await fetch(url);
-  if (!response.ok) throw await failure(url, response);
+  if (!response.ok) throw await notServed(url.href, response);
   return response.text();
 }
 
 /** @param {URL} url */
 async function fetchBytes(url) {
   const response = await fetch(url);
-  if (!response.ok) throw await failure(url, response);
+  if (!response.ok) throw await notServed(url.href, response);
   return new Uint8Array(await response.arrayBuffer());
-}
-
-/**
- * Why a file did not come: the service worker's own words when it answered (say, a file cleared
- * from the offline copy while offline), else the status.
- * @param {URL} url @param {Response} response
- */
-async function failure(url, response) {
-  const said = await response.json().then((body) => body?.error, () => null);
-  const error = new Error(said?.message ?? `${url} answered ${response.status}`);
-  if (said?.code) /** @type {any} */ (error).code = said.code;
-  return error;
 }
 
 /**
