@@ -18,6 +18,7 @@ from .errors import InvalidInput, PipelineError
 from .bundle import load_engine, read_manifest
 from .columns import ColumnBatch, validate_batch
 from .model import Model, load_model
+from .problems import starting_at
 
 _loaded: dict[str, Model] = {}
 
@@ -45,22 +46,24 @@ def unload(directory: str) -> str:
     return _answer(lambda: {"unloaded": _loaded.pop(directory, None) is not None})
 
 
-def predict(directory: str, rows_json: str) -> str:
-    """Predict the JSON-encoded ``rows`` with the bundle in ``directory``."""
+def predict(directory: str, rows_json: str, first_row: int = 1) -> str:
+    """Predict the JSON-encoded ``rows`` with the bundle in ``directory``; problems name rows from
+    ``first_row`` (a chunk of a larger batch names them in the whole batch)."""
 
     def run() -> dict[str, Any]:
+        at = starting_at(first_row)
         try:
             rows = json.loads(rows_json)
         except ValueError as exc:
             raise InvalidInput(f"rows are not valid JSON: {exc}") from None
-        return _model(directory).predict(rows)
+        return _model(directory).predict(rows, at)
 
     return _answer(run)
 
 
-def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, out: Any) -> str:
+def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, out: Any, first_row: int = 1) -> str:
     """Predict a column batch (``columns.py``) into ``out``; answer JSON as :func:`predict` gives
-    it, minus the arrays.
+    it, minus the arrays; problems name rows from ``first_row``.
 
     ``numbers`` and ``codes`` are float64 and int32 buffers and ``out`` a writable float64 buffer of
     ``rows * (1 + k)`` values (JS typed arrays under Pyodide; numpy arrays elsewhere), ``k`` being
@@ -71,8 +74,9 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
 
     def run() -> dict[str, Any]:
         model = _model(directory)
+        at = starting_at(first_row)
         batch = ColumnBatch.from_wire(model.manifest.schema, json.loads(meta_json), _buffer(numbers), _buffer(codes))
-        result, predictions, proba = model.predict_arrays(validate_batch(model.manifest.schema, batch))
+        result, predictions, proba = model.predict_arrays(validate_batch(model.manifest.schema, batch, at), at)
         n = batch.rows
         k = len(result.get("classes", []))
         combined = np.zeros(n * (1 + k))
@@ -123,8 +127,8 @@ def csv_finish(handle: int, preview: int = 10) -> str:
         scoring = _scorings[handle]
         s = scoring.scored
         header = [csv_io.result_header(scoring.table, s)]
-        answer: dict[str, Any] = {"problems": s.problems, "scored": scoring.rows_scored, "invalid_rows": s.invalid_rows,
-                                  "preview": header + scoring.preview[:preview]}
+        answer: dict[str, Any] = {"problems": [p.to_dict() for p in s.problems], "scored": scoring.rows_scored,
+                                  "invalid_rows": s.invalid_rows, "preview": header + scoring.preview[:preview]}
         if scoring.counts:
             answer["counts"] = scoring.counts
             answer["histogram"] = {"of": scoring.histogram_of or "predicted class",

@@ -15,7 +15,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -282,7 +282,9 @@ def _check_display_extras(extra: Mapping[str, Any], schema: Schema, classes: lis
         try:
             schema.validate([example["row"]])
         except InvalidInput as exc:
-            raise InvalidBundle(f"example {example.get('name')!r} is not a valid row: {exc.message}") from None
+            # one row: its problems speak of fields, not of "row 1"
+            why = "; ".join(replace(p, row=None).message() for p in exc.problems) or exc.message
+            raise InvalidBundle(f"example {example.get('name')!r} is not a valid row: {why}") from None
     labels = extra.get("class_labels") or {}
     unknown = sorted(str(k) for k in labels if k not in [str(c) for c in classes or []])
     if unknown:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InvalidInput
+from .problems import JSON_ROWS, Locator, Problem
 from .schema import COLUMN_PATH_ROWS, Feature, Schema
 
 #: JavaScript writes integral numbers below this as integer digits (and JSON then carries an int),
@@ -55,7 +56,7 @@ class ColumnBatch:
         rows = meta.get("rows")
         if type(rows) is not int or rows < 1:
             raise InvalidInput("'rows' is empty: send at least one row",
-                               [{"row": None, "field": "rows", "expected": "at least one row"}])
+                               [Problem("no_rows", "at least one row", "got none", "rows")])
         n_numbers = sum(f.type != "category" for f in schema.features)
         n_categories = len(schema.features) - n_numbers
         numbers = np.frombuffer(numbers, dtype=np.float64) if numbers is not None else np.empty(0)
@@ -64,7 +65,8 @@ class ColumnBatch:
         if numbers.size != n_numbers * rows or codes.size != n_categories * rows or len(values) != n_categories:
             raise InvalidInput(f"a column batch of {rows} rows does not fit the schema's {n_numbers} number and "
                                f"{n_categories} category features",
-                               [{"row": None, "field": "rows", "expected": "one column per feature"}])
+                               [Problem("wrong_shape", "one column per feature", f"got {numbers.size} numbers and "
+                                        f"{codes.size} codes", "rows")])
         batch = cls(rows, meta.get("kind", "arrays"), numbers.reshape(n_numbers, rows),
                     codes.reshape(n_categories, rows), values)
         batch.odd = {(r, j): v for r, j, v in meta.get("odd", [])}
@@ -87,11 +89,12 @@ class ColumnBatch:
         return flagged
 
 
-def validate_batch(schema: Schema, batch: ColumnBatch) -> np.ndarray:
-    """The batch as a 2-D array in schema order, or :class:`InvalidInput` with every problem."""
+def validate_batch(schema: Schema, batch: ColumnBatch, at: Locator = JSON_ROWS) -> np.ndarray:
+    """The batch as a 2-D array in schema order, or :class:`InvalidInput` with every problem,
+    its rows numbered by ``at``."""
     slots = _slots(schema)
     if batch.rows < COLUMN_PATH_ROWS:  # a few rows: numpy's per-call cost outweighs the loop
-        return schema.validate([_rebuilt_row(schema, slots, batch, i) for i in range(batch.rows)])
+        return schema.validate([_rebuilt_row(schema, slots, batch, i) for i in range(batch.rows)], at)
     bad = batch.flagged_rows()
     for j, (kind, k) in enumerate(slots):
         f = schema.features[j]
@@ -101,7 +104,7 @@ def validate_batch(schema: Schema, batch: ColumnBatch) -> np.ndarray:
             allowed = np.array([f.check(v) is None for v in batch.values[k]] + [False])  # code -1: last
             bad |= ~allowed[batch.codes[k]]
     if bad.any():
-        error = schema.explain((int(i), _rebuilt_row(schema, slots, batch, int(i))) for i in np.flatnonzero(bad))
+        error = schema.explain(((int(i), _rebuilt_row(schema, slots, batch, int(i))) for i in np.flatnonzero(bad)), at)
         if error is None:  # cannot happen: every flagged row has a problem
             raise AssertionError("a row flagged invalid passed the row-by-row check")
         raise error

@@ -29,13 +29,14 @@ from typing import Any, Iterator, TextIO
 import numpy as np
 
 from .errors import InvalidInput
+from .problems import Locator, Problem, file_rows, rows_with
 from .model import Model
 from .schema import Feature, Schema, _shorten
 
 DELIMITERS = (",", ";", "\t")
 PREDICTION_COLUMN = "prediction"
 PROBABILITY_PREFIX = "probability_"
-ERROR_COLUMNS = ("line", "field", "expected", "problem")
+ERROR_COLUMNS = ("row", "line", "field", "expected", "problem")
 #: What a spreadsheet may read as the start of a formula (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -72,11 +73,15 @@ class CsvTable:
     lines: list[int] | None  # the line each record starts on (the header is line 1); None: not known
     delimiter: str
     mapping: dict[str, int]  # feature name -> index of its column
-    first_row: int = 0  # the first record's row index in its file (a partition of a larger read)
+    first_row: int = 1  # the first record's data row in its file (1, or later for a part of a larger read)
 
     def matched(self) -> dict[str, str]:
         """Feature name -> the file's column header that feeds it (shown to the user)."""
         return {name: self.columns[i] for name, i in self.mapping.items()}
+
+    def locator(self, start: int = 0, end: int | None = None) -> Locator:
+        """Where records ``start`` to ``end`` are in the file: their rows, and lines when known."""
+        return file_rows(None if self.lines is None else self.lines[start:end], self.first_row + start)
 
 
 @dataclass
@@ -87,7 +92,7 @@ class Scored:
     predictions: list[Any]
     probabilities: list[list[float]] | None
     classes: list[Any] | None
-    problems: list[dict[str, Any]] = field(default_factory=list)  # every problem, with its line
+    problems: list[Problem] = field(default_factory=list)  # every problem, with its row and line
     invalid_rows: int = 0
 
 
@@ -118,7 +123,8 @@ def match_columns(columns: list[str], schema: Schema) -> dict[str, int]:
         if len(found) > 1:
             shown = ", ".join(repr(columns[i]) for i in found)
             raise InvalidInput(f"column for '{feature.name}' is ambiguous: {shown} all match it",
-                               [{"row": None, "line": 1, "field": feature.name, "expected": "exactly one column"}])
+                               [Problem("no_column", "exactly one column", f"got {len(found)}: {shown}",
+                                        feature.name, line=1)])
         if found:
             mapping[feature.name] = found[0]
         else:
@@ -128,62 +134,82 @@ def match_columns(columns: list[str], schema: Schema) -> dict[str, int]:
         header = ", ".join(repr(_shorten(c)) for c in columns[:20]) or "nothing"
         raise InvalidInput(
             f"the file has no column for {names}; its header reads {header}",
-            [{"row": None, "line": 1, "field": f.name,
-              "expected": f"a column named {f.name!r}" + (f" or {f.description!r}" if f.description else "")}
-             for f in missing])
+            [Problem("no_column", f"a column named {f.name!r}" + (f" or {f.description!r}" if f.description else ""),
+                     "got none", f.name, line=1) for f in missing])
     return mapping
 
 
-def read_csv(data: bytes | str, schema: Schema, max_rows: int | None = None) -> CsvTable:
+def read_csv(data: bytes | str, schema: Schema, max_rows: int | None = None, first_row: int = 1,
+             first_line: int | None = None) -> CsvTable:
     """Parse a CSV file (UTF-8, an optional BOM; comma, semicolon or tab separated, whichever
     matches the features) and match its columns. Raises :class:`InvalidInput` when the file is
     not UTF-8, empty, or lacks a feature's column. With ``max_rows``, reading stops after
-    ``max_rows + 1`` records: enough for the caller to refuse the file, without parsing the rest."""
-    reader, columns, delimiter = _open(data, schema)
+    ``max_rows + 1`` records: enough for the caller to refuse the file, without parsing the rest.
+
+    A part of a larger file (its header, then some of its records) says where it sits: its first
+    record is data row ``first_row``, and the line after its header is line ``first_line`` of the
+    whole file, so every problem names the row and line a person finds in the whole file."""
+    reader, columns, delimiter, shift = _open(data, schema, first_line)
     mapping = match_columns(columns, schema)
     records, lines = [], []
-    for line, record in itertools.islice(_records(reader), None if max_rows is None else max_rows + 1):
+    for line, record in itertools.islice(_records(reader, shift), None if max_rows is None else max_rows + 1):
         records.append(record)
         lines.append(line)
-    return CsvTable(columns, records, lines, delimiter, mapping)
+    return CsvTable(columns, records, lines, delimiter, mapping, first_row)
 
 
-def _open(data: bytes | str, schema: Schema) -> tuple[Any, list[str], str]:
-    """A CSV reader past the header, the header, and the delimiter. Bytes are decoded as they are
-    read, so a large file is never held as text too."""
+def _open(data: bytes | str, schema: Schema, first_line: int | None = None) -> tuple[Any, list[str], str, int]:
+    """A CSV reader past the header, the header, the delimiter, and how far the lines past the
+    header move (``first_line``: where they start in the whole file). Bytes are decoded as they
+    are read, so a large file is never held as text too."""
     body = data.removeprefix(b"\xef\xbb\xbf" if isinstance(data, bytes) else "\ufeff")
     if not re.search(rb"\S" if isinstance(body, bytes) else r"\S", body):
         raise InvalidInput("the file is empty: expected a header line naming the columns, then one line per row",
-                           [{"row": None, "line": 1, "field": "file", "expected": "a header line"}])
+                           [Problem("bad_file", "a header line", "got nothing", "file", line=1)])
     lines = _decoded_lines(body) if isinstance(body, bytes) else io.StringIO(body, newline="")
-    header = next(lines, "")
+    try:
+        header = next(lines, "")
+    except CsvParseError as exc:
+        raise _unreadable(exc, exc.line) from None
     delimiter = sniff_delimiter(header, schema)
     reader = csv.reader(itertools.chain([header], lines), delimiter=delimiter, strict=True)
-    return reader, next(_records(reader))[1], delimiter
+    columns = next(_records(reader, 0))[1]
+    return reader, columns, delimiter, 0 if first_line is None else first_line - reader.line_num - 1
+
+
+#: The reason a :class:`CsvParseError` gives for a byte that is not UTF-8.
+NOT_UTF8 = "not UTF-8"
 
 
 def _decoded_lines(body: bytes) -> Iterator[str]:
-    """The lines of UTF-8 ``body``, decoded as they are read; a byte that is not UTF-8 is the
-    file's error, naming the line it is on."""
+    """The lines of UTF-8 ``body``, decoded as they are read; a byte that is not UTF-8 raises
+    :class:`CsvParseError` naming the line it is on."""
     try:
         yield from io.TextIOWrapper(io.BytesIO(body), encoding="utf-8", newline="")
     except UnicodeDecodeError:  # raised for the block being decoded: find the byte itself
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = body.count(b"\n", 0, exc.start) + 1
-            raise InvalidInput(f"line {line}: the file is not UTF-8 text; save it as UTF-8 CSV",
-                               [{"row": None, "line": line, "field": "file", "expected": "UTF-8 text"}]) from None
+            raise CsvParseError(body.count(b"\n", 0, exc.start) + 1, NOT_UTF8) from None
         raise
 
 
-def _records(reader: Any) -> Any:
-    """(line the record starts on, record) for each non-blank record; a parse error names its line."""
+def _records(reader: Any, shift: int) -> Any:
+    """(line the record starts on, record) for each non-blank record, its line moved by ``shift``;
+    a parse error names its line."""
     try:
-        yield from records(reader)
+        for line, record in records(reader):
+            yield line + shift, record
     except CsvParseError as exc:
-        raise InvalidInput(f"line {exc.line}: the file is not valid CSV ({exc.why})",
-                           [{"row": None, "line": exc.line, "field": "file", "expected": "valid CSV"}]) from None
+        raise _unreadable(exc, exc.line + shift) from None
+
+
+def _unreadable(exc: "CsvParseError", line: int) -> InvalidInput:
+    if exc.why == NOT_UTF8:
+        return InvalidInput(f"line {line}: the file is not UTF-8 text; save it as UTF-8 CSV",
+                            [Problem("bad_file", "UTF-8 text", "got a byte that is not UTF-8", "file", line=line)])
+    return InvalidInput(f"line {line}: the file is not valid CSV ({exc.why})",
+                        [Problem("bad_file", "valid CSV", f"got {exc.why}", "file", line=line)])
 
 
 class CsvParseError(ValueError):
@@ -246,42 +272,35 @@ def rows_of(table: CsvTable, schema: Schema, start: int = 0, end: int | None = N
 
 
 def validate(table: CsvTable, schema: Schema, start: int = 0,
-             end: int | None = None) -> tuple[list[int], np.ndarray | None, list[dict[str, Any]]]:
+             end: int | None = None) -> tuple[list[int], np.ndarray | None, list[Problem]]:
     """Of records ``start`` to ``end``: indices of the valid ones, their validated array, and
-    every problem of the others, each with its line (the message says "line N", not "row N")."""
+    every problem of the others, each with its row and line."""
     rows = rows_of(table, schema, start, end)
+    at = table.locator(start, end)
     try:
-        return list(range(start, start + len(rows))), schema.validate(rows), []
+        return list(range(start, start + len(rows))), schema.validate(rows, at), []
     except InvalidInput:
         pass  # some rows are invalid: check each, to keep the good ones and list every bad one
     valid, problems = [], []
     width = len(table.columns)
-    for i, row in enumerate(rows, start):
-        n = table.first_row + i
-        # a person finds a record by its line; a partitioned read that has no lines, by its row
-        where = f"line {table.lines[i]}" if table.lines is not None else f"row {n}"
-        located = {"row": n, "line": table.lines[i] if table.lines is not None else None}
+    for k, row in enumerate(rows):
         if not isinstance(row, dict):
-            problems.append({**located, "field": None, "expected": f"{width} cells, as the header has",
-                             "message": f"{where}: expected {width} cells, as the header has, got {len(row)}"})
+            problems.append(Problem("wrong_cell_count", f"{width} cells, as the header has", f"got {len(row)}",
+                                    row=at.row(k), line=at.line(k)))
             continue
-        error = schema.explain([(n, row)])
+        error = schema.explain([(k, row)], at, most=None)
         if error is None:
-            valid.append(i)
-            continue
-        for problem in error.details:
-            message = where + problem["message"].removeprefix(f"row {n}")
-            if message.endswith(", got null"):  # an empty cell is "empty", not JSON's "null"
-                message = message.removesuffix("null") + "an empty cell"
-            problems.append({**problem, **located, "message": message})
-    X = schema.validate([rows[i - start] for i in valid]) if valid else None
+            valid.append(start + k)
+        else:
+            problems += error.problems
+    X = schema.validate([rows[i - start] for i in valid], at) if valid else None
     return valid, X, problems
 
 
 def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None) -> Scored:
     """Validate records ``start`` to ``end`` (all by default), predict the valid ones."""
     valid, X, problems = validate(table, model.manifest.schema, start, end)
-    invalid_rows = len({p["row"] for p in problems})
+    invalid_rows = rows_with(problems)
     classes = list(model.manifest.classes or []) if model.manifest.task == "classification" else None
     if X is None:
         return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows)
@@ -298,8 +317,8 @@ class Scoring:
     def __init__(self, data: bytes | str, model: Model) -> None:
         schema = model.manifest.schema
         self.raw = raw_cells(model.manifest)
-        reader, columns, delimiter = _open(data, schema)
-        self.model, self.records = model, _records(reader)
+        reader, columns, delimiter, shift = _open(data, schema)
+        self.model, self.records = model, _records(reader, shift)
         self.table = CsvTable(columns, [], [], delimiter, match_columns(columns, schema))
         # an estimate for progress (exact unless quoted cells hold line breaks); `done` is exact
         newline = b"\n" if isinstance(data, bytes) else "\n"
@@ -318,7 +337,7 @@ class Scoring:
         """Score the next ``rows`` records; answer the counts so far."""
         chunk = list(itertools.islice(self.records, rows))
         table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
-                         self.table.mapping, first_row=self.done)  # problems name rows in the whole file
+                         self.table.mapping, first_row=self.done + 1)  # problems name rows in the whole file
         part = score(table, self.model)
         written = result_rows(table, part, self.raw)
         self.writer.writerows(written)
@@ -357,11 +376,7 @@ def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:
     """The problems as the API's error (the first ``most`` listed, all counted), or None."""
     if not scored.problems:
         return None
-    total = len(scored.problems)
-    rows = scored.invalid_rows
-    more = f" ({total} problems in {rows} row{'s' if rows != 1 else ''}" + \
-        (f"; the first {most} are listed)" if total > most else ")") if total > 1 else ""
-    return InvalidInput(scored.problems[0]["message"] + more, scored.problems[:most], total=total)
+    return InvalidInput.listing(scored.problems, rows=scored.invalid_rows, most=most)
 
 
 def result_csv(table: CsvTable, scored: Scored, raw: bool = False) -> str:
@@ -412,14 +427,21 @@ def result_rows(table: CsvTable, scored: Scored, raw: bool = False) -> list[list
 
 
 def errors_csv(scored: Scored, raw: bool = False) -> str:
-    """One line per problem: the file's line, the field, what was expected, what was wrong."""
+    """One line per problem: its row and line in the file, the field, what was expected, what was wrong."""
     out = io.StringIO(newline="")
     writer = rows_writer(out)
     writer.writerow(ERROR_COLUMNS)
-    for p in scored.problems:
-        writer.writerow(safe_cells([str(p["line"]) if p.get("line") is not None else "", p.get("field") or "",
-                                    str(p.get("expected", "")), p["message"]], raw))
+    writer.writerows(problem_cells(p, raw) for p in scored.problems)
     return out.getvalue()
+
+
+def problem_cells(problem: Problem, raw: bool = False) -> list[str]:
+    """A problem as an error file's cells (:data:`ERROR_COLUMNS`), neutralised unless ``raw``."""
+    def number(n: int | None) -> str:
+        return "" if n is None else str(n)
+
+    return safe_cells([number(problem.row), number(problem.line), problem.field or "", problem.expected,
+                       problem.message()], raw)
 
 
 def cell(value: Any) -> str:

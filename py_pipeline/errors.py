@@ -7,18 +7,24 @@ backend answered.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
+
+from .problems import Problem, summary
 
 
 class PipelineError(Exception):
-    """Base class: a stable ``code``, a human ``message`` and machine-readable ``details``."""
+    """Base class: a stable ``code``, a human ``message`` and machine-readable ``details``
+    (problem records, :mod:`py_pipeline.problems`, or plain objects)."""
 
     code = "pipeline_error"
 
-    def __init__(self, message: str, details: list[dict[str, Any]] | None = None, total: int | None = None) -> None:
+    def __init__(self, message: str, details: Sequence[Problem | dict[str, Any]] | None = None,
+                 total: int | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.details = list(details or [])
+        #: The problems as records (the details that are :class:`Problem`), in order.
+        self.problems = [d for d in details or () if isinstance(d, Problem)]
+        self.details = [d.to_dict() if isinstance(d, Problem) else d for d in details or ()]
         #: How many problems there were in all, when ``details`` lists only the first ones.
         self.total = total
 
@@ -34,6 +40,15 @@ class InvalidInput(PipelineError):
     """The caller's rows do not fit the model's feature schema."""
 
     code = "invalid_input"
+
+    @classmethod
+    def listing(cls, problems: Sequence[Problem], total: int | None = None, rows: int | None = None,
+                most: int | None = None) -> "InvalidInput":
+        """The error for row problems: the first ``most`` listed, ``total`` counted (in ``rows``
+        rows, when given), its message worded from the first."""
+        listed = problems if most is None else problems[:most]
+        total = len(problems) if total is None else total
+        return cls(summary(listed, total, rows), listed, total=total)
 
 
 class UnknownModel(PipelineError):

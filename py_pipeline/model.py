@@ -10,6 +10,7 @@ import numpy as np
 from .bundle import Manifest, load_engine, read_manifest
 from .engines import Engine
 from .errors import ModelFailed
+from .problems import JSON_ROWS, Locator
 
 
 class Model:
@@ -27,15 +28,16 @@ class Model:
     def version(self) -> str:
         return self.manifest.version
 
-    def predict(self, rows: Any) -> dict[str, Any]:
+    def predict(self, rows: Any, at: Locator = JSON_ROWS) -> dict[str, Any]:
         """Validate ``rows`` and predict.
 
         ``rows`` is a list of objects keyed by feature name or of arrays in schema order.
         Returns ``{"model", "predictions"}`` and, for classifiers, ``"classes"`` and
         ``"probabilities"`` (one list per row, in the order of ``classes``). Raises
-        :class:`~py_pipeline.errors.InvalidInput` for rows that do not fit the schema.
+        :class:`~py_pipeline.errors.InvalidInput` for rows that do not fit the schema, each
+        problem numbered by ``at`` (rows from 1 unless the caller's batch starts later).
         """
-        answer, predictions, proba = self.predict_arrays(self.manifest.schema.validate(rows))
+        answer, predictions, proba = self.predict_arrays(self.manifest.schema.validate(rows, at), at)
         result = {"model": answer["model"], "predictions": predictions.tolist()}
         if "classes" in answer:
             result["classes"] = answer["classes"]
@@ -43,26 +45,28 @@ class Model:
             result["probabilities"] = proba.tolist()
         return result
 
-    def predict_arrays(self, X: np.ndarray) -> tuple[dict[str, Any], np.ndarray, np.ndarray | None]:
+    def predict_arrays(self, X: np.ndarray, at: Locator = JSON_ROWS) -> tuple[dict[str, Any], np.ndarray,
+                                                                             np.ndarray | None]:
         """Predict validated rows; answer ``({"model", "classes"?}, predictions, probabilities)``
         as numpy arrays: labels or values, and per-class probabilities or None."""
         result: dict[str, Any] = {"model": {"name": self.name, "version": self.version}}
         if self.manifest.task != "classification":
             values = np.asarray(self.engine.predict(X))
-            self._finite(values, "predictions")
+            self._finite(values, "predictions", at)
             return result, values, None
         labels, proba = self.engine.classify(X)
         if proba is not None:
-            self._finite(proba, "probabilities")
+            self._finite(proba, "probabilities", at)
         result["classes"] = list(self.manifest.classes or [])
         return result, labels, proba
 
-    def _finite(self, values: np.ndarray, what: str) -> None:
+    def _finite(self, values: np.ndarray, what: str, at: Locator) -> None:
         """Never answer NaN or infinity (JSON's null) where a number belongs."""
         if values.dtype.kind == "f" and not np.isfinite(values).all():
-            row = int(np.flatnonzero(~np.isfinite(values).reshape(len(values), -1).all(axis=1))[0])
-            raise ModelFailed(f"model '{self.name}' {self.version} gave a non-finite value in its {what} for row {row}; "
-                              "no answer was sent", [{"row": row, "field": what, "expected": "finite numbers"}])
+            i = int(np.flatnonzero(~np.isfinite(values).reshape(len(values), -1).all(axis=1))[0])
+            raise ModelFailed(f"model '{self.name}' {self.version} gave a non-finite value in its {what} for "
+                              f"row {at.row(i)}; no answer was sent",
+                              [{"row": at.row(i), "field": what, "expected": "finite numbers"}])
 
     def class_indices(self, labels: np.ndarray) -> np.ndarray:
         """Each label's position in ``classes``, as int32 (for answers sent as typed arrays)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidInput
+from .problems import Problem
 
 #: The pattern, also written in web/lib/names.js (a test holds the two equal).
 NAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?$"
@@ -42,5 +43,5 @@ def check_name(value: object, field: str) -> str:
     """
     if not is_valid_name(value):
         raise InvalidInput(f"{field}: expected {EXPECTED}, got {value!r}",
-                           [{"field": field, "expected": EXPECTED, "actual": value}])
+                           [Problem("bad_name", EXPECTED, f"got {value!r}", field)])
     return value  # type: ignore[return-value]

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Literal, Mapping, Sequence
 import numpy as np
 
 from .errors import InvalidBundle, InvalidInput
+from .problems import JSON_ROWS, Locator, Problem
 
 FeatureType = Literal["number", "integer", "category"]
 FEATURE_TYPES: tuple[str, ...] = ("number", "integer", "category")
@@ -61,10 +62,13 @@ class Feature:
             return f"{kind}{unit} of at most {_fmt(self.maximum)}"
         return f"{kind}{unit}"
 
-    def check(self, value: Any) -> str | None:
-        """Return why ``value`` is invalid for this feature, or None when it is valid."""
+    def check(self, value: Any, empty: str = "null") -> str | None:
+        """Return why ``value`` is invalid for this feature ("got ..."), or None when it is valid;
+        ``empty`` words a missing value as the input wrote it (``null``, an empty cell)."""
         if self.missing and (value is None or (type(value) is float and math.isnan(value))):
             return None
+        if value is None:
+            return f"got {empty}"
         if self.type == "category":
             if not isinstance(value, str) or value not in (self.categories or ()):
                 return f"got {_show(value)}"
@@ -213,53 +217,51 @@ class Schema:
             raise InvalidBundle(f"'features' must be a list, got {type(data).__name__}")
         return cls(tuple(Feature.from_dict(d) for d in data))
 
-    def validate(self, rows: Any) -> np.ndarray:
+    def validate(self, rows: Any, at: Locator = JSON_ROWS) -> np.ndarray:
         """Check ``rows`` and return them as a 2-D array in schema order.
 
         Raises :class:`InvalidInput` listing every problem (the first ``MAX_DETAILS``,
-        with the total count) when any row is invalid.
+        with the total count) when any row is invalid, each numbered by ``at``.
         """
         if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
             raise InvalidInput(
                 f"'rows' must be a list of rows (objects keyed by feature name or arrays of "
                 f"{len(self.features)} values), got {_type_name(rows)}",
-                [{"row": None, "field": "rows", "expected": "a list of rows"}],
+                [Problem("not_rows", "a list of rows", f"got {_type_name(rows)}", "rows")],
             )
         if len(rows) == 0:
-            raise InvalidInput(
-                "'rows' is empty: send at least one row",
-                [{"row": None, "field": "rows", "expected": "at least one row"}],
-            )
+            raise InvalidInput("'rows' is empty: send at least one row",
+                               [Problem("no_rows", "at least one row", "got none", "rows")])
         fast = self._valid_columns(rows)
-        return fast if fast is not None else self._validate_each(rows)
+        return fast if fast is not None else self._validate_each(rows, at)
 
-    def explain(self, rows: Iterable[tuple[int, Any]]) -> InvalidInput | None:
-        """The error for these ``(row number, row)`` pairs, or None when all are valid: every
-        problem counted, the first ``MAX_DETAILS`` listed. A column batch (``columns.py``) passes
-        only its invalid rows, rebuilt, so both paths report the very same problems."""
+    def explain(self, rows: Iterable[tuple[int, Any]], at: Locator = JSON_ROWS,
+                most: int | None = MAX_DETAILS) -> InvalidInput | None:
+        """The error for these ``(index in the batch, row)`` pairs, numbered by ``at``, or None
+        when all are valid: every problem counted, the first ``most`` listed (all for None). A
+        column batch (``columns.py``) passes only its invalid rows, rebuilt, so both paths report
+        the very same problems."""
         ordered: list[list[Any]] = []
-        return self._explain_into(rows, ordered)
+        return self._explain_into(rows, ordered, at, most)
 
-    def _explain_into(self, rows: Iterable[tuple[int, Any]], ordered: list[list[Any]]) -> InvalidInput | None:
-        problems: list[dict[str, Any]] = []
+    def _explain_into(self, rows: Iterable[tuple[int, Any]], ordered: list[list[Any]], at: Locator,
+                      most: int | None = MAX_DETAILS) -> InvalidInput | None:
+        problems: list[Problem] = []
         total = 0
         for i, row in rows:
-            values, row_problems, count = self._row_values(i, row, MAX_DETAILS - len(problems))
+            room = None if most is None else most - len(problems)
+            values, row_problems, count = self._row_values(i, row, at, room)
             total += count
             problems.extend(row_problems)
             ordered.append(values)
         if not total:
             return None
-        more = ""
-        if total > 1:
-            listed = "" if total <= MAX_DETAILS else f"; the first {MAX_DETAILS} are listed"
-            more = f" ({total} problems in all{listed})"
-        return InvalidInput(problems[0]["message"] + more, problems, total=total)
+        return InvalidInput.listing(problems, total)
 
-    def _validate_each(self, rows: Sequence[Any]) -> np.ndarray:
+    def _validate_each(self, rows: Sequence[Any], at: Locator = JSON_ROWS) -> np.ndarray:
         """Row by row, field by field: every problem found and reported (the path that explains)."""
         ordered: list[list[Any]] = []
-        error = self._explain_into(enumerate(rows), ordered)
+        error = self._explain_into(enumerate(rows), ordered, at)
         if error:
             raise error
         has_category = any(f.type == "category" for f in self.features)
@@ -296,18 +298,19 @@ class Schema:
             X[:, j] = checked
         return X
 
-    def _row_values(self, i: int, row: Any, room: int = MAX_DETAILS) -> tuple[list[Any], list[dict[str, Any]], int]:
-        """Row ``i``'s values in schema order, its first ``room`` problems, and how many it has in
-        all. Problems past ``room`` are counted, never built: a row with 600,000 unknown keys
-        costs a count, not 600,000 messages."""
-        problems: list[dict[str, Any]] = []
+    def _row_values(self, i: int, row: Any, at: Locator,
+                    room: int | None = MAX_DETAILS) -> tuple[list[Any], list[Problem], int]:
+        """Row ``i``'s values in schema order, its first ``room`` problems (numbered by ``at``),
+        and how many it has in all. Problems past ``room`` are counted, never built: a row with
+        600,000 unknown keys costs a count, not 600,000 messages."""
+        problems: list[Problem] = []
         count = 0
 
-        def report(name: str | None, expected: str, got: str) -> None:
+        def report(code: str, name: str | None, expected: str, got: str) -> None:
             nonlocal count
             count += 1
-            if len(problems) < room:
-                problems.append(_problem(i, name, expected, got))
+            if room is None or len(problems) < room:
+                problems.append(Problem(code, expected, got, name, at.row(i), at.line(i)))
 
         n = len(self.features)
         if isinstance(row, Mapping):
@@ -315,29 +318,29 @@ class Schema:
             for key in row:
                 if key not in self._by_name:
                     only = only or "only the fields " + ", ".join(self.names)
-                    report(_shorten(str(key)), only, "got an unknown field")
+                    report("unknown_field", _shorten(str(key)), only, "got an unknown field")
             values = []
             for f in self.features:
                 if f.name not in row:
-                    report(f.name, f.expected(), "missing")
+                    report("missing_field", f.name, f.expected(), "missing")
                     values.append(None)
                     continue
                 values.append(row[f.name])
         elif isinstance(row, Sequence) and not isinstance(row, (str, bytes)):
             if len(row) != n:
-                report(None, f"an array of {n} values in the order {', '.join(self.names)}",
+                report("wrong_shape", None, f"an array of {n} values in the order {', '.join(self.names)}",
                        f"got {len(row)} value{'s' if len(row) != 1 else ''}")
                 return [None] * n, problems, count
             values = list(row)
         else:
-            report(None, f"an object keyed by feature name or an array of {n} values", f"got {_type_name(row)}")
+            report("wrong_shape", None, f"an object keyed by feature name or an array of {n} values", f"got {_type_name(row)}")
             return [None] * n, problems, count
         present = row.keys() if isinstance(row, Mapping) else self._by_name.keys()  # missing ones are reported
         for f, value in zip(self.features, values):
             if f.name in present:
-                why = f.check(value)
+                why = f.check(value, at.empty)
                 if why:
-                    report(f.name, f.expected(), why)
+                    report("wrong_value", f.name, f.expected(), why)
         return values, problems, count
 
 
@@ -346,11 +349,6 @@ def _flag(data: Mapping[str, Any], key: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidBundle(f"feature {data['name']!r}: {key!r} must be true or false, got {value!r}")
     return value
-
-
-def _problem(row: int, name: str | None, expected: str, got: str) -> dict[str, Any]:
-    where = f"row {row}" + (f", field '{name}'" if name is not None else "")
-    return {"row": row, "field": name, "expected": expected, "message": f"{where}: expected {expected}, {got}"}
 
 
 def _type_name(value: Any) -> str:

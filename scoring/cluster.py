@@ -21,6 +21,7 @@ from py_pipeline.bundle import manifest_sha256
 from py_pipeline.errors import IntegrityError
 from py_pipeline.files import staged_dir, staged_file
 from py_pipeline.model import Model, load_model
+from py_pipeline.problems import Problem
 
 from .local import Summary
 from .partition import Layout, header, score_frame, score_records, write_problems
@@ -92,7 +93,7 @@ def score_on_cluster(client: Any, directory: Path, files: list[Path], fmt: str, 
 
 
 def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], layout: Layout, out: Path,
-               blocksize: str | None) -> tuple[list[int], list[list[dict[str, Any]]]]:
+               blocksize: str | None) -> tuple[list[int], list[list[Problem]]]:
     """CSV in blocks of whole lines (``dask.bytes``), each parsed by the reader the one-machine path
     uses: first every block counted (the rows before each block number the problems, a bad block
     names its line in the file), then scored, each worker writing its part file."""
@@ -107,21 +108,22 @@ def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], lay
         names += [str(file)] * len(found[0])
     count = dask.delayed(partial(_count_block, layout), pure=True)
     counts = dask.compute(*[count(b, f) for b, f in zip(blocks, firsts)])
-    first_rows, rows, line = [], 0, 0
+    first_rows, lines_before, rows, line = [], [], 1, 0
     for i, (name, (n_lines, n_records, error)) in enumerate(zip(names, counts)):
         if firsts[i]:
-            rows, line = 0, 0
+            rows, line = 1, 0
         if error is not None:  # the same error, at the same line, as the one-machine path gives
             raise not_utf8(name) if error[0] is None else not_csv(name, line + error[0], error[1])
         first_rows.append(rows)
+        lines_before.append(line)
         rows += n_records
         line += n_lines
     parts_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".parts", dir=out.parent))
     try:
         score = dask.delayed(partial(_score_block, str(directory), sha256, layout), pure=True)
         parts = [parts_dir / f"{i:08d}.csv" for i in range(len(blocks))]
-        problems = dask.compute(*[score(b, f, r, n, str(p))
-                                  for b, f, r, n, p in zip(blocks, firsts, first_rows, names, parts)])
+        problems = dask.compute(*[score(b, f, r, before, n, str(p)) for b, f, r, before, n, p
+                                  in zip(blocks, firsts, first_rows, lines_before, names, parts)])
         with open(out, "w", newline="", encoding="utf-8") as joined:
             header(layout, joined)
             joined.flush()
@@ -134,7 +136,7 @@ def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], lay
 
 
 def _score_parquet(directory: Path, sha256: str, files: list[Path], layout: Layout,
-                   out: Path) -> tuple[list[int], list[list[dict[str, Any]]]]:
+                   out: Path) -> tuple[list[int], list[list[Problem]]]:
     """Parquet by row group (``dask.dataframe``), written by Dask's writer with the result's schema."""
     import dask
     import dask.dataframe as dd
@@ -145,7 +147,7 @@ def _score_parquet(directory: Path, sha256: str, files: list[Path], layout: Layo
     parts, firsts, names = [], [], []
     for file, frame, sizes in zip(files, frames, lengths):
         parts += frame.to_delayed()
-        firsts += list(itertools.accumulate(sizes, initial=0))[:-1]
+        firsts += list(itertools.accumulate(sizes, initial=1))[:-1]  # data rows from 1
         names += [str(file)] * len(sizes)
     score = dask.delayed(partial(_score_part, str(directory), sha256, layout), pure=True, nout=2)
     scored = [score(part, first, name) for part, first, name in zip(parts, firsts, names)]
@@ -168,15 +170,15 @@ def _count_block(layout: Layout, block: bytes, first: bool) -> tuple[int, int, t
 
 
 def _score_block(directory: str, sha256: str, layout: Layout, block: bytes, first: bool, first_row: int,
-                 file: str, part: str) -> list[dict[str, Any]]:
+                 lines_before: int, file: str, part: str) -> list[Problem]:
     """Score a block, write its result rows to the part file ``part``; answer its problems."""
-    rows, problems = score_records(block_records(block, layout, first=first), worker_model(directory, sha256),
-                                   layout, first_row, file)
+    records = block_records(block, layout, first=first, lines_before=lines_before)
+    rows, problems = score_records(records, records.lines, worker_model(directory, sha256), layout, first_row, file)
     with open(part, "w", newline="", encoding="utf-8") as f:
         csv_io.rows_writer(f, layout.delimiter).writerows(rows)
     return problems
 
 
 def _score_part(directory: str, sha256: str, layout: Layout, frame: pd.DataFrame, first_row: int,
-                file: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+                file: str) -> tuple[pd.DataFrame, list[Problem]]:
     return score_frame(frame, worker_model(directory, sha256), layout, first_row, file)

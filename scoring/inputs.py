@@ -6,6 +6,7 @@ import glob
 from pathlib import Path
 
 from py_pipeline.errors import InvalidInput
+from py_pipeline.problems import Problem
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -35,4 +36,4 @@ def input_files(specs: list[str]) -> tuple[list[Path], str]:
 
 
 def _input_error(message: str, where: str) -> InvalidInput:
-    return InvalidInput(message, [{"row": None, "field": "input", "expected": "CSV or Parquet files", "file": where}])
+    return InvalidInput(message, [Problem("bad_file", "CSV or Parquet files", message, "input", file=where)])

@@ -14,6 +14,7 @@ from typing import Any
 
 from py_pipeline.files import staged_file
 from py_pipeline.model import Model
+from py_pipeline.problems import Problem, rows_with
 
 from .partition import Layout, header, score_frame, score_records, write_problems
 from .reading import csv_chunks, parquet_chunks
@@ -29,10 +30,10 @@ class Summary:
     rejected_rows: int = 0
     seconds: float = 0.0
 
-    def add_problems(self, problems: list[dict[str, Any]]) -> None:
-        """Count a chunk's problems, and the rows they are in."""
+    def add_problems(self, problems: list[Problem]) -> None:
+        """Count a chunk's problems, and the rows they are in (a chunk lies in one file)."""
         self.problems += len(problems)
-        self.rejected_rows += len({p["row"] for p in problems})
+        self.rejected_rows += rows_with(problems)
 
     def line(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
@@ -54,7 +55,7 @@ def score_files(model: Model, files: list[Path], fmt: str, layout: Layout, out: 
             _ResultFile(out_tmp, layout, model) as result:
         write_problems([], error_file, header=True)
         for file in files:
-            first_row = 0
+            first_row = 1
             chunks = csv_chunks(file, layout, chunk_rows) if fmt == "csv" else parquet_chunks(file, layout, chunk_rows)
             for chunk in chunks:
                 scored, problems = result.score(chunk, first_row, str(file))
@@ -82,10 +83,10 @@ class _ResultFile(contextlib.AbstractContextManager):
 
             self.file = pq.ParquetWriter(path, layout.arrow_schema)
 
-    def score(self, chunk: Any, first_row: int, file: str) -> tuple[int, list[dict[str, Any]]]:
+    def score(self, chunk: Any, first_row: int, file: str) -> tuple[int, list[Problem]]:
         """Score a chunk and append its valid rows; answer how many, and the problems."""
         if self.layout.text:
-            rows, problems = score_records(chunk, self.model, self.layout, first_row, file)
+            rows, problems = score_records(chunk, chunk.lines, self.model, self.layout, first_row, file)
             self.writer.writerows(rows)
             return len(rows), problems
         import pyarrow as pa

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, TextIO
+from typing import Any, Sequence, TextIO
 
 import numpy as np
 import pandas as pd
 
 from py_pipeline import csv_io
 from py_pipeline.model import Model
+from py_pipeline.problems import Problem
 
-#: The error file of a scored file set: each problem with the file and the row it is in.
-ERROR_COLUMNS = ("file", "row", "field", "expected", "problem")
+#: The error file of a scored file set: each problem with the file, and its row and line in it.
+ERROR_COLUMNS = ("file", *csv_io.ERROR_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,11 @@ class Layout:
     raw: bool = False  # the pipeline asked for raw cells (no neutralising of formulas)
     arrow_schema: Any = None  # Parquet: the result's schema (the input's columns, typed as stored, then ours)
 
-    def table(self, records: list[list[str]], first_row: int) -> csv_io.CsvTable:
-        """Records of this file set as ``csv_io`` scores them (rows numbered from ``first_row``)."""
+    def table(self, records: list[list[str]], first_row: int, lines: list[int] | None = None) -> csv_io.CsvTable:
+        """Records of this file set as ``csv_io`` scores them: data rows from ``first_row``, each
+        starting on its line of ``lines`` in the file."""
         mapping = dict(zip(self.features, self.positions))
-        return csv_io.CsvTable(list(self.columns), records, None, self.delimiter, mapping, first_row)
+        return csv_io.CsvTable(list(self.columns), records, lines, self.delimiter, mapping, first_row)
 
     def empty_result(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A Parquet result frame with no rows: the dtypes a Dask graph needs to know up front."""
@@ -66,22 +68,27 @@ def header(layout: Layout, out: TextIO) -> Any:
     """Write a CSV result file's header to ``out``; answer the writer for its rows."""
     classes = list(layout.classes) if layout.classes else None
     none_scored = csv_io.Scored([], [], [] if classes else None, classes)  # the columns a scored chunk has
-    return csv_io.result_writer(out, layout.table([], 0), none_scored, layout.raw)
+    return csv_io.result_writer(out, layout.table([], 1), none_scored, layout.raw)
 
 
-def score_records(records: list[list[str]], model: Model, layout: Layout, first_row: int,
-                  file: str) -> tuple[list[list[str]], list[dict[str, Any]]]:
-    """Score CSV records whose first is row ``first_row`` of ``file`` (0 is the first row after the
-    header): the result file's rows for the valid ones, and every problem of the others."""
-    table = layout.table(records, first_row)
+def score_records(records: list[list[str]], lines: list[int], model: Model, layout: Layout, first_row: int,
+                  file: str) -> tuple[list[list[str]], list[Problem]]:
+    """Score CSV records whose first is data row ``first_row`` of ``file`` (1 is the first row after
+    the header), each starting on its line of ``lines``: the result file's rows for the valid ones,
+    and every problem of the others."""
+    table = layout.table(records, first_row, lines)
     scored = csv_io.score(table, model)
-    return csv_io.result_rows(table, scored, layout.raw), [{**p, "file": file} for p in scored.problems]
+    return csv_io.result_rows(table, scored, layout.raw), _in_file(scored.problems, file)
+
+
+def _in_file(problems: Sequence[Problem], file: str) -> list[Problem]:
+    return [replace(p, file=file) for p in problems]
 
 
 def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: int,
-                file: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Score a Parquet chunk whose first row is row ``first_row`` of ``file``: the result frame of
-    its valid rows (typed), and every problem of the others."""
+                file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Score a Parquet chunk whose first row is data row ``first_row`` of ``file`` (from 1): the
+    result frame of its valid rows (typed), and every problem of the others."""
     cells = _as_text(frame.iloc[:, list(layout.positions)]).tolist()  # the feature columns alone, as text
     table = csv_io.CsvTable(list(layout.features), cells, None, layout.delimiter,
                             {f: i for i, f in enumerate(layout.features)}, first_row)
@@ -93,17 +100,16 @@ def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: in
             else np.asarray(scored.probabilities, dtype=np.float64).reshape(len(scored.valid), len(layout.classes))
         for k, c in enumerate(layout.classes):
             out[csv_io.probability_column(c)] = proba[:, k]
-    return out, [{**p, "file": file} for p in scored.problems]
+    return out, _in_file(scored.problems, file)
 
 
-def write_problems(problems: list[dict[str, Any]], out: TextIO, header: bool, raw: bool = False) -> None:
-    """Append problems to the error file: file, row (0 is the first row after the header), field,
-    what was expected, the message; neutralised against spreadsheet formulas unless ``raw``."""
+def write_problems(problems: Sequence[Problem], out: TextIO, header: bool, raw: bool = False) -> None:
+    """Append problems to the error file: the file, then the cells the page's error file has (row,
+    line, field, what was expected, the message), neutralised against spreadsheet formulas unless ``raw``."""
     writer = csv_io.rows_writer(out)
     if header:
         writer.writerow(ERROR_COLUMNS)
-    writer.writerows(csv_io.safe_cells([p["file"], str(p["row"]), p.get("field") or "", str(p.get("expected", "")),
-                                        p["message"]], raw) for p in problems)
+    writer.writerows([*csv_io.safe_cells([p.file or ""], raw), *csv_io.problem_cells(p, raw)] for p in problems)
 
 
 def _result_schema(arrow_schema: Any, layout: Layout) -> Any:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from py_pipeline import csv_io
 from py_pipeline.errors import InvalidInput
 from py_pipeline.model import Model
+from py_pipeline.problems import Problem
 
 from .partition import Layout, layout_for
 
@@ -31,39 +33,50 @@ def read_layout(model: Model, files: list[Path], fmt: str) -> Layout:
                       arrow_schema=None if fmt == "csv" else _parquet_schema(files[0]))
 
 
-def parse_records(lines: Iterable[str], layout: Layout, *, header: bool) -> Iterator[list[str]]:
-    """The records of CSV text (``lines``, as a file object gives them), the header skipped when
-    ``header``. Raises :class:`py_pipeline.csv_io.CsvParseError` with the line (counted in ``lines``)."""
+def parse_records(lines: Iterable[str], layout: Layout, *, header: bool) -> Iterator[tuple[int, list[str]]]:
+    """(line, record) for the records of CSV text (``lines``, as a file object gives them, counted
+    from 1), the header skipped when ``header``. Raises :class:`py_pipeline.csv_io.CsvParseError`
+    with the line."""
     reader = csv.reader(lines, delimiter=layout.delimiter, strict=True)
     found = csv_io.records(reader)
     if header:
         next(found, None)
-    for _, record in found:
-        yield record
+    yield from found
 
 
-def csv_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[list[list[str]]]:
+class Records(list):
+    """A chunk of CSV records, with the line each starts on in its file."""
+
+    lines: list[int]
+
+
+def _records(found: Iterable[tuple[int, list[str]]], line_offset: int = 0) -> Records:
+    chunk = Records()
+    chunk.lines = []
+    for line, record in found:
+        chunk.append(record)
+        chunk.lines.append(line + line_offset)
+    return chunk
+
+
+def csv_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[Records]:
     """A CSV file's records, ``chunk_rows`` at a time."""
-    chunk: list[list[str]] = []
     try:
         with open(file, encoding="utf-8-sig", newline="") as f:
-            for record in parse_records(f, layout, header=True):
-                chunk.append(record)
-                if len(chunk) == chunk_rows:
-                    yield chunk
-                    chunk = []
+            found = parse_records(f, layout, header=True)
+            while chunk := _records(itertools.islice(found, chunk_rows)):
+                yield chunk
     except UnicodeDecodeError:
         raise not_utf8(file) from None
     except csv_io.CsvParseError as exc:
         raise not_csv(file, exc.line, exc.why) from None
-    if chunk:
-        yield chunk
 
 
-def block_records(block: bytes, layout: Layout, *, first: bool) -> list[list[str]]:
-    """The records of one block of a CSV file (whole lines; the file's first block holds the header)."""
+def block_records(block: bytes, layout: Layout, *, first: bool, lines_before: int = 0) -> Records:
+    """The records of one block of a CSV file (whole lines; the file's first block holds the
+    header), each with its line in the file (``lines_before``: the lines of the blocks before)."""
     text = block.decode("utf-8-sig" if first else "utf-8")
-    return list(parse_records(io.StringIO(text, newline=""), layout, header=first))
+    return _records(parse_records(io.StringIO(text, newline=""), layout, header=first), lines_before)
 
 
 def parquet_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[Any]:
@@ -112,4 +125,4 @@ def _parquet_schema(file: Path) -> Any:
 
 
 def _file_error(file: Path | str, why: str, expected: str) -> InvalidInput:
-    return InvalidInput(f"{file}: {why}", [{"row": None, "field": "file", "expected": expected, "file": str(file)}])
+    return InvalidInput(f"{file}: {why}", [Problem("bad_file", expected, why, "file", file=str(file))])

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from py_pipeline import Model, Registry, csv_io
+from py_pipeline import InvalidInput, Model, Registry, csv_io
+from py_pipeline.problems import JSON_ROWS, Locator, Problem, starting_at
 
 from . import openapi
 from .errors import ApiError
@@ -82,9 +83,9 @@ def check_row_count(rows: Any) -> None:
                        [{"field": "rows", "expected": f"at most {limit} rows"}])
 
 
-def run(model: Model, rows: Any) -> dict[str, Any]:
+def run(model: Model, rows: Any, at: Locator = JSON_ROWS) -> dict[str, Any]:
     check_row_count(rows)
-    result = model.predict(rows)
+    result = model.predict(rows, at)
     record_prediction(model.name, model.version, len(rows))
     return result
 
@@ -92,20 +93,25 @@ def run(model: Model, rows: Any) -> dict[str, Any]:
 def predict_answer(name: str, version: str | None) -> Response:
     """A predict route's answer: JSON rows in, JSON out; or a CSV file in (``text/csv``), JSON out,
     or CSV out when the caller accepts ``text/csv`` (the file's columns, then the prediction and
-    one probability column per class)."""
+    one probability column per class). A part of a larger file says where it sits with the query's
+    ``first_row`` (its first record's data row) and ``first_line`` (the line after its header), so
+    problems name the whole file's rows and lines."""
+    first_row = _query_number("first_row", 1)  # checked whatever the body: a bad one is never ignored
+    first_line = _query_number("first_line", None)
     if request.mimetype != "text/csv":
-        return jsonify(predict_body(name, version))
+        return jsonify(predict_body(name, version, first_row))
     model = registry().get(name, version)
     # reading stops one record past the row limit: a file of a million short rows is refused
     # after 10,001 of them, never parsed whole
     limit = current_app.config["MAX_ROWS"]
-    table = csv_io.read_csv(_body(), model.manifest.schema, max_rows=limit)
+    table = csv_io.read_csv(_body(), model.manifest.schema, max_rows=limit, first_row=first_row,
+                            first_line=first_line)
     if len(table.records) > limit:
         raise ApiError("too_many_rows", f"the file has more than {limit} rows; at most {limit} rows per request",
                        [{"field": "rows", "expected": f"at most {limit} rows"}])
     if not table.records:
-        raise ApiError("invalid_input", "the file has a header but no rows",
-                       [{"row": None, "line": 2, "field": "file", "expected": "at least one row"}])
+        raise InvalidInput("the file has a header but no rows",
+                           [Problem("no_rows", "at least one row", "got none", "file", line=first_line or 2)])
     scored = csv_io.score(table, model)
     error = csv_io.error_for(scored)
     if error:
@@ -121,17 +127,31 @@ def predict_answer(name: str, version: str | None) -> Response:
     return jsonify({**result, "columns": table.matched(), "backend": "server"})
 
 
-def predict_body(name: str, version: str | None) -> dict[str, Any]:
+def _query_number(name: str, default: int | None) -> int | None:
+    """A whole-number query parameter of at least 1 (400 ``invalid_request`` for anything else)."""
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ApiError("invalid_request", f"the query's {name} must be a whole number of at least 1, got {text!r}",
+                       [{"field": name, "expected": "a whole number of at least 1"}])
+    return int(text)
+
+
+def predict_body(name: str, version: str | None, first_row: int = 1) -> dict[str, Any]:
+    """JSON rows in (their first row ``first_row``, unless the body says), JSON out."""
     body = read_json()
     if not isinstance(body, dict):
         raise ApiError("invalid_request", 'the body must be a JSON object like {"rows": [...]}',
                        [{"field": None, "expected": "an object with a 'rows' list"}])
-    unknown = sorted(set(body) - {"rows"})
+    unknown = sorted(set(body) - {"rows", "first_row"})
     if unknown:
         raise ApiError("invalid_request", f"unknown field(s) in the body: {', '.join(unknown)}; "
-                       "expected only 'rows'", [{"field": k, "expected": "only 'rows'"} for k in unknown])
+                       "expected only 'rows' (and 'first_row')",
+                       [{"field": k, "expected": "only 'rows' and 'first_row'"} for k in unknown])
+    at = starting_at(body.get("first_row", first_row))
     model = registry().get(name, version)  # unknown model before bad rows: 404 is the more useful answer
-    result = run(model, body.get("rows"))
+    result = run(model, body.get("rows"), at)
     result["backend"] = "server"
     return result
 

@@ -12,6 +12,7 @@ from typing import Any
 from py_pipeline import Registry
 from py_pipeline.bundle import Manifest
 from py_pipeline.error_codes import CATALOGUE, STATUS_BY_CODE
+from py_pipeline.problems import PROBLEM_CODES
 from py_pipeline.schema import Feature
 
 JSON = "application/json"
@@ -32,6 +33,9 @@ CSV_BODY = ("A CSV file (UTF-8; comma, semicolon or tab separated): a header lin
             "(case, spacing, punctuation and a unit suffix do not matter: 'Sepal length (cm)' finds "
             "sepal_length_cm; extra columns pass through), then one line per row. Problems are answered "
             "422 with the file's line number in each detail ('line').")
+FIRST_ROW = {"type": "integer", "minimum": 1, "default": 1,
+             "description": "the data row number of the first row sent: a part of a larger batch or file says "
+                            "where it starts, so each problem names its row (and line) in the whole"}
 CSV_ANSWER = ("With Accept: text/csv, for a CSV body: the file's columns untouched, then 'prediction' and one "
               "'probability_<class>' column per class.")
 
@@ -90,10 +94,16 @@ def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[s
         "requestBody": {"required": True, "content": {JSON: {"schema": {
             "type": "object",
             "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": max_rows,
-                                    "items": {"oneOf": [rows["object"], rows["array"]]}}},
+                                    "items": {"oneOf": [rows["object"], rows["array"]]}},
+                           "first_row": FIRST_ROW},
             "required": ["rows"],
             "additionalProperties": False,
         }}, CSV: {"schema": {"type": "string", "description": CSV_BODY}}}},
+        "parameters": [
+            {"name": "first_row", "in": "query", "required": False, "schema": FIRST_ROW},
+            {"name": "first_line", "in": "query", "required": False, "schema": {
+                "type": "integer", "minimum": 1,
+                "description": "CSV body only: the line, in the whole file, of the line after this body's header"}}],
         "responses": {**csv_too(ok({"$ref": "#/components/schemas/Prediction"}, "Predictions")),
                       **errors("400", "404", "405", "413", "415", "422", "500", "503")},
     }}
@@ -164,8 +174,18 @@ SCHEMAS: dict[str, Any] = {
                                 "description": "; ".join(f"{c} ({STATUS_BY_CODE[c]}): {CATALOGUE[c].meaning}"
                                                          for c in sorted(SERVER_CODES))},
                        "message": {"type": "string"},
-                       "details": {"type": "array", "items": {"type": "object"}},
+                       "details": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
                        "total": {"type": "integer", "description": "problems in all, when details lists the first"}}}}},
+    "Problem": {"type": "object", "description": "One problem, as data; 'message' words it. Details of errors "
+                "that are not about rows carry 'field' and 'expected' only.", "properties": {
+        "code": {"type": "string", "enum": sorted(PROBLEM_CODES),
+                 "description": "; ".join(f"{c}: {m}" for c, m in PROBLEM_CODES.items())},
+        "row": {"type": ["integer", "null"], "description": "the 1-based data row (row 1 follows a file's header)"},
+        "line": {"type": ["integer", "null"], "description": "the 1-based physical line of a file (its header is 1)"},
+        "field": {"type": ["string", "null"]},
+        "expected": {"type": "string"},
+        "got": {"type": "string"},
+        "message": {"type": "string"}}},
     "ClassicError": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
     "Prediction": {"type": "object", "required": ["model", "predictions", "backend"], "properties": {
         "model": {"type": "object", "required": ["name", "version"],

@@ -27,7 +27,8 @@ async ({ rows, csv, chunkSize, cancelAfter }) => {
             progress.push({ done: p.done, total: p.total, start: p.start, rows: p.result?.predictions.length });
             if (cancelAfter && progress.length === cancelAfter) controller.abort();
           } });
-        return { ok: true, progress, result: result.result ? await result.result.text() : result };
+        return { ok: true, progress, result: result.result ? await result.result.text() : result,
+                 problems: result.problems };
       } catch (e) {
         return { ok: false, progress, error: { code: e.code, message: e.message, details: e.details } };
       }
@@ -87,14 +88,17 @@ def test_bad_rows_reject_alike_numbered_in_the_whole_batch(browser, live_server)
     errors = {mode: out[mode]["rows"]["error"] for mode in ("browser", "server")}
     assert errors["browser"] == errors["server"]
     assert errors["browser"]["code"] == "invalid_input"
-    assert errors["browser"]["message"].startswith("row 7003, field 'petal_length_cm'")
-    assert [d["row"] for d in errors["browser"]["details"]] == [7003]
-    # the file: the browser scores the good rows and lists the bad one by its line; the server,
-    # all or nothing per request, names the same line in the whole file
+    # the 7,004th row (rows count from 1): each chunk told the backend where it starts
+    assert errors["browser"]["message"].startswith("row 7004, field 'petal_length_cm'")
+    assert [d["row"] for d in errors["browser"]["details"]] == [7004]
+    # the file: the browser scores the good rows and lists the bad one by its row and line; the
+    # server, all or nothing per request, names the same row and line in the whole file
     assert out["browser"]["csv"]["ok"]
+    assert [(p["row"], p["line"]) for p in out["browser"]["csv"]["problems"]] == [(7004, 7005)]
     server_csv = out["server"]["csv"]
-    assert not server_csv["ok"] and server_csv["error"]["message"].startswith("line 7005, field 'petal_length_cm'")
-    assert server_csv["error"]["details"][0]["line"] == 7005
+    assert not server_csv["ok"]
+    assert server_csv["error"]["message"].startswith("line 7005 (row 7004), field 'petal_length_cm'")
+    assert (server_csv["error"]["details"][0]["row"], server_csv["error"]["details"][0]["line"]) == (7004, 7005)
 
 
 def test_cancel_stops_between_chunks(browser, live_server):

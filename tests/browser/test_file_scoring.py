@@ -50,7 +50,8 @@ def test_a_file_is_scored_in_the_browser_as_the_server_scores_it(browser, live_s
     assert server.status_code == 422
     details = server.json()["error"]["details"]
     lines = errors.strip().split("\r\n")[1:]
-    assert [line.split(",", 1)[0] for line in lines] == [str(d["line"]) for d in details] == ["3", "5"]
+    assert [line.split(",")[:2] for line in lines] == [[str(d["row"]), str(d["line"])] for d in details] \
+        == [["2", "3"], ["4", "5"]]
     assert all(d["message"] in line for d, line in zip(details, lines))
     # ... and the same scored file for the rows it accepts
     good = requests.post(f"{live_server.url}/api/v1/models/iris/predict", data=csv_text(GOOD),
@@ -105,5 +106,5 @@ def test_the_server_backend_scores_the_same_file(browser, live_server):
     # a file with bad rows: the server answers all or nothing, naming the lines
     choose(page, csv_text([GOOD[0], BAD[0]]))
     page.wait_for_selector("#file-error:not([hidden])", timeout=LOAD_TIMEOUT_MS)
-    assert "line 3, field 'sepal_length_cm'" in page.inner_text("#file-error")
+    assert "line 3 (row 2), field 'sepal_length_cm'" in page.inner_text("#file-error")
     visit.close()

@@ -20,7 +20,7 @@ def tiny_bundle(directory, version="1.0.0", extra=None):
 
 
 @pytest.mark.parametrize("extra, words", [
-    ({"examples": [{"name": "Too big", "row": [2, 0]}]}, "example 'Too big' is not a valid row: row 0, field 'a'"),
+    ({"examples": [{"name": "Too big", "row": [2, 0]}]}, "example 'Too big' is not a valid row: field 'a': expected a number between 0 and 1, got 2"),
     ({"class_labels": {"maybe": "not sure"}}, "class_labels names maybe, which the model does not predict"),
 ])
 def test_examples_and_class_labels_must_fit_the_model(tmp_path, extra, words):

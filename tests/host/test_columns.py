@@ -34,4 +34,4 @@ def test_the_bridge_reports_invalid_batches_and_writes_nothing(iris_dir):
     answer, out = call_bridge(iris_dir, [[-1.0, 3.5, 1.4, 0.2]], 3)
     error = answer["error"]
     assert (out == -7.0).all()
-    assert error["code"] == "invalid_input" and "row 0, field 'sepal_length_cm'" in error["message"]
+    assert error["code"] == "invalid_input" and "row 1, field 'sepal_length_cm'" in error["message"]

@@ -59,7 +59,7 @@ def test_accept_text_csv_answers_the_file_with_its_columns_untouched(client):
     assert post_csv(client, lines(GOOD), accept="*/*").mimetype == "application/json"
 
 
-def test_bad_rows_are_named_by_the_line_a_person_sees(client):
+def test_bad_rows_are_named_by_their_row_and_the_line_a_person_sees(client):
     body = (HEADER + "\n"
             "2.5,1.3,4.0,0.8\n"
             "\n"                       # line 3: blank, no row
@@ -70,13 +70,15 @@ def test_bad_rows_are_named_by_the_line_a_person_sees(client):
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "invalid_input" and error["total"] == 4
-    assert [(d["line"], d["field"]) for d in error["details"]] == [
-        (4, "sepal_length_cm"), (4, "petal_width_cm"), (5, "petal_width_cm"), (6, None)]
-    assert error["details"][0]["message"] == ("line 4, field 'sepal_length_cm': expected a number (cm) between 0 "
-                                              "and 15, got the string 'abc'")
+    assert [(d["code"], d["row"], d["line"], d["field"]) for d in error["details"]] == [
+        ("wrong_value", 2, 4, "sepal_length_cm"), ("wrong_value", 2, 4, "petal_width_cm"),
+        ("wrong_value", 3, 5, "petal_width_cm"), ("wrong_cell_count", 4, 6, None)]
+    assert error["details"][0]["message"] == ("line 4 (row 2), field 'sepal_length_cm': expected a number (cm) "
+                                              "between 0 and 15, got the string 'abc'")
+    assert error["details"][0]["got"] == "got the string 'abc'"
     assert error["details"][1]["message"].endswith("got 99, above the maximum")
     assert error["details"][2]["message"].endswith("got an empty cell")
-    assert error["details"][3]["message"] == "line 6: expected 4 cells, as the header has, got 3"
+    assert error["details"][3]["message"] == "line 6 (row 4): expected 4 cells, as the header has, got 3"
     assert error["message"].endswith("(4 problems in 3 rows)")
 
 
@@ -146,8 +148,8 @@ def test_scoring_keeps_the_good_rows_and_lists_every_bad_one(iris):
     result = list(csv.reader(io.StringIO(csv_io.result_csv(table, scored))))
     assert [r[:4] for r in result[1:]] == [[str(v) for v in r] for r in GOOD]
     errors = list(csv.reader(io.StringIO(csv_io.errors_csv(scored))))
-    assert errors[0] == ["line", "field", "expected", "problem"]
-    assert [(r[0], r[1]) for r in errors[1:]] == [("3", "sepal_length_cm"), ("5", "petal_width_cm")]
+    assert errors[0] == ["row", "line", "field", "expected", "problem"]
+    assert [tuple(r[:3]) for r in errors[1:]] == [("2", "3", "sepal_length_cm"), ("4", "5", "petal_width_cm")]
 
 
 def test_a_column_two_headers_could_feed_is_refused(iris):
@@ -170,5 +172,6 @@ def test_scoring_a_chunk_at_a_time_writes_the_files_of_the_whole(iris):
         pass
     assert taken + scoring.result_csv() == csv_io.result_csv(csv_io.read_csv(text, iris.manifest.schema), whole)
     assert csv_io.errors_csv(scoring.scored) == csv_io.errors_csv(whole)
-    assert [p["row"] for p in scoring.scored.problems] == [p["row"] for p in whole.problems] == [1, 3, 6, 8, 11, 13]
+    assert [p.row for p in scoring.scored.problems] == [p.row for p in whole.problems] == [2, 4, 7, 9, 12, 14]
+    assert [p.line for p in whole.problems] == [3, 5, 8, 10, 13, 15]
     assert scoring.counts == {c: whole.predictions.count(c) for c in whole.classes}

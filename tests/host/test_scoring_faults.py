@@ -112,8 +112,9 @@ def test_the_scorer_reads_a_file_as_the_server_does(capsys, tmp_path, model_dir,
     server = csv_io.score(whole, model)
     assert (tmp_path / "o.csv").read_bytes().decode() == csv_io.result_csv(whole, server)
     errors = pd.read_csv(tmp_path / "o.errors.csv")
-    assert errors.row.tolist() == [10, 21, 30] == sorted({p["line"] - 2 for p in server.problems})
-    assert errors.problem[0] == "row 10: expected 6 cells, as the header has, got 8"
+    assert errors.row.tolist() == [11, 22, 31] == sorted({p.row for p in server.problems})
+    assert errors.line.tolist() == [12, 23, 32] == sorted({p.line for p in server.problems})
+    assert errors.problem[0] == "line 12 (row 11): expected 6 cells, as the header has, got 8"
     assert "note,note" in (tmp_path / "o.csv").read_text().splitlines()[0]  # a repeated name is not renamed
     assert "a\x00b" in (tmp_path / "o.csv").read_text()
     # on Dask, in blocks of a few lines, the same files

@@ -101,7 +101,23 @@ def test_invalid_rows_list_the_first_100_with_the_total(client):
     error = response.get_json()["error"]
     assert response.status_code == 422
     assert len(error["details"]) == 100 and error["total"] == 150
-    assert [d["row"] for d in error["details"]] == list(range(100))
+    assert [d["row"] for d in error["details"]] == list(range(1, 101))  # rows count from 1
+
+
+def test_a_chunk_says_where_it_starts_and_problems_name_the_whole_batch(client):
+    """A batch sent a chunk at a time: JSON rows with first_row, a CSV part with first_row and
+    first_line in the query. The server numbers each problem in the whole batch or file."""
+    error = client.post(PREDICT, json={"rows": [GOOD, [-1, 3.5, 1.4, 0.2]], "first_row": 5001}).get_json()["error"]
+    assert error["details"][0]["row"] == 5002 and error["message"].startswith("row 5002, field 'sepal_length_cm'")
+    body = "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n5.1,3.5,1.4,0.2\n-1,3.5,1.4,0.2\n"
+    response = client.post(PREDICT + "?first_row=5001&first_line=5003", data=body, content_type="text/csv")
+    detail = response.get_json()["error"]["details"][0]
+    assert (response.status_code, detail["row"], detail["line"]) == (422, 5002, 5004)
+    assert detail["message"].startswith("line 5004 (row 5002), field 'sepal_length_cm'")
+    for bad in ({"json": {"rows": [GOOD], "first_row": 0}}, {"json": {"rows": [GOOD], "first_row": "7"}}):
+        assert client.post(PREDICT, **bad).get_json()["error"]["details"][0]["field"] == "first_row"
+    response = client.post(PREDICT + "?first_line=-3", data=body, content_type="text/csv")
+    assert response.status_code == 400 and response.get_json()["error"]["details"][0]["field"] == "first_line"
 
 
 def test_healthz(client):
@@ -180,7 +196,7 @@ def test_bad_requests_get_4xx_json_and_the_server_keeps_answering(client, descri
 def test_validation_details_name_row_and_field(client):
     response = client.post(PREDICT, json={"rows": [GOOD, [5.1, "wide", 1.4, 0.2]]})
     detail = response.get_json()["error"]["details"][0]
-    assert (detail["row"], detail["field"]) == (1, "sepal_width_cm")
+    assert (detail["code"], detail["row"], detail["field"]) == ("wrong_value", 2, "sepal_width_cm")
     assert "the string 'wide'" in detail["message"]
 
 

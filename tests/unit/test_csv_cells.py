@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from py_pipeline import Schema, csv_io
+from py_pipeline.problems import Problem
 
 SCHEMA = Schema.from_list([{"name": "a", "type": "number"}, {"name": "b", "type": "number"}])
 
@@ -23,14 +24,14 @@ def test_formula_cells_get_a_leading_quote_and_numbers_never_do(cell, written):
 @pytest.mark.parametrize("raw", [False, True])
 def test_result_and_error_files_neutralise_every_cell_unless_raw(raw):
     scored = csv_io.Scored([0], ["=HYPERLINK(1)"], None, ["=HYPERLINK(1)"],
-                           [{"line": 3, "field": "a", "expected": "=x", "message": "@line 3"}])
+                           [Problem("wrong_value", "=x", "@got", "a", row=2, line=3)])
     table = csv_io.CsvTable(["a", "=b"], [["1", "+cmd"]], [2], ",", {"a": 0, "b": 1})
     result = csv_io.result_csv(table, scored, raw).splitlines()
     errors = csv_io.errors_csv(scored, raw).splitlines()
     if raw:
-        assert result == ["a,=b,prediction", "1,+cmd,=HYPERLINK(1)"] and errors[1] == "3,a,=x,@line 3"
+        assert result == ["a,=b,prediction", "1,+cmd,=HYPERLINK(1)"] and errors[1] == "2,3,a,=x,\"line 3 (row 2), field 'a': expected =x, @got\""
     else:
-        assert result == ["a,'=b,prediction", "1,'+cmd,'=HYPERLINK(1)"] and errors[1] == "3,a,'=x,'@line 3"
+        assert result == ["a,'=b,prediction", "1,'+cmd,'=HYPERLINK(1)"] and errors[1] == "2,3,a,'=x,\"line 3 (row 2), field 'a': expected =x, @got\""
 
 
 def test_reading_stops_one_record_past_the_row_limit():

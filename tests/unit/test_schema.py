@@ -72,7 +72,7 @@ def test_every_problem_is_reported_with_its_row():
     with pytest.raises(InvalidInput) as caught:
         SCHEMA.validate([[1, 1, "L"], [-1, 1, "L"], [1, -1, "Q"]])
     problems = [(d["row"], d["field"]) for d in caught.value.details]
-    assert problems == [(1, "length_cm"), (2, "count"), (2, "kind")]
+    assert problems == [(2, "length_cm"), (3, "count"), (3, "kind")]  # rows count from 1
     assert "3 problems in all" in caught.value.message
 
 

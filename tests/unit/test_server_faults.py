@@ -27,7 +27,7 @@ def broken_models(root):
 @pytest.mark.parametrize("name, what", [("value", "predictions"), ("label", "probabilities")])
 def test_a_model_that_answers_nan_is_a_500_never_a_null(tmp_path, name, what):
     broken_models(tmp_path)
-    with pytest.raises(ModelFailed, match=f"model '{name}' 1 gave a non-finite value in its {what} for row 0"):
+    with pytest.raises(ModelFailed, match=f"model '{name}' 1 gave a non-finite value in its {what} for row 1"):
         load_model(tmp_path / name / "1").predict([[1, 2]])
     client = create_app({"TESTING": True, "MODEL_DIR": str(tmp_path), "SITE_DIR": ""}).test_client()
     response = client.post(f"/api/v1/models/{name}/predict", json={"rows": [[1, 2], [3, 4]]})

@@ -13,8 +13,9 @@ export const cancelled = () => new PredictionError(ErrorCode.CANCELLED, "the bat
 
 /**
  * Predict `rows` a chunk at a time with `predict` (a backend's), answering what one call with all
- * the rows would: the same predictions, and the same error, its rows numbered in the whole batch.
- * @param {(rows: unknown[], signal?: AbortSignal) => Promise<PlainResult>} predict
+ * the rows would: the same predictions, and the same error. Each chunk tells `predict` the row it
+ * starts at (`firstRow`, from 1), so the backend numbers its problems in the whole batch itself.
+ * @param {(rows: unknown[], options: {signal?: AbortSignal, firstRow: number}) => Promise<PlainResult>} predict
  * @param {unknown[]} rows
  * @param {{chunkSize?: number, signal?: AbortSignal,
  *   onProgress?: (p: BatchProgress & {start: number, result: PlainResult}) => void}} [options]
@@ -22,19 +23,14 @@ export const cancelled = () => new PredictionError(ErrorCode.CANCELLED, "the bat
  * @returns {Promise<PlainResult>}
  */
 export async function predictInChunks(predict, rows, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress } = {}) {
-  if (!Array.isArray(rows) || rows.length === 0) return predict(rows, signal); // the error predict() gives
+  if (!Array.isArray(rows) || rows.length === 0) return predict(rows, { signal, firstRow: 1 }); // predict()'s error
   checkChunkSize(chunkSize);
   const clock = progressClock(rows.length);
   /** @type {PlainResult | null} */
   let whole = null;
   for (let start = 0; start < rows.length; start += chunkSize) {
     if (signal?.aborted) throw cancelled();
-    let result;
-    try {
-      result = await predict(rows.slice(start, start + chunkSize), signal);
-    } catch (error) {
-      throw shiftRows(error, start);
-    }
+    const result = await predict(rows.slice(start, start + chunkSize), { signal, firstRow: start + 1 });
     whole = whole ? append(whole, result) : { ...result, predictions: [...result.predictions],
       ...(result.probabilities ? { probabilities: [...result.probabilities] } : {}) };
     onProgress?.({ ...clock(start + result.predictions.length), start, result });
@@ -68,32 +64,4 @@ export function progressClock(total) {
     const all = Math.max(now, done);
     return { done, total: all, rowsPerSecond, secondsLeft: (all - done) / rowsPerSecond };
   };
-}
-
-/**
- * An invalid_input error of one chunk, its rows numbered in the whole batch (`offset` rows before
- * the chunk): every backend's messages begin "row N", so they read as one call's would.
- * @param {unknown} error @param {number} offset
- */
-export function shiftRows(error, offset) {
-  if (offset === 0) return error;
-  return renumbered(error, "row", offset, (d) => (typeof d.row === "number" ? { ...d, row: d.row + offset } : null));
-}
-
-/**
- * An invalid_input error of one chunk renumbered for the whole batch or file: its message and each
- * moved detail's read "<word> N + by" where they began "<word> N"; `move` gives a detail's new
- * fields, or null to leave it as it is. Other errors pass through.
- * @param {unknown} error @param {"row" | "line"} word @param {number} by
- * @param {(detail: {row?: number | null, line?: number | null, message?: string}) => object | null} move
- */
-export function renumbered(error, word, by, move) {
-  if (!(error instanceof PredictionError) || error.code !== ErrorCode.INVALID_INPUT) return error;
-  const pattern = new RegExp(`^${word} (\\d+)`);
-  const shift = (/** @type {string} */ text) => text.replace(pattern, (_, n) => `${word} ${Number(n) + by}`);
-  const details = error.details.map((d) => {
-    const moved = /** @type {{message?: string} | null} */ (move(/** @type {any} */ (d)));
-    return moved ? { ...moved, ...(moved.message ? { message: shift(moved.message) } : {}) } : d;
-  });
-  return new PredictionError(error.code, shift(error.message), details, /** @type {{total?: number}} */ (error).total);
 }

@@ -72,15 +72,16 @@ export class BrowserBackend {
    * encoder leaves alone (not a list, or arrays mixed with objects), go as JSON, with the same
    * answers and errors.
    * @param {unknown[]} rows
+   * @param {import("./server_backend.js").PredictOptions} [options] `firstRow` numbers the problems
    * @returns {Promise<object>} the prediction, with backend "browser"
    */
-  async predict(rows) {
+  async predict(rows, { firstRow = 1 } = {}) {
     const batch = Array.isArray(rows) && rows.length >= COLUMNS_FROM_ROWS ? encodeRows(rows, this.#features) : null;
     if (!batch) {
-      const result = await this.#call({ type: MessageType.PREDICT, model: this.#model, rows });
+      const result = await this.#call({ type: MessageType.PREDICT, model: this.#model, rows, firstRow });
       return { ...result, backend: this.name };
     }
-    return plainResult(await this.#predictBatch(batch));
+    return plainResult(await this.#predictBatch(batch, firstRow));
   }
 
   /**
@@ -91,10 +92,10 @@ export class BrowserBackend {
     return this.#predictBatch(encodeColumns(columns, this.#features));
   }
 
-  /** @param {import("./columns.js").ColumnBatch} batch */
-  async #predictBatch(batch) {
+  /** @param {import("./columns.js").ColumnBatch} batch @param {number} [firstRow] */
+  async #predictBatch(batch, firstRow = 1) {
     batch.out = new Float64Array(batch.rows * (1 + this.#classes)); // the worker writes the answer here
-    const answer = await this.#call({ type: MessageType.PREDICT_COLUMNS, model: this.#model, batch },
+    const answer = await this.#call({ type: MessageType.PREDICT_COLUMNS, model: this.#model, batch, firstRow },
       undefined, [batch.numbers.buffer, batch.codes.buffer, batch.out.buffer]);
     return { ...columnarResult(answer, batch.rows), backend: this.name };
   }

@@ -257,7 +257,7 @@ function wrap(backend, model, fallbackReason) {
      */
     predictBatch: (rowsOrFile, options) => own(() => (typeof rowsOrFile === "string" || rowsOrFile instanceof Blob
       ? backend.scoreCsv(rowsOrFile, options)
-      : predictInChunks((rows, signal) => backend.predict(rows, signal), rowsOrFile, options))),
+      : predictInChunks((rows, at) => backend.predict(rows, at), rowsOrFile, options))),
     close: () => backend.close(),
   };
 }

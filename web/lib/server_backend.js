@@ -1,9 +1,15 @@
 // Prediction on the fallback server, through its HTTP API.
-import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock, renumbered } from "./batch.js";
+import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock } from "./batch.js";
 import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
 import { csvChunks, recordEnd } from "./csv_chunks.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 import { checkName } from "./names.js";
+
+/**
+ * @typedef {{signal?: AbortSignal, firstRow?: number}} PredictOptions `signal` cancels the call;
+ *   `firstRow` (from 1) is the row number of the first row sent, when they are a chunk of a larger
+ *   batch: the backend names each problem's row in the whole batch.
+ */
 
 /** How long a call waits for the server's whole answer unless told otherwise. */
 export const DEFAULT_SERVER_TIMEOUT_MS = 10_000;
@@ -26,12 +32,13 @@ export class ServerBackend {
 
   /**
    * @param {unknown[]} rows
-   * @param {AbortSignal} [signal] cancels the request
+   * @param {PredictOptions} [options]
    * @returns {Promise<any>} the server's answer, with backend "server"
    */
-  async predict(rows, signal) {
+  async predict(rows, { signal, firstRow = 1 } = {}) {
     // NaN and Infinity go as literals, which the server names in its error; a BigInt is refused here
-    const answer = await this.#post(toJson({ rows }), "application/json", "application/json", signal);
+    const request = toJson(firstRow === 1 ? { rows } : { rows, first_row: firstRow });
+    const answer = await this.#post(this.url, request, "application/json", "application/json", signal);
     let body;
     try {
       body = JSON.parse(answer);
@@ -44,7 +51,8 @@ export class ServerBackend {
   /**
    * Score a CSV file on the server, a request per chunk of rows (the server caps the rows of one
    * request), each row in it valid: the server answers all or nothing, so a chunk with bad rows
-   * rejects with `invalid_input`, each detail naming its line in the whole file.
+   * rejects with `invalid_input`. Each request says where its chunk starts in the file, so the
+   * server names each problem's row and line in the whole file.
    * @param {string | Blob} text the file's text, or the File itself
    * @param {{chunkSize?: number, signal?: AbortSignal,
    *   onProgress?: (p: import("./batch.js").BatchProgress & {scored: number, invalidRows: number}) => void}} [options]
@@ -60,34 +68,33 @@ export class ServerBackend {
     let done = 0;
     for (const chunk of csvChunks(whole, chunkSize)) {
       if (signal?.aborted) throw cancelled();
-      let answer;
-      try {
-        answer = await this.#post(chunk.text, "text/csv", "text/csv", signal);
-      } catch (error) {
-        throw shiftLines(error, chunk);
-      }
+      const where = new URL(this.url);
+      where.searchParams.set("first_row", String(chunk.rowsBefore + 1));
+      where.searchParams.set("first_line", String(chunk.firstLine));
+      const answer = await this.#post(where.href, chunk.text, "text/csv", "text/csv", signal);
       // each answer repeats the result file's header: keep the first one only
       parts.push(new Blob([parts.length ? answer.slice(recordEnd(answer, 0)[0]) : answer]));
       done += chunk.rows;
       const estimate = Math.round(done * (whole.length / chunk.end));
       onProgress?.({ ...clock(done, estimate), scored: done, invalidRows: 0 });
     }
-    if (!parts.length) await this.#post(whole, "text/csv", "text/csv", signal); // no rows: the server says why
+    if (!parts.length) await this.#post(this.url, whole, "text/csv", "text/csv", signal); // no rows: the server says why
     return { result: new Blob(parts, { type: "text/csv" }), total: done, scored: done, invalidRows: 0,
              backend: this.name };
   }
 
   /**
-   * POST a body; answer the body text of a 2xx, or reject with the server's own error.
-   * @param {string | Blob} body @param {string} type @param {string} accept @param {AbortSignal} [cancel]
+   * POST a body to `url`; answer the body text of a 2xx, or reject with the server's own error.
+   * @param {string} url @param {string | Blob} body @param {string} type @param {string} accept
+   * @param {AbortSignal} [cancel]
    */
-  async #post(body, type, accept, cancel) {
+  async #post(url, body, type, accept, cancel) {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
     let response;
     let answer;
     try {
-      response = await fetch(this.url, { method: "POST", headers: { "Content-Type": type, Accept: accept }, body, signal });
+      response = await fetch(url, { method: "POST", headers: { "Content-Type": type, Accept: accept }, body, signal });
       answer = await response.text();
     } catch (error) {
       if (cancel?.aborted) throw new PredictionError(ErrorCode.CANCELLED, "cancelled");
@@ -119,16 +126,6 @@ export class ServerBackend {
   }
 
   close() {}
-}
-
-/**
- * An invalid_input error for one chunk, its lines and rows those of the whole file.
- * @param {unknown} error @param {import("./csv_chunks.js").CsvChunk} chunk
- */
-function shiftLines(error, chunk) {
-  const by = chunk.firstLine - chunk.headerLines - 1; // the chunk's first record is on line headerLines + 1
-  return renumbered(error, "line", by, (d) => (typeof d.line !== "number" || d.line <= chunk.headerLines ? null
-    : { ...d, line: d.line + by, ...(typeof d.row === "number" ? { row: d.row + chunk.rowsBefore } : {}) }));
 }
 
 /**

@@ -45,9 +45,9 @@ export class WarmupBackend {
     return this.#browser ? "browser" : "server";
   }
 
-  /** @param {unknown[]} rows */
-  predict(rows) {
-    return this.#inOrder(this.#route((backend) => backend.predict(rows)));
+  /** @param {unknown[]} rows @param {import("./server_backend.js").PredictOptions} [options] */
+  predict(rows, options) {
+    return this.#inOrder(this.#route((backend) => backend.predict(rows, options)));
   }
 
   /** @param {import("./columns.js").Columns} columns */

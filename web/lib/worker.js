@@ -156,21 +156,25 @@ async function unloadModel(model) {
   return answer;
 }
 
-/** @param {{name: string, version: string}} model @param {unknown[]} rows */
-async function predict(model, rows) {
+/**
+ * @param {{name: string, version: string}} model @param {unknown[]} rows
+ * @param {number} [firstRow] the row number of the first row (problems are numbered from it)
+ */
+async function predict(model, rows, firstRow = 1) {
   const { bridge } = await runtime;
-  return JSON.parse(bridge.predict(bundleDir(model.name, model.version), toJson(rows)));
+  return JSON.parse(bridge.predict(bundleDir(model.name, model.version), toJson(rows), firstRow));
 }
 
 /**
  * Predict a column batch: the typed arrays go to Python as buffers, and Python writes the answer
  * into `batch.out` (class index or value per row, then probabilities), sent back transferred.
  * @param {{name: string, version: string}} model @param {import("./columns.js").ColumnBatch} batch
+ * @param {number} [firstRow]
  */
-async function predictColumns(model, batch) {
+async function predictColumns(model, batch, firstRow = 1) {
   const { bridge } = await runtime;
   const answer = JSON.parse(bridge.predict_columns(bundleDir(model.name, model.version), batch.meta,
-    batch.numbers, batch.codes, batch.out));
+    batch.numbers, batch.codes, batch.out, firstRow));
   if (answer.ok) answer.result.out = batch.out;
   return answer;
 }
@@ -234,10 +238,10 @@ self.addEventListener("message", async (event) => {
         answer = await loadModel(request.model);
         break;
       case MessageType.PREDICT:
-        answer = await predict(request.model, request.rows);
+        answer = await predict(request.model, request.rows, request.firstRow);
         break;
       case MessageType.PREDICT_COLUMNS:
-        answer = await predictColumns(request.model, request.batch);
+        answer = await predictColumns(request.model, request.batch, request.firstRow);
         break;
       case MessageType.UNLOAD_MODEL:
         answer = await unloadModel(request.model);

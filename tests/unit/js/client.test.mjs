@@ -4,18 +4,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { predictInChunks, renumbered, shiftRows } from "../../../web/lib/batch.js";
+import { predictInChunks } from "../../../web/lib/batch.js";
 import { csvChunks, recordEnd } from "../../../web/lib/csv_chunks.js";
 import { ErrorCode, PredictionError, asPredictionError } from "../../../web/lib/errors.js";
 import { checkName, isValidName } from "../../../web/lib/names.js";
 import { WarmupBackend } from "../../../web/lib/warmup_backend.js";
 
-/** A backend that answers each row with its first value, and refuses a row whose value is "bad". */
-const echo = async (rows) => {
+/**
+ * A backend that answers each row with its first value, and refuses a row whose value is "bad",
+ * numbering it from the chunk's `firstRow` as the real backends do.
+ */
+const echo = async (rows, { firstRow = 1 } = {}) => {
   const bad = rows.findIndex((r) => r[0] === "bad");
   if (bad >= 0) {
-    throw new PredictionError(ErrorCode.INVALID_INPUT, `row ${bad}, field 'x': expected a number`,
-      [{ row: bad, field: "x", message: `row ${bad}, field 'x': expected a number` }]);
+    const row = firstRow + bad;
+    throw new PredictionError(ErrorCode.INVALID_INPUT, `row ${row}, field 'x': expected a number`,
+      [{ row, field: "x", message: `row ${row}, field 'x': expected a number` }]);
   }
   return { predictions: rows.map((r) => r[0]), probabilities: rows.map(() => [1]) };
 };
@@ -29,15 +33,18 @@ test("rows a chunk at a time answer as one call, results streamed in order", asy
   assert.deepEqual(seen, [[0, 5], [5, 10], [10, 15], [15, 20], [20, 23]]);
 });
 
-test("an error in a later chunk names its row in the whole batch", async () => {
-  const rows = Array.from({ length: 12 }, (_, i) => [i === 7 ? "bad" : i]);
-  await assert.rejects(predictInChunks(echo, rows, { chunkSize: 5 }), (error) => {
-    assert.equal(error.message, "row 7, field 'x': expected a number");
-    assert.equal(error.details[0].row, 7);
-    assert.equal(error.details[0].message, "row 7, field 'x': expected a number");
-    return true;
+test("each chunk is told the row it starts at, so a later chunk's error names its row in the whole batch",
+  async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => [i === 7 ? "bad" : i]);
+    const starts = [];
+    const spy = (chunk, options) => { starts.push(options.firstRow); return echo(chunk, options); };
+    await assert.rejects(predictInChunks(spy, rows, { chunkSize: 5 }), (error) => {
+      assert.equal(error.message, "row 8, field 'x': expected a number"); // the 8th row, counted from 1
+      assert.equal(error.details[0].row, 8);
+      return true;
+    });
+    assert.deepEqual(starts, [1, 6]);
   });
-});
 
 test("a cancelled batch stops between chunks with the cancelled code", async () => {
   const controller = new AbortController();
@@ -45,15 +52,6 @@ test("a cancelled batch stops between chunks with the cancelled code", async () 
   const run = predictInChunks(echo, rows, { chunkSize: 2, signal: controller.signal,
     onProgress: (p) => { if (p.done === 4) controller.abort(); } });
   await assert.rejects(run, (error) => error.code === ErrorCode.CANCELLED);
-});
-
-test("renumbering leaves other errors and other words alone", () => {
-  const other = new PredictionError(ErrorCode.WORKER_FAILED, "row 1 gone");
-  assert.equal(shiftRows(other, 5), other);
-  const lines = renumbered(new PredictionError(ErrorCode.INVALID_INPUT, "line 3: bad", [{ line: 3, message: "line 3: bad" }]),
-    "line", 10, (d) => ({ ...d, line: d.line + 10 }));
-  assert.equal(lines.message, "line 13: bad");
-  assert.deepEqual(lines.details, [{ line: 13, message: "line 13: bad" }]);
 });
 
 test("CSV pieces keep a quoted line break inside its record, skip blank lines and number lines", () => {
