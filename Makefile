@@ -38,9 +38,7 @@ wrk:
 build: install
 	$(BIN)/python -m build_scripts.pyodide_dist
 	$(BIN)/python -m build_scripts.wheel
-	$(BIN)/python -m build_scripts.train --no-check
-	$(BIN)/python -m build_scripts.browser_check
-	$(BIN)/python -m build_scripts.site
+	$(BIN)/python -m build_scripts.train
 	node_modules/.bin/tsc -p web/lib
 
 serve:

@@ -9,7 +9,9 @@ checked the same way with both of its engines. It records the verdict in the man
 ``runtimes`` (``["browser", "server"]`` or ``["server"]``), ``engines`` (which engine each
 runtime uses), ``browser_check`` with the reason (over the size budget, failed to load,
 predictions that differ) and ``server_check``. A model the server cannot run stops the build:
-no runtime would predict with it.
+no runtime would predict with it. The build checks a bundle before its manifest is written
+(:func:`check_bundles`, Pyodide given the manifest's text), so the manifest is written once,
+complete; this command checks written bundles again and rewrites each manifest whole.
 
     python -m build_scripts.browser_check [--budget-mb 25]
 """
@@ -23,8 +25,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from py_pipeline.bundle import RUNTIMES, Manifest, read_manifest, update_manifest
-from py_pipeline.model import load_model
+from py_pipeline.bundle import RUNTIMES, Manifest, load_engine, write_manifest
+from py_pipeline.model import Model
 from py_pipeline.registry import scan_manifests, write_index
 
 from .golden import rows_for
@@ -34,8 +36,12 @@ from .reference import compare, load_estimator, sklearn_answer
 DEFAULT_BUDGET_MB = float(os.environ.get("BROWSER_SIZE_BUDGET_MB", 25))
 
 
-def run_in_pyodide(bundles: dict[str, Path], calls: list[dict[str, Any]]) -> dict[str, Any]:
-    job = {"bundles": {k: str(v) for k, v in bundles.items()}, "calls": calls}
+def run_in_pyodide(bundles: dict[str, Path], calls: list[dict[str, Any]],
+                   manifests: dict[str, Manifest] | None = None) -> dict[str, Any]:
+    """Load ``bundles`` in Pyodide and make ``calls``; a bundle whose manifest is given is loaded
+    with that manifest (not yet written to its folder)."""
+    job = {"bundles": {k: str(v) for k, v in bundles.items()}, "calls": calls,
+           "manifests": {k: json.dumps(m.to_dict()) for k, m in (manifests or {}).items()}}
     done = subprocess.run(["node", str(ROOT / "build_scripts" / "pyodide_run.mjs"), str(PYODIDE_DIST)],
                           input=json.dumps(job), capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
@@ -45,23 +51,36 @@ def run_in_pyodide(bundles: dict[str, Path], calls: list[dict[str, Any]]) -> dic
 
 def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB,
           only: tuple[str, str] | None = None) -> list[dict[str, Any]]:
-    """Check every bundle under ``root`` (or only the ``(name, version)`` given), rewrite its
-    manifest's runtimes, return the verdicts."""
+    """Check every written bundle under ``root`` again (or only the ``(name, version)`` given),
+    write each manifest whole with its verdict, and the index; return the verdicts."""
+    bundles = [(d, m) for d, m in scan_manifests(root) if only is None or (m.name, m.version) == only]
+    checked = check_bundles(bundles, budget_mb)
+    for (directory, _), (manifest, _) in zip(bundles, checked):
+        write_manifest(directory, manifest)
+    write_index(root)
+    return [verdict for _, verdict in checked]
+
+
+def check_bundles(bundles: list[tuple[Path, Manifest]],
+                  budget_mb: float = DEFAULT_BUDGET_MB) -> list[tuple[Manifest, dict[str, Any]]]:
+    """Check each ``(directory, manifest)`` (its files written, its manifest perhaps not yet) in
+    one Pyodide run and on the server's engines; answer each manifest with its verdict recorded,
+    for the caller to write once, and the verdict."""
     if not (PYODIDE_DIST / "pyodide-lock.json").exists():
         raise SystemExit("dist/pyodide is missing: build the Pyodide distribution and the wheel first")
     budget = int(budget_mb * 1024 * 1024)
-    bundles = scan_manifests(root)
-    keys = {f"{m.name}@{m.version}": (d, m) for d, m in bundles if only is None or (m.name, m.version) == only}
+    keys = {f"{m.name}@{m.version}": (d, m) for d, m in bundles}
     sizes = {k: browser_bytes(m) for k, (d, m) in keys.items()}
     candidates = {k: d for k, (d, m) in keys.items() if sizes[k] <= budget}
     goldens = {k: rows_for(m, d) for k, (d, m) in keys.items()}
     if candidates:
-        answers = run_in_pyodide(candidates, [{"bundle": k, "rows": goldens[k]} for k in candidates])
+        answers = run_in_pyodide(candidates, [{"bundle": k, "rows": goldens[k]} for k in candidates],
+                                 {k: keys[k][1] for k in candidates})
     else:  # nothing fits the budget: no need to start Pyodide
         answers = {"load": {}, "calls": [], "pyodide": "not started", "python": "-", "engines": {}, "modules": []}
     by_key = dict(zip(candidates, answers["calls"]))
-    reference = {k: sklearn_answer(d, goldens[k], load_estimator(d, m)) for k, (d, m) in keys.items()}
-    verdicts = []
+    reference = {k: sklearn_answer(d, goldens[k], load_estimator(d, m), m) for k, (d, m) in keys.items()}
+    checked = []
     for key, (directory, manifest) in keys.items():
         verdict: dict[str, Any] = {"model": manifest.name, "version": manifest.version,
                                    "engine": manifest.engine_for("browser"), "download_bytes": sizes[key],
@@ -84,10 +103,8 @@ def check(root: Path = MODELS, budget_mb: float = DEFAULT_BUDGET_MB,
             verdict["engine"] = answers["engines"][key]
             verdict["imported"] = answers["modules"]
         verdict["server"] = server_check(directory, manifest, goldens[key], reference[key])
-        record(directory, verdict)
-        verdicts.append(verdict)
-    write_index(root)
-    return verdicts
+        checked.append((recorded(manifest, verdict), verdict))
+    return checked
 
 
 def browser_bytes(manifest: Manifest) -> int:
@@ -99,7 +116,7 @@ def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference
     """Predict ``rows`` with each engine the server may use; stop the build if one disagrees with scikit-learn."""
     checked = {}
     for engine in ("portable", "sklearn") if manifest.portable else ("sklearn",):
-        model = load_model(directory, engine=engine)
+        model = Model(manifest, load_engine(directory, manifest, engine))
         same, why, worst = compare(model.predict(rows), reference)
         if not same:
             raise SystemExit(f"server check {manifest.name} {manifest.version} ({engine} engine): {why}; "
@@ -108,15 +125,15 @@ def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference
     return checked
 
 
-def record(directory: Path, verdict: dict[str, Any]) -> None:
-    """Write the verdict into the bundle's manifest (the artifact and its sha256 are untouched)."""
+def recorded(manifest: Manifest, verdict: dict[str, Any]) -> Manifest:
+    """The manifest with the verdict: the runtimes that may run it, the engine the browser ran,
+    and both checks (the files and their sha256 are untouched)."""
     changes = {"runtimes": ["browser", "server"] if verdict["browser"] else ["server"],
                "browser_check": {k: v for k, v in verdict.items() if k not in ("model", "version", "server")},
                "server_check": verdict["server"]}
     if verdict["browser"]:
-        manifest = read_manifest(directory)
         changes["engines"] = {**{r: manifest.engine_for(r) for r in RUNTIMES}, "browser": verdict["engine"]}
-    update_manifest(directory, changes)
+    return manifest.with_fields(changes)
 
 
 def main(argv: list[str] | None = None) -> None:

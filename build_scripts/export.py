@@ -6,7 +6,8 @@ model's golden rows plus ``SAMPLED_ROWS`` rows drawn from its schema. The answer
 the estimator's own ``predict`` and ``predict_proba`` on CPython (``reference.compare``:
 labels identical, probabilities and values within 1e-9). Only then does the manifest list the
 portable engine for both runtimes; otherwise the model keeps the scikit-learn engine and the
-manifest says why (``portable_unavailable``).
+manifest says why (``portable_unavailable``). The build exports a bundle before its manifest is
+written (:func:`export_manifest`), so the manifest is written once, complete.
 
     python -m build_scripts.export [NAME ...]
 """
@@ -18,7 +19,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from py_pipeline.bundle import read_manifest, record_not_portable, write_portable
+from py_pipeline.bundle import Manifest, read_manifest, with_portable, without_portable, write_manifest
 from py_pipeline.model import Model
 from py_pipeline.portable.engine import PortableEngine, spec_bytes
 from py_pipeline.portable.export import NotPortable, export
@@ -32,18 +33,25 @@ SAMPLED_ROWS = 2000
 
 
 def export_bundle(directory: Path) -> dict[str, Any]:
-    """Export and check one bundle; record the outcome in its manifest and return it."""
-    manifest = read_manifest(directory)
+    """Export and check a written bundle again; write its manifest with the outcome, and return it."""
+    manifest, verdict = export_manifest(directory, read_manifest(directory))
+    write_manifest(directory, manifest)
+    return verdict
+
+
+def export_manifest(directory: Path, manifest: Manifest) -> tuple[Manifest, dict[str, Any]]:
+    """Export and check the bundle in ``directory`` (its artifact written, its manifest not yet):
+    the portable files are written when they match scikit-learn; answer the manifest that says
+    which engine the model got, and the verdict."""
     estimator = load_estimator(directory, manifest)
     verdict: dict[str, Any] = {"model": manifest.name, "version": manifest.version}
     try:
         spec, buffer = export(estimator, manifest.schema)
     except NotPortable as exc:
-        record_not_portable(directory, str(exc))
-        return {**verdict, "portable": False, "reason": str(exc)}
+        return without_portable(directory, manifest, str(exc)), {**verdict, "portable": False, "reason": str(exc)}
     rows = rows_for(manifest, directory) + sampled_rows(manifest.schema, SAMPLED_ROWS, zlib.crc32(manifest.name.encode()))
     try:
-        reference = sklearn_answer(directory, rows, estimator)
+        reference = sklearn_answer(directory, rows, estimator, manifest)
     except ValueError as exc:  # e.g. a feature marked may-be-missing that the model cannot take
         raise SystemExit(f"{manifest.name} {manifest.version}: scikit-learn itself cannot predict rows drawn "
                          f"from the schema: {exc}") from None
@@ -51,10 +59,10 @@ def export_bundle(directory: Path) -> dict[str, Any]:
     same, why, worst = compare(Model(manifest, engine).predict(rows), reference)
     if not same:
         reason = f"the portable engine's answers differ from scikit-learn's: {why}"
-        record_not_portable(directory, reason)
-        return {**verdict, "portable": False, "reason": reason}
-    write_portable(directory, spec, buffer, {"rows": len(rows), "max_abs_difference": worst})
-    return {**verdict, "portable": True, "rows": len(rows), "max_abs_difference": worst, "bytes": len(buffer)}
+        return without_portable(directory, manifest, reason), {**verdict, "portable": False, "reason": reason}
+    manifest = with_portable(directory, manifest, spec, buffer, {"rows": len(rows), "max_abs_difference": worst})
+    return manifest, {**verdict, "portable": True, "rows": len(rows), "max_abs_difference": worst,
+                      "bytes": len(buffer)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,7 +32,7 @@ import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 
 from py_pipeline import Schema
-from py_pipeline.bundle import write_bundle
+from py_pipeline.bundle import pickle_bundle, write_manifest
 from py_pipeline.errors import PipelineError
 from py_pipeline.files import replace_dir, write_atomic
 from py_pipeline.names import check_name
@@ -138,13 +138,15 @@ def run(args: argparse.Namespace) -> Path | None:
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=args.models))  # hidden: never listed
     try:
         staged = staging / args.name / args.version
-        write_bundle(staged, estimator, name=args.name, version=args.version, task=task, schema=schema,
-                     description=description, extra=extra)
+        manifest = pickle_bundle(staged, estimator, name=args.name, version=args.version, task=task,
+                                 schema=schema, description=description, extra=extra)
         write_atomic(staged / BUNDLE_GOLDEN, json.dumps({"rows": rows}) + "\n")
-        export.report(export.export_bundle(staged))
-        if not args.no_check:  # the check records the runtimes in the staged manifest
-            for verdict in browser_check.check(staging, only=(args.name, args.version)):
-                browser_check.report(verdict)
+        manifest, verdict = export.export_manifest(staged, manifest)
+        export.report(verdict)
+        if not args.no_check:  # the check decides the runtimes before the manifest is written
+            ((manifest, verdict),) = browser_check.check_bundles([(staged, manifest)])
+            browser_check.report(verdict)
+        write_manifest(staged, manifest)  # once, complete
         out.parent.mkdir(parents=True, exist_ok=True)
         replace_dir(staged, out)  # checked: now it may replace the old bundle
     finally:

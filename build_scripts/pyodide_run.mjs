@@ -4,7 +4,9 @@
 //
 // Usage: node build_scripts/pyodide_run.mjs PYODIDE_DIR < job.json > answers.json
 //   job.json: {"bundles": {"<key>": "<bundle dir>"}, "calls": [{"bundle": "<key>", "rows": [...]}],
-//              "allow_pickle": true}
+//              "allow_pickle": true, "manifests": {"<key>": "<manifest text>"}}
+//   A bundle with a manifest in "manifests" is loaded with it, not with one in its folder: the
+//   build checks a bundle before writing its manifest.
 //   answers:  {"load": {"<key>": <bridge answer>}, "calls": [<bridge answer>, ...], "seconds": {...},
 //              "engines": {"<key>": "portable" | "sklearn"}, "modules": [heavy modules imported]}
 import { readFileSync, readdirSync } from "node:fs";
@@ -33,8 +35,10 @@ for (const [key, dir] of Object.entries(job.bundles)) {
   for (const file of readdirSync(dir)) {
     pyodide.FS.writeFile(`${target}/${file}`, readFileSync(join(dir, file)));
   }
+  const manifestText = job.manifests?.[key] ?? readFileSync(join(dir, "manifest.json"), "utf8");
+  pyodide.FS.writeFile(`${target}/manifest.json`, manifestText);
   // As the browser worker does: the packages only this model's engine needs.
-  const packages = enginePackages(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+  const packages = enginePackages(JSON.parse(manifestText));
   if (packages.length) await pyodide.loadPackage(packages, { messageCallback: () => {} });
   answers.load[key] = JSON.parse(bridge.load(target, job.allow_pickle ?? true));
 }

@@ -32,14 +32,16 @@ def load_estimator(directory: str | os.PathLike[str], manifest: Manifest | None 
     return joblib.load(io.BytesIO(data))["estimator"]
 
 
-def sklearn_answer(directory: str | os.PathLike[str], rows: Any, estimator: Any = None) -> dict[str, Any]:
+def sklearn_answer(directory: str | os.PathLike[str], rows: Any, estimator: Any = None,
+                   manifest: Manifest | None = None) -> dict[str, Any]:
     """What scikit-learn answers for ``rows``, in the shape :meth:`py_pipeline.Model.predict` uses.
 
     Rows are validated by the bundle's schema (which only orders and checks them), then given
     to ``estimator.predict`` and, for classifiers that have it, ``estimator.predict_proba`` (as
-    a DataFrame in the fitted column order when the estimator was fitted on one).
+    a DataFrame in the fitted column order when the estimator was fitted on one). ``manifest``:
+    the bundle's, when it is not written yet.
     """
-    manifest = read_manifest(directory)
+    manifest = read_manifest(directory) if manifest is None else manifest
     estimator = load_estimator(directory, manifest) if estimator is None else estimator
     X = manifest.schema.validate(rows)
     if hasattr(estimator, "feature_names_in_"):

@@ -42,7 +42,7 @@ def build(out: Path = SITE, pages: bool = True, models: Path = MODELS) -> Path:
 def _assemble(out: Path, pages: bool, models: Path) -> str:
     """Write the whole folder into ``out`` (a new, empty folder); answer a line saying what is in it."""
     # the client package's own files (types, tsconfig, package.json) are for bundlers, not the site
-    package_files = shutil.ignore_patterns("README.md", "types", "tsconfig.json", "package.json")
+    package_files = shutil.ignore_patterns("README.md", "types", "tsconfig.json", "package.json", "manifest_types.js")
     if pages:
         shutil.copytree(WEB, out, ignore=package_files, dirs_exist_ok=True)
         shutil.copytree(EXAMPLES, out / "examples", ignore=shutil.ignore_patterns("README.md", "vite"))

@@ -5,15 +5,19 @@
 Recipes live in build_scripts/recipes/ (see its docstring). Each trained pipeline is bundled,
 then exported to the portable engine and checked against scikit-learn (``export``; the build
 prints which engine each model got and why). The runtime check then decides which runtimes
-may use each model; if the site was built before, it is assembled again so the new model is
-served both ways.
+may use each model (one Pyodide run for them all). Only then is each manifest written, once,
+complete, and the bundles moved into place together; if the site was built before, it is
+assembled again so the new models are served both ways. ``--no-check`` skips the runtime
+check (and the site): the manifests then say only what the export found.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 
-from py_pipeline import write_bundle, write_index
+from py_pipeline import write_index
+from py_pipeline.bundle import pickle_bundle, write_manifest
 from py_pipeline.files import staged_dir
 
 from . import browser_check, export, site
@@ -31,24 +35,33 @@ def main(argv: list[str] | None = None) -> None:
     unknown = sorted(set(args.names) - set(names))
     if unknown:
         parser.error(f"no recipe named {', '.join(unknown)}; available: {', '.join(names)}")
-    for (name, version), train in recipes.items():
-        if args.names and name not in args.names:
-            continue
-        trained = train()
-        # written and exported beside its place, then moved in whole: a failed recipe leaves the
-        # bundle that was there, and never a half-written one that would be listed
-        with staged_dir(MODELS / name / version) as staging:
-            manifest = write_bundle(staging, trained.estimator, name=name, version=version, task=trained.task,
-                                    schema=trained.schema, description=trained.description, extra=trained.extra,
-                                    compress=trained.compress)
+    checking = not args.no_check
+    # every bundle is written, exported and checked beside its place, then all are moved in
+    # together: a failed recipe or check leaves the bundles that were there, never a half-written one
+    with contextlib.ExitStack() as stack:
+        staged = []
+        for (name, version), train in recipes.items():
+            if args.names and name not in args.names:
+                continue
+            trained = train()
+            staging = stack.enter_context(staged_dir(MODELS / name / version))
+            manifest = pickle_bundle(staging, trained.estimator, name=name, version=version, task=trained.task,
+                                     schema=trained.schema, description=trained.description, extra=trained.extra,
+                                     compress=trained.compress)
             print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
                   f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
-            export.report(export.export_bundle(staging))
+            manifest, verdict = export.export_manifest(staging, manifest)
+            export.report(verdict)
+            staged.append((staging, manifest))
+        if checking:
+            checked = browser_check.check_bundles(staged)
+            for verdict in (v for _, v in checked):
+                browser_check.report(verdict)
+            staged = [(d, m) for (d, _), (m, _) in zip(staged, checked)]
+        for directory, manifest in staged:
+            write_manifest(directory, manifest)  # once, complete
     write_index(MODELS)
-    if args.no_check:
-        return
-    browser_check.main([])
-    if (PYODIDE_DIST / "pyodide-lock.json").exists():
+    if checking and (PYODIDE_DIST / "pyodide-lock.json").exists():
         site.main()
 
 

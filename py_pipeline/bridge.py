@@ -15,7 +15,7 @@ import numpy as np
 
 from . import csv_io
 from .errors import InvalidInput, PipelineError
-from .bundle import load_engine, read_manifest
+from .bundle import choose_engine, load_engine, read_manifest
 from .columns import ColumnBatch, validate_batch
 from .model import Model, load_model
 from .problems import starting_at
@@ -34,7 +34,7 @@ def load(directory: str, allow_pickle: bool = True) -> str:
     def run() -> dict[str, Any]:
         if directory not in _loaded:
             manifest = read_manifest(directory)
-            engine = load_engine(directory, manifest, manifest.engine_for("browser"), allow_pickle)
+            engine = load_engine(directory, manifest, choose_engine(manifest, "browser", allow_pickle=allow_pickle))
             _loaded[directory] = Model(manifest, engine)
         return _loaded[directory].manifest.to_dict()
 

@@ -24,6 +24,7 @@ import numpy as np
 from .engines import Engine, SklearnEngine
 from .errors import IncompatibleModel, IntegrityError, InvalidBundle, InvalidInput, ModelUnavailable, SchemaMismatch
 from .files import write_atomic
+from .manifest_types import known_fields
 from .names import EXPECTED as NAME_EXPECTED, check_name, is_valid_name
 from .portable.engine import ARRAYS_FILE, SPEC_FILE, PortableEngine, spec_bytes
 from .schema import Schema
@@ -87,7 +88,7 @@ class Manifest:
     portable: Mapping[str, Any] | None = None
     #: why the model has no portable engine (None when it has one)
     portable_unavailable: str | None = None
-    #: which engine each runtime uses: {"browser": "portable", "server": "portable"}
+    #: which engine each runtime uses, decided at build: {"browser": "portable", "server": "portable"}
     engines: Mapping[str, str] | None = None
     runtimes: tuple[str, ...] = ("browser", "server")
     #: "dataframe" when the pipeline was fitted on a pandas DataFrame (it selects columns by name)
@@ -102,13 +103,22 @@ class Manifest:
             return []
         return ["scikit-learn"] + (["pandas"] if self.fitted_on == "dataframe" else [])
 
-    def default_engine(self) -> str:
-        """The engine to use when a runtime has no say: portable when there is one."""
-        return "portable" if self.portable else "sklearn"
-
     def engine_for(self, runtime: str) -> str:
-        """The engine ``runtime`` (browser or server) uses for this model."""
-        return (self.engines or {}).get(runtime) or self.default_engine()
+        """The engine ``runtime`` (browser or server) uses for this model, as the build decided
+        (a manifest from before engines were recorded: portable where it has one)."""
+        return (self.engines or {}).get(runtime) or ("portable" if self.portable else "sklearn")
+
+    def with_fields(self, changes: Mapping[str, Any]) -> "Manifest":
+        """This manifest with fields set (or, for None, removed), read back through
+        :meth:`from_dict`, so a change that would not load raises here, before anything is written."""
+        data = self.to_dict()
+        for key, value in changes.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        data.pop("packages", None)  # derived: recomputed from the engines and fitted_on
+        return Manifest.from_dict(data)
 
     def files_for(self, engine: str) -> list[dict[str, Any]]:
         """The bundle files (``{file, sha256, size}``) that ``engine`` reads."""
@@ -170,9 +180,7 @@ class Manifest:
                 raise InvalidBundle(f"manifest field 'engines' must map runtimes to one of {', '.join(ENGINES)}")
             if not portable and "portable" in engines.values():
                 raise InvalidBundle("manifest field 'engines' names the portable engine, but 'portable' lists no files")
-        known = {"name", "version", "task", "description", "features", "classes", "engines", "portable",
-                 "portable_unavailable", "runtimes", "fitted_on", "packages", "library_versions", "artifact",
-                 "created_at"}
+        known = known_fields() - _EXTRA_FIELDS  # the rest are carried in `extra`, as they are
         if data.get("csv_cells", "safe") not in ("safe", "raw"):
             raise InvalidBundle(f"manifest field 'csv_cells' must be 'safe' or 'raw', got {data['csv_cells']!r}")
         if data.get("fitted_on", "array") not in ("array", "dataframe"):
@@ -196,6 +204,33 @@ class Manifest:
             fitted_on=data.get("fitted_on", "array"),
             extra={k: v for k, v in data.items() if k not in known} or None,
         )
+
+
+#: Manifest fields (py_pipeline/manifest_types.py) that Manifest keeps in ``extra``: records of the
+#: build's checks, display and lineage.
+_EXTRA_FIELDS = {"portable_check", "browser_check", "server_check", "example", "examples", "class_labels",
+                 "positive_class", "metrics", "training_data", "lineage", "csv_cells"}
+
+
+def choose_engine(manifest: Manifest, runtime: str, override: str | None = None, allow_pickle: bool = True) -> str:
+    """The engine ``runtime`` runs the model on: the one the build decided (the manifest's
+    ``engines``), unless the runtime's own setting ``override`` names another the bundle has (the
+    server's ``ENGINE``; portable for a model without one keeps scikit-learn). A runtime that
+    refuses pickles (``allow_pickle=False``, the server's ``ALLOW_PICKLE``, the page's
+    ``allowPickle``) raises :class:`ModelUnavailable` for a model that would need unpickling:
+    decided here, before any file is read."""
+    engine = manifest.engine_for(runtime)
+    if override is not None:
+        if override not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {override!r}")
+        engine = override if override == "sklearn" or manifest.portable else engine
+    if engine == "sklearn" and not allow_pickle:
+        why = manifest.portable_unavailable or "it has no portable engine"
+        raise ModelUnavailable(
+            f"model '{manifest.name}' {manifest.version} is unavailable: this runtime refuses pickled models "
+            f"(ALLOW_PICKLE=false) and the model has no portable engine ({why})",
+            [{"field": "engine", "expected": "a model with a portable engine", "actual": why}])
+    return engine
 
 
 def _check_file_entry(entry: Any, where: str) -> None:
@@ -234,6 +269,26 @@ def write_bundle(
     ``examples`` (``[{"name", "row"}]``, rows a user can pick; each must be valid) and
     ``class_labels`` (class -> what it means, shown beside the class).
     """
+    manifest = pickle_bundle(directory, estimator, name=name, version=version, task=task, schema=schema,
+                             description=description, extra=extra, compress=compress)
+    write_manifest(directory, manifest)
+    return manifest
+
+
+def pickle_bundle(
+    directory: str | os.PathLike[str],
+    estimator: Any,
+    *,
+    name: str,
+    version: str,
+    task: str,
+    schema: Schema,
+    description: str = "",
+    extra: Mapping[str, Any] | None = None,
+    compress: int = 3,
+) -> Manifest:
+    """:func:`write_bundle` without its manifest: the artifact is written, the manifest answered,
+    for the build to complete (export, checks) and write once with :func:`write_manifest`."""
     check_name(name, "name")
     check_name(version, "version")
     if hasattr(estimator, "feature_names_in_"):  # DataFrame-fitted: matched to the schema by name
@@ -272,8 +327,13 @@ def write_bundle(
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / ARTIFACT_FILE, data)
-    write_atomic(out / MANIFEST_FILE, json.dumps(manifest.to_dict(), indent=2) + "\n")
     return manifest
+
+
+def write_manifest(directory: str | os.PathLike[str], manifest: Manifest) -> None:
+    """The one writer of ``manifest.json``: the whole manifest, once it is complete (after the
+    export and the checks), written aside and moved into place."""
+    write_atomic(Path(directory) / MANIFEST_FILE, json.dumps(manifest.to_dict(), indent=2) + "\n")
 
 
 def _check_display_extras(extra: Mapping[str, Any], schema: Schema, classes: list[Any] | None) -> None:
@@ -304,41 +364,28 @@ def read_manifest(directory: str | os.PathLike[str]) -> Manifest:
     return Manifest.from_dict(data)
 
 
-def write_portable(directory: str | os.PathLike[str], spec: Mapping[str, Any], buffer: bytes,
-                   check: Mapping[str, Any] | None = None) -> None:
-    """Add a portable engine (spec and array buffer) to the bundle in ``directory``; both
-    runtimes then use it. ``check`` records how it was verified."""
+def with_portable(directory: str | os.PathLike[str], manifest: Manifest, spec: Mapping[str, Any], buffer: bytes,
+                  check: Mapping[str, Any] | None = None) -> Manifest:
+    """Write a portable engine's files (spec and array buffer) into the bundle in ``directory``;
+    answer the manifest that lists them, both runtimes on it. ``check`` records how it was verified."""
     spec_data = spec_bytes(spec)
     out = Path(directory)
     write_atomic(out / SPEC_FILE, spec_data)
     write_atomic(out / ARRAYS_FILE, buffer)
-    update_manifest(out, {"portable": {"spec": _file_entry(SPEC_FILE, spec_data),
-                                        "arrays": _file_entry(ARRAYS_FILE, buffer)},
-                           "portable_check": dict(check or {}), "portable_unavailable": None,
-                           "engines": {r: "portable" for r in RUNTIMES}})
+    return manifest.with_fields({"portable": {"spec": _file_entry(SPEC_FILE, spec_data),
+                                              "arrays": _file_entry(ARRAYS_FILE, buffer)},
+                                 "portable_check": dict(check or {}), "portable_unavailable": None,
+                                 "engines": {r: "portable" for r in RUNTIMES}})
 
 
-def record_not_portable(directory: str | os.PathLike[str], reason: str) -> None:
-    """Say in the manifest why the model has no portable engine; it keeps the scikit-learn one."""
+def without_portable(directory: str | os.PathLike[str], manifest: Manifest, reason: str) -> Manifest:
+    """Remove any portable engine's files; answer the manifest that says why there is none (the
+    model keeps the scikit-learn engine)."""
     out = Path(directory)
     for name in (SPEC_FILE, ARRAYS_FILE):
         (out / name).unlink(missing_ok=True)
-    update_manifest(out, {"portable": None, "portable_check": None, "portable_unavailable": reason,
-                           "engines": {r: "sklearn" for r in RUNTIMES}})
-
-
-def update_manifest(directory: str | os.PathLike[str], changes: Mapping[str, Any]) -> None:
-    """Set (or, for None, remove) manifest fields; the files and their sha256 are untouched. A
-    manifest that would not load is never written."""
-    path = Path(directory) / MANIFEST_FILE
-    data = json.loads(path.read_text())
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    Manifest.from_dict(data)  # never write a manifest that would not load
-    write_atomic(path, json.dumps(data, indent=2) + "\n")
+    return manifest.with_fields({"portable": None, "portable_check": None, "portable_unavailable": reason,
+                                 "engines": {r: "sklearn" for r in RUNTIMES}})
 
 
 def _verified(directory: Path, manifest: Manifest, entry: Mapping[str, Any]) -> bytes:
@@ -357,26 +404,13 @@ def _verified(directory: Path, manifest: Manifest, entry: Mapping[str, Any]) -> 
     return data
 
 
-def load_engine(directory: str | os.PathLike[str], manifest: Manifest, engine: str | None = None,
-                allow_pickle: bool = True) -> Engine:
-    """Build the engine that runs the bundle in ``directory``, every file checked first.
-
-    ``engine`` is ``"portable"``, ``"sklearn"`` or None (portable when the bundle has it). The
-    scikit-learn engine unpickles the artifact, which runs code: with ``allow_pickle=False`` a
-    model without a portable engine raises :class:`ModelUnavailable` instead.
-    """
+def load_engine(directory: str | os.PathLike[str], manifest: Manifest, engine: str) -> Engine:
+    """Build ``engine`` (``"portable"`` or ``"sklearn"``, as :func:`choose_engine` decided) for the
+    bundle in ``directory``, every file it reads checked first. The scikit-learn engine
+    unpickles the artifact, which runs code."""
     directory = Path(directory)
-    engine = engine if engine is not None else manifest.default_engine()
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if engine == "portable" and not manifest.portable:
-        engine = "sklearn"  # a runtime that prefers portable still runs a model that has none
-    if engine == "sklearn" and not allow_pickle:
-        why = manifest.portable_unavailable or "it has no portable engine"
-        raise ModelUnavailable(
-            f"model '{manifest.name}' {manifest.version} is unavailable: this runtime refuses pickled models "
-            f"(ALLOW_PICKLE=false) and the model has no portable engine ({why})",
-            [{"field": "engine", "expected": "a model with a portable engine", "actual": why}])
+    if engine not in ENGINES or (engine == "portable" and not manifest.portable):
+        raise InvalidBundle(f"model '{manifest.name}' {manifest.version} has no {engine} engine")
     built = _load_portable(directory, manifest) if engine == "portable" else _load_sklearn(directory, manifest)
     if built.n_features is not None and built.n_features != len(manifest.schema.features):
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the {built.name} engine takes "

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .bundle import Manifest, load_engine, read_manifest
+from .bundle import Manifest, choose_engine, load_engine, read_manifest
 from .engines import Engine
 from .errors import ModelFailed
 from .problems import JSON_ROWS, Locator
@@ -78,11 +78,13 @@ class Model:
         return position[inverse.reshape(-1)]
 
 
-def load_model(directory: str | os.PathLike[str], engine: str | None = None, allow_pickle: bool = True) -> Model:
+def load_model(directory: str | os.PathLike[str], engine: str | None = None, allow_pickle: bool = True,
+               runtime: str = "server") -> Model:
     """Load the bundle in ``directory``: manifest, integrity checks, then the engine.
 
-    ``engine`` picks ``"portable"`` or ``"sklearn"`` (None: portable when the bundle has it);
-    ``allow_pickle=False`` refuses any model that would need unpickling.
+    The engine is the one the build chose for ``runtime`` unless ``engine`` (``"portable"`` or
+    ``"sklearn"``) overrides it; ``allow_pickle=False`` refuses any model that would need
+    unpickling (:func:`~py_pipeline.bundle.choose_engine`).
     """
     manifest = read_manifest(directory)
-    return Model(manifest, load_engine(directory, manifest, engine, allow_pickle))
+    return Model(manifest, load_engine(directory, manifest, choose_engine(manifest, runtime, engine, allow_pickle)))

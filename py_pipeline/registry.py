@@ -87,7 +87,8 @@ class Registry:
     @classmethod
     def from_directory(cls, root: str | os.PathLike[str], engine: str | None = None,
                        allow_pickle: bool = True) -> "Registry":
-        """Load every bundle under ``root`` with ``engine`` (None: portable where there is one).
+        """Load every bundle under ``root`` on the server's engine (the build's choice, or
+        ``engine`` where the bundle has it: :func:`~py_pipeline.bundle.choose_engine`).
 
         A bad bundle stops the load with its error; a model this runtime refuses to run
         (``allow_pickle=False`` and no portable engine) is kept aside as unavailable, with why.

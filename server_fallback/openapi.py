@@ -12,6 +12,7 @@ from typing import Any
 from py_pipeline import Registry
 from py_pipeline.bundle import Manifest
 from py_pipeline.error_codes import CATALOGUE, STATUS_BY_CODE
+from py_pipeline.manifest_types import json_schema
 from py_pipeline.problems import PROBLEM_CODES
 from py_pipeline.schema import Feature
 
@@ -125,7 +126,7 @@ def build(registry: Registry, max_rows: int, default_model: str) -> dict[str, An
         "/api/v1/models/{name}": {"get": {
             "summary": "The newest manifest of a model", "operationId": "get_model",
             "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {**ok({"$ref": "#/components/schemas/Manifest"}, "The manifest"),
+            "responses": {**ok({"$ref": "#/components/schemas/ManifestDocument"}, "The manifest"),
                           **errors("404", "405", "500", "503")}}},
     }
     for name in registry.names():
@@ -198,7 +199,6 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["name", "version", "task", "runtimes"],
         "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "task": {"type": "string"},
                        "runtimes": {"type": "array", "items": {"type": "string"}}}}}}},
-    "Manifest": {"type": "object", "required": ["name", "version", "task", "features", "artifact", "library_versions"],
-                 "properties": {"name": {"type": "string"}, "version": {"type": "string"},
-                                "features": {"type": "array"}, "artifact": {"type": "object"}}},
+    # the manifest's fields, from their typed dataclasses (py_pipeline/manifest_types.py)
+    **json_schema(refs="#/components/schemas/")["$defs"],
 }

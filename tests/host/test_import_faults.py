@@ -59,7 +59,7 @@ def test_a_failed_force_reimport_keeps_the_bundle_that_worked(notebook, place, c
     # the last check fails: nothing is replaced, listed or left behind
     def refuse(*args, **kwargs):
         raise SystemExit("server check churn 1.0.0 (portable engine): predictions differ; no runtime may serve this model")
-    monkeypatch.setattr(browser_check, "check", refuse)
+    monkeypatch.setattr(browser_check, "check_bundles", refuse)
     args = handoff(notebook, place, "--name", "churn", "--version", "1.0.0", "--force")
     args.remove("--no-check")
     assert import_model.main(args) == 2

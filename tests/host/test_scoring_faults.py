@@ -14,11 +14,10 @@ import pandas as pd
 import pytest
 
 from py_pipeline import csv_io
-from py_pipeline.bundle import update_manifest
 from py_pipeline.model import load_model
 from scoring.__main__ import main
 
-from ..support.bundles import tree
+from ..support.bundles import edit_manifest, tree
 
 HEADER = "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,note"
 
@@ -144,7 +143,7 @@ FORMULAS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-2+3", "@SUM(A1)", "\t
 @pytest.mark.parametrize("raw", [False, True])
 def test_formula_cells_are_neutralised_unless_the_pipeline_asks_for_raw_cells(capsys, tmp_path, bundle_copy, raw):
     if raw:
-        update_manifest(bundle_copy, {"csv_cells": "raw"})
+        edit_manifest(bundle_copy, lambda m: m.update(csv_cells="raw"))
     rows = [["5.1", "3.5", "1.4", "0.2", f] for f in FORMULAS + ["-1.5"]] + [["=1+1", "3.5", "1.4", "0.2", "x"]]
     with open(tmp_path / "f.csv", "w", newline="") as f:
         csv.writer(f).writerows([["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm", "=cmd|x"],

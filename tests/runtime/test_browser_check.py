@@ -48,9 +48,9 @@ def checked(model_dir, tmp_path_factory):
     started: list[list[str]] = []
     real = browser_check.run_in_pyodide
 
-    def altered(bundles, calls):
+    def altered(bundles, calls, manifests=None):
         started.append(sorted(bundles))
-        answers = real(bundles, calls)
+        answers = real(bundles, calls, manifests)
         for call, answer in zip(calls, answers["calls"], strict=True):
             if call["bundle"] == "iris_perturbed@1.0.0":
                 answer["result"]["probabilities"][3][0] += 1e-7

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from py_pipeline import PipelineError, load_model
-from py_pipeline.bundle import record_not_portable
+from py_pipeline.bundle import read_manifest, without_portable, write_manifest
 from py_pipeline.registry import scan_manifests
 
 from build_scripts.reference import sklearn_answer
@@ -153,7 +153,7 @@ def flip_last_byte(file):
 
 def pickle_only(target):
     """The bundle as a model without a portable engine would be: only the pickle is left."""
-    record_not_portable(target, "removed by the test")
+    write_manifest(target, without_portable(target, read_manifest(target), "removed by the test"))
 
 
 def other_scikit_learn(target):

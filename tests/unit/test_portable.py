@@ -28,7 +28,7 @@ from ..support.pipeline_matrix import NOT_PORTABLE
 def test_a_model_the_exporter_does_not_know_keeps_scikit_learn_with_the_reason(matrix, key):
     directory, rows = matrix[key]
     data = json.loads((directory / "manifest.json").read_text())
-    assert data["engines"] == {"browser": "sklearn", "server": "sklearn"} and "portable" not in data
+    assert data["engines"] == {"browser": "sklearn", "server": "sklearn"} and data["portable"] is None
     assert NOT_PORTABLE[key] in data["portable_unavailable"]
     assert not (directory / "portable.json").exists()
     model = load_model(directory)

@@ -40,7 +40,7 @@ export class BrowserBackend {
    * @param {{name: string, version: string, url: string, allowPickle?: boolean,
    *   manifestText?: Promise<string | undefined>}} model
    * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options
-   * @param {ReturnType<typeof acquireRuntime>} runtime @param {any} manifest
+   * @param {ReturnType<typeof acquireRuntime>} runtime @param {import("./manifest_types.js").ManifestDocument} manifest
    */
   constructor(model, options, runtime, manifest) {
     this.name = "browser";

@@ -119,7 +119,7 @@ async function loadModel(model) {
 
 /**
  * @param {{name: string, version: string, url: string, allowPickle?: boolean}} model
- * @param {string} dir @param {string} manifestText @param {any} manifest
+ * @param {string} dir @param {string} manifestText @param {import("./manifest_types.js").ManifestDocument} manifest
  */
 async function fetchAndLoad(model, dir, manifestText, manifest) {
   // The bundle downloads while the runtime may still be starting; only loading it waits.
