@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -73,7 +73,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest tests/browser
 
-bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit
+bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -93,6 +93,9 @@ bench-score: install build
 
 bench-csv-limit: install build
 	$(BIN)/python bench/csv_limit.py
+
+bench-column-path: install build
+	$(BIN)/python bench/column_path.py
 
 bench-engines: install wrk build
 	$(BIN)/python bench/engines.py

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -95,27 +95,60 @@ def validate_batch(schema: Schema, batch: ColumnBatch, at: Locator = JSON_ROWS) 
     slots = _slots(schema)
     if batch.rows < COLUMN_PATH_ROWS:  # a few rows: numpy's per-call cost outweighs the loop
         return schema.validate([_rebuilt_row(schema, slots, batch, i) for i in range(batch.rows)], at)
+    bad = screen(schema, batch)
+    if bad.any():
+        error = schema.explain(((int(i), _rebuilt_row(schema, slots, batch, int(i))) for i in np.flatnonzero(bad)), at)
+        if error is None:  # cannot happen: every flagged row has a problem
+            raise AssertionError("a row flagged invalid passed the row-by-row check")
+        raise error
+    return assemble(schema, batch)
+
+
+def screen(schema: Schema, batch: ColumnBatch) -> np.ndarray:
+    """Per row, is it invalid? :meth:`Feature.check` vectorised over the whole batch, with no
+    loop over rows: the one column validator, for typed arrays from the page, CSV files on the
+    server, the page and the command line, and Parquet. Only the rows it flags take the row path,
+    which words each problem."""
     bad = batch.flagged_rows()
-    for j, (kind, k) in enumerate(slots):
+    for j, (kind, k) in enumerate(_slots(schema)):
         f = schema.features[j]
         if kind == "number":
             bad |= ~f.valid_numbers(batch.numbers[k])
         else:
             allowed = np.array([f.check(v) is None for v in batch.values[k]] + [False])  # code -1: last
             bad |= ~allowed[batch.codes[k]]
-    if bad.any():
-        error = schema.explain(((int(i), _rebuilt_row(schema, slots, batch, int(i))) for i in np.flatnonzero(bad)), at)
-        if error is None:  # cannot happen: every flagged row has a problem
-            raise AssertionError("a row flagged invalid passed the row-by-row check")
-        raise error
+    return bad
+
+
+def partition(schema: Schema, batch: ColumnBatch, flagged_row: Callable[[int], tuple[int, Any]],
+              at: Locator) -> tuple[np.ndarray, np.ndarray | None, list[Problem]]:
+    """A batch split as a file is scored: the indices of its valid rows, their array, and every
+    problem of the others. :func:`screen` checks every row at once; only the rows it flags take
+    the row path, each as ``flagged_row`` gives it (its index for ``at``, and the row as the
+    caller read it, so each problem is worded as for that row alone)."""
+    bad = screen(schema, batch)
+    keep = np.flatnonzero(~bad)
+    problems: list[Problem] = []
+    if len(keep) < batch.rows:
+        error = schema.explain((flagged_row(int(i)) for i in np.flatnonzero(bad)), at, most=None)
+        problems = error.problems if error else []
+    return keep, (assemble(schema, batch, keep) if len(keep) else None), problems
+
+
+def assemble(schema: Schema, batch: ColumnBatch, keep: np.ndarray | None = None) -> np.ndarray:
+    """The batch's rows (``keep``: the indices of those to take; all by default) as the 2-D
+    array :meth:`Schema.validate` gives: float64, or object when a feature is a category."""
+    slots = _slots(schema)
+    numbers = batch.numbers if keep is None else batch.numbers[:, keep]
     if not any(kind == "category" for kind, _ in slots):
-        return np.ascontiguousarray(batch.numbers.T)
-    X = np.empty((batch.rows, len(slots)), dtype=object)
+        return np.ascontiguousarray(numbers.T)
+    codes = batch.codes if keep is None else batch.codes[:, keep]
+    X = np.empty((numbers.shape[1], len(slots)), dtype=object)
     for j, (kind, k) in enumerate(slots):
         if kind == "number":
-            X[:, j] = batch.numbers[k]
+            X[:, j] = numbers[k]
             continue
-        column = np.array(batch.values[k] + [None], dtype=object)[batch.codes[k]]
+        column = np.array(batch.values[k] + [None], dtype=object)[codes[k]]
         if schema.features[j].missing:
             column[np.equal(column, None)] = np.nan
         X[:, j] = column

@@ -22,12 +22,14 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, TextIO
+from typing import Any, Iterable, Iterator, Sequence, TextIO
 
 import numpy as np
 
+from .columns import ColumnBatch, partition
 from .errors import InvalidInput
 from .problems import Locator, Problem, file_rows, rows_with
 from .model import Model
@@ -94,6 +96,8 @@ class Scored:
     classes: list[Any] | None
     problems: list[Problem] = field(default_factory=list)  # every problem, with its row and line
     invalid_rows: int = 0
+    #: the valid records' cells, a column at a time (the result file is written from them)
+    cells: list[Sequence[str]] | None = field(default=None, repr=False)
 
 
 def _key(text: str) -> str:
@@ -274,39 +278,111 @@ def rows_of(table: CsvTable, schema: Schema, start: int = 0, end: int | None = N
 def validate(table: CsvTable, schema: Schema, start: int = 0,
              end: int | None = None) -> tuple[list[int], np.ndarray | None, list[Problem]]:
     """Of records ``start`` to ``end``: indices of the valid ones, their validated array, and
-    every problem of the others, each with its row and line."""
-    rows = rows_of(table, schema, start, end)
-    at = table.locator(start, end)
-    try:
-        return list(range(start, start + len(rows))), schema.validate(rows, at), []
-    except InvalidInput:
-        pass  # some rows are invalid: check each, to keep the good ones and list every bad one
-    valid, problems = [], []
-    width = len(table.columns)
-    for k, row in enumerate(rows):
-        if not isinstance(row, dict):
-            problems.append(Problem("wrong_cell_count", f"{width} cells, as the header has", f"got {len(row)}",
-                                    row=at.row(k), line=at.line(k)))
-            continue
-        error = schema.explain([(k, row)], at, most=None)
-        if error is None:
-            valid.append(start + k)
-        else:
-            problems += error.problems
-    X = schema.validate([rows[i - start] for i in valid], at) if valid else None
+    every problem of the others, each with its row and line.
+
+    The records become typed columns (:func:`text_batch`) checked by the one column validator
+    (``columns.screen``) with no loop over rows; only the rows it flags are read cell by cell
+    and explained, so each problem is worded as the row path words it."""
+    valid, X, problems, _ = _validated(table, schema, start, end)
     return valid, X, problems
+
+
+def _validated(table: CsvTable, schema: Schema, start: int,
+               end: int | None) -> tuple[list[int], np.ndarray | None, list[Problem], list[Sequence[str]]]:
+    """:func:`validate`, and the valid records' cells a column at a time."""
+    records = table.records[start:end]
+    at = table.locator(start, end)
+    width = len(table.columns)
+    whole = [k for k, record in enumerate(records) if len(record) == width]
+    problems = [] if len(whole) == len(records) else [
+        Problem("wrong_cell_count", f"{width} cells, as the header has", f"got {len(records[k])}",
+                row=at.row(k), line=at.line(k)) for k in sorted(set(range(len(records))) - set(whole))]
+    if not whole:
+        return [], None, problems, []
+    cells = list(zip(*(records[k] for k in whole))) if problems else list(zip(*records))
+    batch = text_batch(schema, [cells[table.mapping[f.name]] for f in schema.features])
+    keep, X, found = partition(schema, batch, lambda i: (whole[i], _row(table, schema, start + whole[i])), at)
+    if found:
+        problems = sorted(problems + found, key=lambda p: p.row or 0)
+    valid = [start + whole[i] for i in keep]
+    if len(keep) < len(cells[0]):
+        cells = [operator.itemgetter(*keep)(column) if len(keep) > 1 else tuple(column[i] for i in keep)
+                 for column in cells]
+    return valid, X, problems, cells
+
+
+def text_batch(schema: Schema, columns: list[Sequence[str]]) -> ColumnBatch:
+    """Feature columns of text (one per feature, in schema order, all of one length) as a column
+    batch, each cell read as :func:`_value` reads it: numbers parsed by numpy (which reads text as
+    Python's ``float`` does), an empty cell as missing, and a cell that is no number in ``odd``,
+    so that its row is flagged. Categories keep their text, stripped."""
+    n = len(columns[0])
+    numbers, codes, values = [], [], []
+    batch = ColumnBatch(n, "objects", np.empty((0, n)), np.empty((0, n), np.int32), values)
+    for j, (f, column) in enumerate(zip(schema.features, columns)):
+        if f.type == "category":
+            index: dict[str, int] = {}
+            codes.append(np.fromiter((index.setdefault(c, len(index)) for c in column), np.int32, n))
+            values.append([category_value(c) for c in index])
+        else:
+            numbers.append(text_numbers(f, column, j, batch.odd))
+    batch.numbers = np.array(numbers, dtype=np.float64).reshape(len(numbers), n)
+    batch.codes = np.array(codes, dtype=np.int32).reshape(len(codes), n)
+    return batch
+
+
+def text_numbers(f: Feature, column: Sequence[str], j: int, odd: dict[tuple[int, int], Any]) -> np.ndarray:
+    """A column of text as float64 (NaN where empty); what is no number goes in ``odd``. Python's
+    own ``float`` reads each cell (as the row path does), mapped in C; a column with an empty cell
+    or one that is no number is read cell by cell."""
+    if "" not in column:
+        try:
+            x = np.fromiter(map(float, column), np.float64, len(column))
+        except ValueError:
+            pass
+        else:
+            if f.type == "integer":  # a huge integer may not survive the float: the row path checks it
+                odd.update(((int(i), j), None) for i in np.flatnonzero(np.abs(x) > 2.0 ** 53))
+            return x
+    x = np.empty(len(column))
+    for i, cell in enumerate(column):  # cell by cell, for a column holding a cell float refuses
+        value = _value(f, cell)
+        try:
+            x[i] = np.nan if value is None else float(value)
+        except (TypeError, ValueError, OverflowError):
+            x[i] = np.nan
+            odd[(i, j)] = value
+        if (value is None and not f.missing) or (f.type == "integer" and abs(x[i]) > 2.0 ** 53):
+            odd[(i, j)] = value
+    return x
+
+
+def _row(table: CsvTable, schema: Schema, i: int) -> dict[str, Any]:
+    """Record ``i`` (it has every cell) as a row object, as :func:`rows_of` gives it."""
+    record = table.records[i]
+    return {f.name: _value(f, record[table.mapping[f.name]]) for f in schema.features}
+
+
+def category_value(text: str) -> str | None:
+    """A category's cell as the schema checks it: its text, stripped; None when empty (missing)."""
+    return text.strip() or None
+
+
+def cell_value(feature: Feature, text: str) -> Any:
+    """A cell as the schema checks it (:func:`_value`): the one reading of a cell's text."""
+    return _value(feature, text)
 
 
 def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None) -> Scored:
     """Validate records ``start`` to ``end`` (all by default), predict the valid ones."""
-    valid, X, problems = validate(table, model.manifest.schema, start, end)
+    valid, X, problems, cells = _validated(table, model.manifest.schema, start, end)
     invalid_rows = rows_with(problems)
     classes = list(model.manifest.classes or []) if model.manifest.task == "classification" else None
     if X is None:
         return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows)
     answer, predictions, proba = model.predict_arrays(X)
     return Scored(valid, predictions.tolist(), None if proba is None else proba.tolist(), answer.get("classes"),
-                  problems, invalid_rows)
+                  problems, invalid_rows, cells)
 
 
 class Scoring:
@@ -330,8 +406,8 @@ class Scoring:
         self.histogram_of = positive if positive in self.counts else None
         self.histogram = np.zeros(10, dtype=np.int64)
         self.out = io.StringIO(newline="")
-        self.writer = result_writer(self.out, self.table, self.scored, self.raw)
-        self.preview: list[list[str]] = []
+        result_writer(self.out, self.table, self.scored, self.raw)
+        self.preview: list[tuple[str, ...]] = []
 
     def step(self, rows: int) -> dict[str, Any]:
         """Score the next ``rows`` records; answer the counts so far."""
@@ -339,9 +415,9 @@ class Scoring:
         table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
                          self.table.mapping, first_row=self.done + 1)  # problems name rows in the whole file
         part = score(table, self.model)
-        written = result_rows(table, part, self.raw)
-        self.writer.writerows(written)
-        self.preview += written[:10 - len(self.preview)]
+        columns = result_columns(table, part, self.raw)
+        self.out.write(result_text(columns, table.delimiter))
+        self.preview += list(itertools.islice(zip(*columns), 10 - len(self.preview)))
         s = self.scored
         self.rows_scored += len(part.valid)
         s.problems += part.problems
@@ -384,7 +460,8 @@ def result_csv(table: CsvTable, scored: Scored, raw: bool = False) -> str:
     probability column per class. Invalid records are in :func:`errors_csv`, not here. Cells a
     spreadsheet would run are neutralised (:func:`safe_cell`) unless ``raw``."""
     out = io.StringIO(newline="")
-    result_writer(out, table, scored, raw).writerows(result_rows(table, scored, raw))
+    result_writer(out, table, scored, raw)
+    out.write(result_text(result_columns(table, scored, raw), table.delimiter))
     return out.getvalue()
 
 
@@ -411,19 +488,60 @@ def probability_column(label: Any) -> str:
     return f"{PROBABILITY_PREFIX}{label}"
 
 
-def probability_cell(p: float) -> str:
-    """A probability as the result file writes it."""
-    return f"{p:.6f}"
+#: A probability as the result file writes it (six decimals).
+probability_cell = "{:.6f}".format
 
 
-def result_rows(table: CsvTable, scored: Scored, raw: bool = False) -> list[list[str]]:
-    """The result file's rows for the scored records of ``table`` (indices in ``scored.valid``):
-    the record's cells, the prediction, the probabilities; neutralised unless ``raw``."""
-    rows = []
-    for k, i in enumerate(scored.valid):
-        probabilities = [] if scored.probabilities is None else [probability_cell(p) for p in scored.probabilities[k]]
-        rows.append([*safe_cells([*table.records[i], cell(scored.predictions[k])], raw), *probabilities])
-    return rows
+def result_columns(table: CsvTable, scored: Scored, raw: bool = False) -> list[Sequence[str]]:
+    """The result file's cells for the scored records of ``table`` (indices in ``scored.valid``),
+    a column at a time: the record's cells, the prediction, the probabilities; neutralised unless
+    ``raw`` (a column none of whose cells could start a formula is taken as it is)."""
+    if not scored.valid:
+        return []
+    records = table.records
+    columns = list(scored.cells) if scored.cells is not None else list(zip(*(records[i] for i in scored.valid)))
+    columns.append(list(map(cell, scored.predictions)))
+    columns = [column if raw else safe_column(column) for column in columns]
+    if scored.probabilities is not None:
+        columns += [list(map(probability_cell, column)) for column in zip(*scored.probabilities)]
+    return columns
+
+
+def result_rows(table: CsvTable, scored: Scored, raw: bool = False) -> list[tuple[str, ...]]:
+    """The result file's rows for the scored records of ``table``."""
+    return list(zip(*result_columns(table, scored, raw)))
+
+
+def result_text(columns: list[Sequence[str]], delimiter: str = ",") -> str:
+    """Rows given a column at a time as CSV text, byte for byte what :func:`rows_writer` writes
+    (minimal quoting, CRLF), joined in C."""
+    return lines_text(result_lines(columns, delimiter))
+
+
+def result_lines(columns: list[Sequence[str]], delimiter: str = ",") -> Iterator[str]:
+    """Rows given a column at a time as CSV lines (no line ends), quoted as :func:`rows_writer`
+    quotes: only a column holding a cell that needs quotes is quoted cell by cell."""
+    special = (delimiter, '"', "\r", "\n")
+    quoted = []
+    for column in columns:
+        joined = "".join(column)
+        if any(ch in joined for ch in special):
+            column = [f'"{c.replace(chr(34), chr(34) * 2)}"' if any(ch in c for ch in special) else c for c in column]
+        quoted.append(column)
+    return map(delimiter.join, zip(*quoted))
+
+
+def lines_text(lines: Iterable[str]) -> str:
+    """Lines as a result file writes them, each ended by CRLF."""
+    text = "\r\n".join(lines)
+    return text + "\r\n" if text else ""
+
+
+def safe_column(column: Sequence[str]) -> Sequence[str]:
+    """A column of cells through :func:`safe_cell`: as it is when no cell starts as a formula may."""
+    if {c[:1] for c in column}.isdisjoint(FORMULA_START):
+        return column
+    return [safe_cell(c) for c in column]
 
 
 def errors_csv(scored: Scored, raw: bool = False) -> str:

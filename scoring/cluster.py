@@ -173,9 +173,9 @@ def _score_block(directory: str, sha256: str, layout: Layout, block: bytes, firs
                  lines_before: int, file: str, part: str) -> list[Problem]:
     """Score a block, write its result rows to the part file ``part``; answer its problems."""
     records = block_records(block, layout, first=first, lines_before=lines_before)
-    rows, problems = score_records(records, records.lines, worker_model(directory, sha256), layout, first_row, file)
+    text, _, problems = score_records(records, records.lines, worker_model(directory, sha256), layout, first_row, file)
     with open(part, "w", newline="", encoding="utf-8") as f:
-        csv_io.rows_writer(f, layout.delimiter).writerows(rows)
+        f.write(text)
     return problems
 
 

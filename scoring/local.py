@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from py_pipeline import csv_io
 from py_pipeline.files import staged_file
 from py_pipeline.model import Model
 from py_pipeline.problems import Problem, rows_with
 
 from .partition import Layout, header, score_frame, score_records, write_problems
-from .reading import csv_chunks, parquet_chunks
+from .plain import PlainChunk, is_plain, plain_chunks, score_plain
+from .reading import csv_chunks, not_csv, parquet_chunks, text_records
 
 
 @dataclass
@@ -56,7 +58,8 @@ def score_files(model: Model, files: list[Path], fmt: str, layout: Layout, out: 
         write_problems([], error_file, header=True)
         for file in files:
             first_row = 1
-            chunks = csv_chunks(file, layout, chunk_rows) if fmt == "csv" else parquet_chunks(file, layout, chunk_rows)
+            chunks = (plain_chunks(file, chunk_rows) if is_plain(file) else csv_chunks(file, layout, chunk_rows)) \
+                if fmt == "csv" else parquet_chunks(file, layout, chunk_rows)
             for chunk in chunks:
                 scored, problems = result.score(chunk, first_row, str(file))
                 write_problems(problems, error_file, header=False, raw=layout.raw)
@@ -77,7 +80,7 @@ class _ResultFile(contextlib.AbstractContextManager):
         self.layout, self.model = layout, model
         if layout.text:
             self.file: Any = open(path, "w", newline="", encoding="utf-8")
-            self.writer = header(layout, self.file)
+            header(layout, self.file)
         else:
             import pyarrow.parquet as pq
 
@@ -85,10 +88,21 @@ class _ResultFile(contextlib.AbstractContextManager):
 
     def score(self, chunk: Any, first_row: int, file: str) -> tuple[int, list[Problem]]:
         """Score a chunk and append its valid rows; answer how many, and the problems."""
+        if isinstance(chunk, PlainChunk):
+            answer = score_plain(chunk, self.model, self.layout, first_row, file)
+            if answer is None:  # something about the chunk needs the general path
+                try:
+                    chunk = text_records(chunk.text, self.layout, chunk.first_line)
+                except csv_io.CsvParseError as exc:
+                    raise not_csv(file, chunk.first_line - 1 + exc.line, exc.why) from None
+        if isinstance(chunk, PlainChunk) and answer is not None:
+            text, scored, problems = answer
+            self.file.write(text)
+            return scored, problems
         if self.layout.text:
-            rows, problems = score_records(chunk, chunk.lines, self.model, self.layout, first_row, file)
-            self.writer.writerows(rows)
-            return len(rows), problems
+            text, scored, problems = score_records(chunk, chunk.lines, self.model, self.layout, first_row, file)
+            self.file.write(text)
+            return scored, problems
         import pyarrow as pa
 
         frame, problems = score_frame(chunk, self.model, self.layout, first_row, file)

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from py_pipeline import csv_io
+from py_pipeline.columns import ColumnBatch, partition
 from py_pipeline.model import Model
-from py_pipeline.problems import Problem
+from py_pipeline.problems import Problem, file_rows
+from py_pipeline.schema import Schema
 
 #: The error file of a scored file set: each problem with the file, and its row and line in it.
 ERROR_COLUMNS = ("file", *csv_io.ERROR_COLUMNS)
@@ -72,13 +74,14 @@ def header(layout: Layout, out: TextIO) -> Any:
 
 
 def score_records(records: list[list[str]], lines: list[int], model: Model, layout: Layout, first_row: int,
-                  file: str) -> tuple[list[list[str]], list[Problem]]:
+                  file: str) -> tuple[str, int, list[Problem]]:
     """Score CSV records whose first is data row ``first_row`` of ``file`` (1 is the first row after
-    the header), each starting on its line of ``lines``: the result file's rows for the valid ones,
-    and every problem of the others."""
+    the header), each starting on its line of ``lines``: the result file's text for the valid ones,
+    how many they are, and every problem of the others."""
     table = layout.table(records, first_row, lines)
     scored = csv_io.score(table, model)
-    return csv_io.result_rows(table, scored, layout.raw), _in_file(scored.problems, file)
+    text = csv_io.result_text(csv_io.result_columns(table, scored, layout.raw), layout.delimiter)
+    return text, len(scored.valid), _in_file(scored.problems, file)
 
 
 def _in_file(problems: Sequence[Problem], file: str) -> list[Problem]:
@@ -88,19 +91,56 @@ def _in_file(problems: Sequence[Problem], file: str) -> list[Problem]:
 def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: int,
                 file: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Score a Parquet chunk whose first row is data row ``first_row`` of ``file`` (from 1): the
-    result frame of its valid rows (typed), and every problem of the others."""
-    cells = _as_text(frame.iloc[:, list(layout.positions)]).tolist()  # the feature columns alone, as text
-    table = csv_io.CsvTable(list(layout.features), cells, None, layout.delimiter,
-                            {f: i for i, f in enumerate(layout.features)}, first_row)
-    scored = csv_io.score(table, model)
-    out = frame.iloc[scored.valid].reset_index(drop=True)
-    out[csv_io.PREDICTION_COLUMN] = pd.Series(scored.predictions, dtype=_prediction_dtype(layout))
+    result frame of its valid rows (typed), and every problem of the others. Typed columns go to
+    the one column validator as they are; only a flagged row is read as a CSV file would hold it
+    (:func:`_as_text`), so its problems are worded as for the same row in a CSV file."""
+    schema = model.manifest.schema
+    features = frame.iloc[:, list(layout.positions)]
+    keep, X, problems = partition(schema, frame_batch(schema, features),
+                                  lambda i: (i, _text_row(schema, features, i)), file_rows(None, first_row))
+    out = frame.iloc[keep].reset_index(drop=True)
+    predictions, proba = np.empty(0, dtype=_prediction_dtype(layout)), None
+    if X is not None:
+        _, predictions, proba = model.predict_arrays(X)
+    out[csv_io.PREDICTION_COLUMN] = pd.Series(predictions, dtype=_prediction_dtype(layout))
     if layout.classes:  # a classifier with no predict_proba: the columns stay empty
-        proba = np.full((len(scored.valid), len(layout.classes)), np.nan) if scored.probabilities is None \
-            else np.asarray(scored.probabilities, dtype=np.float64).reshape(len(scored.valid), len(layout.classes))
+        if proba is None:
+            proba = np.full((len(keep), len(layout.classes)), np.nan)
         for k, c in enumerate(layout.classes):
             out[csv_io.probability_column(c)] = proba[:, k]
-    return out, _in_file(scored.problems, file)
+    return out, _in_file(problems, file)
+
+
+def frame_batch(schema: Schema, features: pd.DataFrame) -> ColumnBatch:
+    """A frame's feature columns (schema order) as a column batch: number columns as float64 (a
+    null or NaN as missing), any other column read as its text (:func:`_as_text`), categories as
+    their text, stripped."""
+    n = len(features)
+    numbers, codes, values = [], [], []
+    batch = ColumnBatch(n, "objects", np.empty((0, n)), np.empty((0, n), np.int32), values)
+    for j, f in enumerate(schema.features):
+        series = features.iloc[:, j]
+        if f.type == "category":
+            index: dict[Any, int] = {}
+            codes.append(np.fromiter((index.setdefault(_text(v), len(index)) for v in series), np.int32, n))
+            values.append([csv_io.category_value(text) for text in index])
+        elif series.dtype.kind in "iuf":
+            x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            if not f.missing:
+                batch.odd.update(((int(i), j), None) for i in np.flatnonzero(np.isnan(x)))
+            if f.type == "integer" and series.dtype.kind in "iu":  # a huge integer: the row path checks it
+                batch.odd.update(((int(i), j), None) for i in np.flatnonzero(np.abs(x) > 2.0 ** 53))
+            numbers.append(x)
+        else:
+            numbers.append(csv_io.text_numbers(f, [_text(v) for v in series], j, batch.odd))
+    batch.numbers = np.array(numbers, dtype=np.float64).reshape(len(numbers), n)
+    batch.codes = np.array(codes, dtype=np.int32).reshape(len(codes), n)
+    return batch
+
+
+def _text_row(schema: Schema, features: pd.DataFrame, i: int) -> dict[str, Any]:
+    """Row ``i`` as a CSV file would hold it, read as the CSV path reads it."""
+    return {f.name: csv_io.cell_value(f, _text(v)) for f, v in zip(schema.features, features.iloc[i].tolist())}
 
 
 def write_problems(problems: Sequence[Problem], out: TextIO, header: bool, raw: bool = False) -> None:
@@ -124,18 +164,14 @@ def _result_schema(arrow_schema: Any, layout: Layout) -> Any:
     return pa.schema(fields)
 
 
-def _as_text(cells: pd.DataFrame) -> np.ndarray:
-    """Typed cells (Parquet) as the text a CSV file would hold, so they are checked alike: a float
-    by its repr (which reads back exactly), a missing value as an empty cell."""
-    def text(v: Any) -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
-            return ""
-        if isinstance(v, np.generic):
-            v = v.item()
-        return repr(v) if isinstance(v, float) else str(v)
-
-    return np.vectorize(text, otypes=[object])(cells.to_numpy(dtype=object)) if len(cells) else \
-        cells.to_numpy(dtype=object)
+def _text(v: Any) -> str:
+    """A typed value (Parquet) as the text a CSV file would hold: a float by its repr (which reads
+    back exactly), a missing value as an empty cell."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, np.generic):
+        v = v.item()
+    return repr(v) if isinstance(v, float) else str(v)
 
 
 def _prediction_dtype(layout: Layout) -> Any:

@@ -72,6 +72,11 @@ def csv_chunks(file: Path, layout: Layout, chunk_rows: int) -> Iterator[Records]
         raise not_csv(file, exc.line, exc.why) from None
 
 
+def text_records(text: str, layout: Layout, first_line: int) -> Records:
+    """The records of whole lines of CSV text (no header) whose first line is ``first_line``."""
+    return _records(parse_records(io.StringIO(text, newline=""), layout, header=False), first_line - 1)
+
+
 def block_records(block: bytes, layout: Layout, *, first: bool, lines_before: int = 0) -> Records:
     """The records of one block of a CSV file (whole lines; the file's first block holds the
     header), each with its line in the file (``lines_before``: the lines of the blocks before)."""
