@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -95,9 +96,11 @@ def predict_answer(name: str, version: str | None) -> Response:
     or CSV out when the caller accepts ``text/csv`` (the file's columns, then the prediction and
     one probability column per class). A part of a larger file says where it sits with the query's
     ``first_row`` (its first record's data row) and ``first_line`` (the line after its header), so
-    problems name the whole file's rows and lines."""
+    problems name the whole file's rows and lines. ``partial=true`` scores a file's valid rows and
+    lists the others (:func:`partial_answer`) instead of refusing the whole file."""
     first_row = _query_number("first_row", 1)  # checked whatever the body: a bad one is never ignored
     first_line = _query_number("first_line", None)
+    partial = _query_flag("partial")
     if request.mimetype != "text/csv":
         return jsonify(predict_body(name, version, first_row))
     model = registry().get(name, version)
@@ -113,6 +116,9 @@ def predict_answer(name: str, version: str | None) -> Response:
         raise InvalidInput("the file has a header but no rows",
                            [Problem("no_rows", "at least one row", "got none", "file", line=first_line or 2)])
     scored = csv_io.score(table, model)
+    if partial:
+        record_prediction(model.name, model.version, len(scored.valid))
+        return jsonify(partial_answer(model, table, scored))
     error = csv_io.error_for(scored)
     if error:
         raise error
@@ -125,6 +131,31 @@ def predict_answer(name: str, version: str | None) -> Response:
     if scored.probabilities is not None:
         result["probabilities"] = scored.probabilities
     return jsonify({**result, "columns": table.matched(), "backend": "server"})
+
+
+def partial_answer(model: Model, table: csv_io.CsvTable, scored: csv_io.Scored) -> dict[str, Any]:
+    """A CSV part scored partially: the result file's header and rows for its valid records, the
+    error file's header and rows for the others, every problem, the counts, and a preview. The
+    browser's ``scoreCsv`` answers the same figures, so a client joins parts alike in both modes."""
+    raw = csv_io.raw_cells(model.manifest)
+    columns = csv_io.result_columns(table, scored, raw)
+    result_header = csv_io.result_csv(table, csv_io.Scored([], [], scored.probabilities, scored.classes), raw)
+    errors_header = csv_io.lines_text([",".join(csv_io.ERROR_COLUMNS)])
+    return {"model": {"name": model.name, "version": model.version}, "backend": "server",
+            "columns": table.matched(), "rows": len(table.records), "scored": len(scored.valid),
+            "invalid_rows": scored.invalid_rows, "problems": [p.to_dict() for p in scored.problems],
+            "result": {"header": result_header, "rows": csv_io.result_text(columns, table.delimiter)},
+            "errors": {"header": errors_header, "rows": csv_io.errors_csv(scored, raw)[len(errors_header):]},
+            "preview": [csv_io.result_header(table, scored), *(list(row) for row in itertools.islice(zip(*columns), 10))]}
+
+
+def _query_flag(name: str) -> bool:
+    """A true/false query parameter (absent: false; 400 ``invalid_request`` for anything else)."""
+    text = request.args.get(name, "false")
+    if text not in ("true", "false"):
+        raise ApiError("invalid_request", f"the query's {name} must be true or false, got {text!r}",
+                       [{"field": name, "expected": "true or false"}])
+    return text == "true"
 
 
 def _query_number(name: str, default: int | None) -> int | None:

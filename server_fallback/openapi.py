@@ -104,8 +104,14 @@ def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[s
             {"name": "first_row", "in": "query", "required": False, "schema": FIRST_ROW},
             {"name": "first_line", "in": "query", "required": False, "schema": {
                 "type": "integer", "minimum": 1,
-                "description": "CSV body only: the line, in the whole file, of the line after this body's header"}}],
-        "responses": {**csv_too(ok({"$ref": "#/components/schemas/Prediction"}, "Predictions")),
+                "description": "CSV body only: the line, in the whole file, of the line after this body's header"}},
+            {"name": "partial", "in": "query", "required": False, "schema": {
+                "type": "string", "enum": ["true", "false"], "default": "false",
+                "description": "CSV body only: true scores the valid rows and lists the others (a PartialScore "
+                               "answer, 200) instead of refusing the whole file (422)"}}],
+        "responses": {**csv_too(ok({"oneOf": [{"$ref": "#/components/schemas/Prediction"},
+                                              {"$ref": "#/components/schemas/PartialScore"}]},
+                                   "Predictions (a PartialScore for a CSV body with partial=true)")),
                       **errors("400", "404", "405", "413", "415", "422", "500", "503")},
     }}
 
@@ -195,6 +201,21 @@ SCHEMAS: dict[str, Any] = {
         "classes": {"type": "array"},
         "probabilities": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
         "backend": {"const": "server"}}},
+    "PartialScore": {"type": "object", "required": ["model", "backend", "columns", "rows", "scored", "invalid_rows",
+                                                     "problems", "result", "errors", "preview"], "properties": {
+        "model": {"type": "object"}, "backend": {"const": "server"},
+        "columns": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "the file's column that fed each feature"},
+        "rows": {"type": "integer"}, "scored": {"type": "integer"}, "invalid_rows": {"type": "integer"},
+        "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+        "result": {"type": "object", "required": ["header", "rows"], "description": "the result file's header line "
+                   "and its lines for the scored rows", "properties": {"header": {"type": "string"},
+                                                                        "rows": {"type": "string"}}},
+        "errors": {"type": "object", "required": ["header", "rows"], "description": "the error file's header line "
+                   "and its lines, one per problem", "properties": {"header": {"type": "string"},
+                                                                     "rows": {"type": "string"}}},
+        "preview": {"type": "array", "items": {"type": "array"}, "description": "the result's header, then its "
+                    "first rows"}}},
     "ModelList": {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {
         "type": "object", "required": ["name", "version", "task", "runtimes"],
         "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "task": {"type": "string"},

@@ -149,7 +149,7 @@ function showScored(name, scored) {
     : "";
   const rejected = scored.invalidRows ?? 0;
   file.summary.textContent = `${name}: ${(scored.scored ?? "all").toLocaleString()} rows scored in the `
-    + `${scored.backend}${rejected ? `, ${rejected.toLocaleString()} rejected (listed below, with their line)` : ""}.`;
+    + `${scored.backend}${rejected ? `, ${rejected.toLocaleString()} rejected (listed below, with their row and line)` : ""}.`;
   // the previous file's downloads go: an object URL keeps its Blob alive until it is revoked
   for (const link of [file.downloadResult, file.downloadErrors]) if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
   file.downloadResult.href = URL.createObjectURL(scored.result);

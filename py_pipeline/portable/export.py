@@ -8,7 +8,7 @@ model keeps the scikit-learn engine.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -75,58 +75,27 @@ def _categories(cats: Any) -> dict[str, Any]:
 # --- preprocessing steps -----------------------------------------------------------------
 
 def _step(est: Any, buf: Buffer) -> dict[str, Any]:
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, MinMaxScaler, OneHotEncoder,
-                                       OrdinalEncoder, PolynomialFeatures, RobustScaler, StandardScaler)
-
-    from ..sklearn_features import PhysicsFeatures
-
     if est is None or (isinstance(est, str) and est == "passthrough"):
         return {"op": "passthrough"}
-    if isinstance(est, Pipeline):
-        return {"op": "pipeline", "steps": [_step(s, buf) for _, s in est.steps]}
-    if isinstance(est, ColumnTransformer):
-        return _column_transformer(est, buf)
-    if isinstance(est, PhysicsFeatures):
-        return {"op": "function", "name": "py_pipeline.features.physics_features"}
-    if isinstance(est, FunctionTransformer):
-        if est.func is None:
-            return {"op": "passthrough"}
-        module = getattr(est.func, "__module__", None) or type(est.func).__module__  # ufuncs have no __module__
-        name = f"{module}.{getattr(est.func, '__name__', type(est.func).__name__)}"
-        if name not in FUNCTIONS:
-            raise NotPortable(f"FunctionTransformer calls {name}, which is not one of the portable functions "
-                              f"({', '.join(FUNCTIONS)})")
-        try:
-            kw = json.loads(json.dumps(est.kw_args or {}))
-        except (TypeError, ValueError):
-            raise NotPortable(f"FunctionTransformer({name}) has kw_args that are not plain JSON") from None
-        return {"op": "function", "name": name, "kw_args": kw}
-    if type(est) is StandardScaler:
-        return {"op": "center_scale", "center": buf.put(est.mean_) if est.with_mean else None,
-                "scale": buf.put(est.scale_) if est.with_std else None}
-    if type(est) is MinMaxScaler:
-        return {"op": "minmax_scaler", "scale": buf.put(est.scale_), "min": buf.put(est.min_),
-                "clip": list(est.feature_range) if est.clip else None}
-    if type(est) is RobustScaler:
-        return {"op": "center_scale", "center": buf.put(est.center_) if est.with_centering else None,
-                "scale": buf.put(est.scale_) if est.with_scaling else None}
-    if type(est) is MaxAbsScaler:
-        return {"op": "maxabs_scaler", "scale": buf.put(est.scale_)}
-    if type(est) is SimpleImputer:
-        return _imputer(est)
-    if type(est) is OneHotEncoder:
-        return _one_hot(est)
-    if type(est) is OrdinalEncoder:
-        return _ordinal(est)
-    if type(est) is PolynomialFeatures:
-        return {"op": "polynomial", "include_bias": bool(est.include_bias),
-                "interaction_only": bool(est.interaction_only), "max_degree": int(est._max_degree),
-                "min_degree": int(est._min_degree), "n_out_full": int(est._n_out_full),
-                "n_output_features": int(est.n_output_features_)}
-    raise NotPortable(f"{_name(est)} is not one of the steps the portable engine knows")
+    export_step = _exporter(est, "step")
+    if export_step is None:
+        raise NotPortable(f"{_name(est)} is not one of the steps the portable engine knows")
+    return export_step(est, buf)
+
+
+def _function_transformer(est: Any, buf: Buffer) -> dict[str, Any]:
+    if est.func is None:
+        return {"op": "passthrough"}
+    module = getattr(est.func, "__module__", None) or type(est.func).__module__  # ufuncs have no __module__
+    name = f"{module}.{getattr(est.func, '__name__', type(est.func).__name__)}"
+    if name not in FUNCTIONS:
+        raise NotPortable(f"FunctionTransformer calls {name}, which is not one of the portable functions "
+                          f"({', '.join(FUNCTIONS)})")
+    try:
+        kw = json.loads(json.dumps(est.kw_args or {}))
+    except (TypeError, ValueError):
+        raise NotPortable(f"FunctionTransformer({name}) has kw_args that are not plain JSON") from None
+    return {"op": "function", "name": name, "kw_args": kw}
 
 
 def _column_transformer(ct: Any, buf: Buffer) -> dict[str, Any]:
@@ -190,31 +159,20 @@ def _classes(est: Any) -> list[Any] | None:
 
 def _estimator(est: Any, buf: Buffer) -> dict[str, Any]:
     from sklearn.base import is_classifier
-    from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, GradientBoostingClassifier,
-                                  GradientBoostingRegressor, HistGradientBoostingClassifier,
-                                  HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor)
-    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     if getattr(est, "n_outputs_", 1) != 1 or (is_classifier(est) and np.ndim(est.classes_) != 1):
         raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
-    kind = type(est)
-    if kind is LogisticRegression:
-        return _logistic(est, buf)
-    if kind in (LinearRegression, Ridge):
-        if np.ndim(est.coef_) != 1:
-            raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
-        return {"op": "linear", "kind": "regression", "coef": buf.put(est.coef_),
-                "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
-    if kind in (DecisionTreeClassifier, DecisionTreeRegressor):
-        return _forest([est], est, buf)
-    if kind in (RandomForestClassifier, RandomForestRegressor, ExtraTreesClassifier, ExtraTreesRegressor):
-        return _forest(list(est.estimators_), est, buf)
-    if kind in (GradientBoostingClassifier, GradientBoostingRegressor):
-        return _gradient_boosting(est, buf)
-    if kind in (HistGradientBoostingClassifier, HistGradientBoostingRegressor):
-        return _hist_gradient_boosting(est, buf)
-    raise NotPortable(f"{_name(est)} is not one of the estimators the portable engine knows")
+    export_estimator = _exporter(est, "estimator")
+    if export_estimator is None:
+        raise NotPortable(f"{_name(est)} is not one of the estimators the portable engine knows")
+    return export_estimator(est, buf)
+
+
+def _linear(est: Any, buf: Buffer) -> dict[str, Any]:
+    if np.ndim(est.coef_) != 1:
+        raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
+    return {"op": "linear", "kind": "regression", "coef": buf.put(est.coef_),
+            "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
 
 
 def _logistic(est: Any, buf: Buffer) -> dict[str, Any]:
@@ -325,6 +283,75 @@ def _hist_gradient_boosting(est: Any, buf: Buffer) -> dict[str, Any]:
     if classifier:
         out["classes"] = _classes(est)
     return out
+
+
+# --- the one table ----------------------------------------------------------------------
+
+#: Every step and final estimator the portable engine runs: (module, class, role, how to export a
+#: fitted one). A step matches its class or a subclass (a Pipeline, a ColumnTransformer), an
+#: estimator or a scaler its exact class (a subclass may change what fit computes). The README's
+#: list of covered estimators is written from it (``covered``).
+EXPORTERS: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] = [
+    ("sklearn.pipeline", "Pipeline", "step", lambda est, buf: {"op": "pipeline",
+                                                               "steps": [_step(s, buf) for _, s in est.steps]}),
+    ("sklearn.compose", "ColumnTransformer", "step", lambda est, buf: _column_transformer(est, buf)),
+    ("py_pipeline.sklearn_features", "PhysicsFeatures", "step",
+     lambda est, buf: {"op": "function", "name": "py_pipeline.features.physics_features"}),
+    ("sklearn.preprocessing", "FunctionTransformer", "step", lambda est, buf: _function_transformer(est, buf)),
+    ("sklearn.preprocessing", "StandardScaler", "exact step",
+     lambda est, buf: {"op": "center_scale", "center": buf.put(est.mean_) if est.with_mean else None,
+                       "scale": buf.put(est.scale_) if est.with_std else None}),
+    ("sklearn.preprocessing", "MinMaxScaler", "exact step",
+     lambda est, buf: {"op": "minmax_scaler", "scale": buf.put(est.scale_), "min": buf.put(est.min_),
+                       "clip": list(est.feature_range) if est.clip else None}),
+    ("sklearn.preprocessing", "RobustScaler", "exact step",
+     lambda est, buf: {"op": "center_scale", "center": buf.put(est.center_) if est.with_centering else None,
+                       "scale": buf.put(est.scale_) if est.with_scaling else None}),
+    ("sklearn.preprocessing", "MaxAbsScaler", "exact step",
+     lambda est, buf: {"op": "maxabs_scaler", "scale": buf.put(est.scale_)}),
+    ("sklearn.impute", "SimpleImputer", "exact step", lambda est, buf: _imputer(est)),
+    ("sklearn.preprocessing", "OneHotEncoder", "exact step", lambda est, buf: _one_hot(est)),
+    ("sklearn.preprocessing", "OrdinalEncoder", "exact step", lambda est, buf: _ordinal(est)),
+    ("sklearn.preprocessing", "PolynomialFeatures", "exact step",
+     lambda est, buf: {"op": "polynomial", "include_bias": bool(est.include_bias),
+                       "interaction_only": bool(est.interaction_only), "max_degree": int(est._max_degree),
+                       "min_degree": int(est._min_degree), "n_out_full": int(est._n_out_full),
+                       "n_output_features": int(est.n_output_features_)}),
+    ("sklearn.linear_model", "LogisticRegression", "estimator", lambda est, buf: _logistic(est, buf)),
+    ("sklearn.linear_model", "LinearRegression", "estimator", _linear),
+    ("sklearn.linear_model", "Ridge", "estimator", _linear),
+    ("sklearn.tree", "DecisionTreeClassifier", "estimator", lambda est, buf: _forest([est], est, buf)),
+    ("sklearn.tree", "DecisionTreeRegressor", "estimator", lambda est, buf: _forest([est], est, buf)),
+    *((("sklearn.ensemble", name, "estimator", lambda est, buf: _forest(list(est.estimators_), est, buf))
+       for name in ("RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
+                    "ExtraTreesRegressor"))),
+    ("sklearn.ensemble", "GradientBoostingClassifier", "estimator", lambda est, buf: _gradient_boosting(est, buf)),
+    ("sklearn.ensemble", "GradientBoostingRegressor", "estimator", lambda est, buf: _gradient_boosting(est, buf)),
+    ("sklearn.ensemble", "HistGradientBoostingClassifier", "estimator",
+     lambda est, buf: _hist_gradient_boosting(est, buf)),
+    ("sklearn.ensemble", "HistGradientBoostingRegressor", "estimator",
+     lambda est, buf: _hist_gradient_boosting(est, buf)),
+]
+
+
+def _exporter(est: Any, role: str) -> Callable[[Any, Buffer], dict[str, Any]] | None:
+    """How to export ``est`` in ``role`` ("step" or "estimator"), from :data:`EXPORTERS`; None when
+    the portable engine does not run it."""
+    import importlib
+
+    for module, name, kind, export_one in EXPORTERS:
+        if not kind.endswith(role):
+            continue
+        cls = getattr(importlib.import_module(module), name)
+        if type(est) is cls or (kind == "step" and isinstance(est, cls)):
+            return export_one
+    return None
+
+
+def covered() -> dict[str, list[str]]:
+    """The classes the portable engine runs, by role ("steps", "estimators"), as the README lists them."""
+    return {"steps": [name for _, name, kind, _ in EXPORTERS if kind.endswith("step")],
+            "estimators": [name for _, name, kind, _ in EXPORTERS if kind == "estimator"]}
 
 
 # --- the whole pipeline ------------------------------------------------------------------

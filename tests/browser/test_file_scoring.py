@@ -103,8 +103,10 @@ def test_the_server_backend_scores_the_same_file(browser, live_server):
     good = requests.post(f"{live_server.url}/api/v1/models/iris/predict", data=csv_text(GOOD),
                          headers={"Content-Type": "text/csv", "Accept": "text/csv"}, timeout=30)
     assert downloaded(page, "download-result") == good.text
-    # a file with bad rows: the server answers all or nothing, naming the lines
-    choose(page, csv_text([GOOD[0], BAD[0]]))
-    page.wait_for_selector("#file-error:not([hidden])", timeout=LOAD_TIMEOUT_MS)
-    assert "line 3 (row 2), field 'sepal_length_cm'" in page.inner_text("#file-error")
+    # a file with bad rows: scored as in the browser, each rejected row listed by its row and line
+    choose(page, csv_text([GOOD[0], BAD[0], GOOD[1]]))
+    page.wait_for_selector("body[data-scored='2']", timeout=LOAD_TIMEOUT_MS)
+    assert "line 3 (row 2), field 'sepal_length_cm'" in page.inner_text("#file-problems")
+    errors = downloaded(page, "download-errors").split("\r\n")
+    assert errors[0] == "row,line,field,expected,problem" and errors[1].startswith("2,3,sepal_length_cm,")
     visit.close()

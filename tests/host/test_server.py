@@ -287,3 +287,19 @@ def test_the_site_path_redirect_does_not_trust_host(model_dir, site_dir):
     response = client.get("/tools/predict", headers={"Host": "evil.example"})
     assert response.status_code in (301, 308)
     assert response.headers["Location"] == "/tools/predict/"
+
+
+def test_a_csv_part_scored_partially_lists_the_rows_it_rejects(client):
+    """?partial=true: the valid rows scored, the others listed with their row and line in the whole
+    file, the result and error files' lines ready to join; the default stays all or nothing."""
+    body = "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n5.1,3.5,1.4,0.2\nabc,3.5,1.4,0.2\n"
+    answer = client.post(PREDICT + "?partial=true&first_row=11&first_line=20", data=body, content_type="text/csv")
+    scored = answer.get_json()
+    assert answer.status_code == 200 and (scored["rows"], scored["scored"], scored["invalid_rows"]) == (2, 1, 1)
+    assert [(p["row"], p["line"], p["field"]) for p in scored["problems"]] == [(12, 21, "sepal_length_cm")]
+    assert scored["result"]["header"].startswith("sepal_length_cm,") and scored["result"]["rows"].count("\r\n") == 1
+    assert scored["errors"]["header"] == "row,line,field,expected,problem\r\n"
+    assert scored["errors"]["rows"].startswith("12,21,sepal_length_cm,")
+    assert scored["preview"][0][-1].startswith("probability_") and len(scored["preview"]) == 2
+    assert client.post(PREDICT, data=body, content_type="text/csv").status_code == 422
+    assert client.post(PREDICT + "?partial=yes", data=body, content_type="text/csv").status_code == 400

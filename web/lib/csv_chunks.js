@@ -1,59 +1,86 @@
-// A CSV file cut into pieces the server takes one request at a time (it caps rows per request):
-// each piece is the header plus whole records, so a quoted cell's line break never splits a row.
+// A CSV file cut into pieces the server takes one request at a time (it caps rows per request),
+// read a slice of bytes at a time and never held whole: each piece is the header plus whole
+// records, cut at record ends (a quoted cell's line break never splits a row). Bytes, not text:
+// a quote (0x22) and a line feed (0x0A) never occur inside a UTF-8 sequence, so the cuts need
+// no decoding.
 
 /**
- * @typedef {{text: string, rows: number, rowsBefore: number, firstLine: number, headerLines: number, end: number}} CsvChunk
- *   `text`: the header then the records; `firstLine`: the file's line of the first record;
- *   `rowsBefore`: the file's rows before it; `end`: where it ends in the file's text
+ * @typedef {{body: Blob, rows: number, rowsBefore: number, firstLine: number, end: number}} CsvPiece
+ *   `body`: the header then the piece's records (slices of the file, not copies); `rows`: its
+ *   records (blank lines are none); `rowsBefore`: the file's records before it; `firstLine`: the
+ *   file's line just after the header, as the piece's body has it; `end`: its end in the file, in bytes
  */
 
-/**
- * The pieces of `text` holding at most `rows` rows each (blank lines are no rows).
- * @param {string} text @param {number} rows
- * @returns {Generator<CsvChunk>}
- */
-export function* csvChunks(text, rows) {
-  const start = text.startsWith("\uFEFF") ? 1 : 0;
-  const [headerEnd, headerLines] = recordEnd(text, start);
-  let header = text.slice(start, headerEnd);
-  if (!header.endsWith("\n")) header += "\n";
-  let at = headerEnd;
-  let line = 1 + headerLines;
-  let rowsBefore = 0;
-  while (at < text.length) {
-    let end = at;
-    let count = 0;
-    let lines = 0;
-    while (count < rows && end < text.length) {
-      const [next, breaks] = recordEnd(text, end);
-      if (/\S/.test(text.slice(end, next))) count++;
-      lines += breaks;
-      end = next;
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Where a scan through the file stands: its offset, quote state, and what it has counted. */
+class Scan {
+  constructor() {
+    this.at = 0;
+    this.quoted = false;
+    this.content = false; // the current record has a byte other than CR or LF
+    this.lines = 0; // line feeds passed
+  }
+
+  /**
+   * Scan `bytes` (the file's bytes from `this.at`) up to `want` more records; answer how many
+   * records ended and stop just past the last one's line feed.
+   * @param {Uint8Array} bytes @param {number} want
+   */
+  records(bytes, want) {
+    let found = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b === QUOTE) this.quoted = !this.quoted;
+      if (b === LF) {
+        this.lines++;
+        if (!this.quoted) {
+          if (this.content) found++;
+          this.content = false;
+          if (found === want) {
+            this.at += i + 1;
+            return found;
+          }
+          continue;
+        }
+      }
+      if (b !== CR && b !== LF) this.content = true;
     }
-    if (count > 0) yield { text: header + text.slice(at, end), rows: count, rowsBefore, firstLine: line, headerLines, end };
-    rowsBefore += count;
-    line += lines;
-    at = end;
+    this.at += bytes.length;
+    return found;
   }
 }
 
 /**
- * Where the record starting at `from` ends (just past its line break, or the end of the text),
- * and how many line breaks it holds: a line break inside quotes belongs to the record.
- * @param {string} text @param {number} from
- * @returns {[number, number]}
+ * The pieces of `blob` holding at most `rows` records each, read `sliceBytes` at a time.
+ * @param {Blob} blob @param {number} rows @param {number} [sliceBytes]
+ * @returns {AsyncGenerator<CsvPiece>}
  */
-export function recordEnd(text, from) {
-  let at = from;
-  let quotes = 0;
-  let breaks = 0;
-  for (;;) {
-    const newline = text.indexOf("\n", at);
-    const end = newline < 0 ? text.length : newline + 1;
-    const line = text.slice(at, end);
-    for (let q = line.indexOf('"'); q >= 0; q = line.indexOf('"', q + 1)) quotes++;
-    at = end;
-    if (newline >= 0) breaks++;
-    if (quotes % 2 === 0 || newline < 0) return [at, breaks];
+export async function* csvPieces(blob, rows, sliceBytes = 1 << 20) {
+  const scan = new Scan();
+  await scanRecords(blob, scan, 1, sliceBytes); // the header
+  const header = blob.slice(0, scan.at); // ends with its line feed whenever a record follows
+  let rowsBefore = 0;
+  while (scan.at < blob.size) {
+    const start = scan.at;
+    const linesBefore = scan.lines;
+    const found = await scanRecords(blob, scan, rows, sliceBytes);
+    const last = scan.at >= blob.size && scan.content ? 1 : 0; // a last record with no line feed
+    if (found + last === 0) break;
+    yield { body: new Blob([header, blob.slice(start, scan.at)]), rows: found + last, rowsBefore,
+            firstLine: linesBefore + 1, end: scan.at };
+    rowsBefore += found + last;
   }
+}
+
+/** @param {Blob} blob @param {Scan} scan @param {number} want @param {number} sliceBytes */
+async function scanRecords(blob, scan, want, sliceBytes) {
+  let found = 0;
+  while (found < want && scan.at < blob.size) {
+    const bytes = new Uint8Array(await blob.slice(scan.at, scan.at + sliceBytes).arrayBuffer());
+    found += scan.records(bytes, want - found);
+  }
+  return found;
 }

@@ -18,6 +18,7 @@ import { checkName } from "./names.js";
 import { configureRuntime, runtimeStarts } from "./runtime.js";
 import { ServerBackend, segment } from "./server_backend.js";
 import { WarmupBackend } from "./warmup_backend.js";
+import { resolveBackend } from "./backend.js";
 
 export { PredictionError, ErrorCode, configureRuntime, runtimeStarts };
 
@@ -35,9 +36,8 @@ const SITE_URL = new URL("../", import.meta.url);
  *   fallbackReason: string | null,
  *   predict: (rows: unknown[]) => Promise<object>,
  *   predictColumns: (columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>,
- *   scoreCsv: (text: string | Blob, options?: {chunkSize?: number, signal?: AbortSignal,
- *     onProgress?: (p: {done: number, total: number, scored: number, invalidRows: number, rowsPerSecond: number,
- *       secondsLeft: number}) => void}) => Promise<any>,
+ *   scoreCsv: (text: string | Blob, options?: import("./backend.js").ScoreOptions)
+ *     => Promise<import("./backend.js").ScoredFile>,
  *   predictBatch: (rowsOrFile: unknown[] | string | Blob, options?: {chunkSize?: number, signal?: AbortSignal,
  *     onProgress?: (p: any) => void}) => Promise<any>,
  *   close: () => void,
@@ -124,41 +124,49 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   if (mode === "server") return wrap(serverBackend({ name: model, version }), { name: model, version }, null);
 
   let entry = null;
-  let reason = null;
+  let unreadable = null;
   try {
     entry = findModel(await listModels(siteUrl), model, version);
   } catch (error) {
     if (error instanceof PredictionError) throw error;
-    reason = `the model index could not be read: ${error.message}`;
+    unreadable = `the model index could not be read: ${error.message}`;
   }
-  if (!reason && !CAN_RUN_IN_BROWSER) reason = "this browser cannot run WebAssembly in a Web Worker";
-  if (!reason && !entry.runtimes.includes("browser")) reason = `model ${model} ${entry.version} is marked server-only`;
-  if (!reason && !allowPickle && entry.engines?.browser !== "portable") {
-    reason = `model ${model} ${entry.version} has no portable engine, and allowPickle is false`;
+  const browserTarget = entry && { name: entry.name, version: entry.version };
+  const serverTarget = { name: model, version: entry?.version ?? version };
+  /** @type {import("./backend.js").Candidate} */
+  const browser = {
+    name: "browser",
+    refusal: () => unreadable ?? (!CAN_RUN_IN_BROWSER ? "this browser cannot run WebAssembly in a Web Worker"
+      : !entry.runtimes.includes("browser") ? `model ${model} ${entry.version} is marked server-only`
+        : !allowPickle && entry.engines?.browser !== "portable"
+          ? `model ${model} ${entry.version} has no portable engine, and allowPickle is false` : null),
+    start: () => {
+      const url = new URL(entry.path, new URL("models/", siteUrl)).href;
+      // the page's one read of the manifest, handed to the worker (which would fetch it otherwise);
+      // read while the worker starts, not before
+      const manifestText = readOnce(new URL("manifest.json", url), `models/${entry.path}manifest.json`)
+        .catch(() => undefined);
+      return BrowserBackend.start({ ...browserTarget, url, allowPickle, manifestText },
+        { assets: new URL(siteUrl, globalThis.location?.href).href, onProgress });
+    },
+  };
+  if (serverWarmup && mode === "auto" && !browser.refusal()) {
+    return wrap(new WarmupBackend(serverBackend(browserTarget), browser.start()), browserTarget, null);
   }
-  if (reason && mode === "browser") throw new PredictionError(ErrorCode.RUNTIME_UNAVAILABLE, reason);
-
-  if (!reason) {
-    const url = new URL(entry.path, new URL("models/", siteUrl)).href;
-    const target = { name: entry.name, version: entry.version };
-    // the page's one read of the manifest, handed to the worker (which would fetch it otherwise);
-    // read while the worker starts, not before
-    const manifestText = readOnce(new URL("manifest.json", url), `models/${entry.path}manifest.json`)
-      .catch(() => undefined);
-    const starting = BrowserBackend.start({ ...target, url, allowPickle, manifestText },
-      { assets: new URL(siteUrl, globalThis.location?.href).href, onProgress });
-    if (serverWarmup && mode === "auto") {
-      return wrap(new WarmupBackend(serverBackend(target), starting), target, null);
-    }
-    try {
-      return wrap(await starting, target, null);
-    } catch (error) {
-      if (mode === "browser") throw error;
-      reason = `the browser runtime failed to start: ${error.message}`;
-    }
+  /** @type {import("./backend.js").Candidate} */
+  const onServer = { name: "server", start: async () => serverBackend(serverTarget) };
+  let chosen;
+  try {
+    chosen = await resolveBackend(mode === "browser" ? [browser] : [browser, onServer]);
+  } catch (error) { // browser mode: the browser refused
+    const [refusal] = error.refused ?? [];
+    throw refusal && !refusal.error ? new PredictionError(ErrorCode.RUNTIME_UNAVAILABLE, refusal.reason) : error;
   }
-  const target = { name: model, version: entry?.version ?? version };
-  return wrap(serverBackend(target), target, reason);
+  const [refusal] = chosen.refused;
+  const reason = !refusal ? null
+    : refusal.error ? `the browser runtime failed to start: ${/** @type {Error} */ (refusal.error).message}`
+      : refusal.reason;
+  return wrap(chosen.backend, chosen.backend.name === "browser" ? browserTarget : serverTarget, reason);
 }
 
 /**
@@ -229,7 +237,7 @@ async function own(call) {
 }
 
 /**
- * @param {BrowserBackend | ServerBackend | WarmupBackend} backend
+ * @param {import("./backend.js").Backend} backend
  * @param {{name: string, version?: string}} model
  * @param {string | null} fallbackReason why auto mode did not use the browser
  * @returns {Predictor}
@@ -256,7 +264,7 @@ function wrap(backend, model, fallbackReason) {
      * whole batch); a file answers as scoreCsv() does.
      */
     predictBatch: (rowsOrFile, options) => own(() => (typeof rowsOrFile === "string" || rowsOrFile instanceof Blob
-      ? backend.scoreCsv(rowsOrFile, options)
+      ? /** @type {Promise<any>} */ (backend.scoreCsv(rowsOrFile, options))
       : predictInChunks((rows, at) => backend.predict(rows, at), rowsOrFile, options))),
     close: () => backend.close(),
   };

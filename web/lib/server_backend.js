@@ -1,19 +1,18 @@
 // Prediction on the fallback server, through its HTTP API.
 import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock } from "./batch.js";
 import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
-import { csvChunks, recordEnd } from "./csv_chunks.js";
+import { csvPieces } from "./csv_chunks.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 import { checkName } from "./names.js";
 
-/**
- * @typedef {{signal?: AbortSignal, firstRow?: number}} PredictOptions `signal` cancels the call;
- *   `firstRow` (from 1) is the row number of the first row sent, when they are a chunk of a larger
- *   batch: the backend names each problem's row in the whole batch.
- */
+/** @typedef {import("./backend.js").PredictOptions} PredictOptions */
 
 /** How long a call waits for the server's whole answer unless told otherwise. */
 export const DEFAULT_SERVER_TIMEOUT_MS = 10_000;
 
+/** @typedef {import("./backend.js").Backend} Backend */
+
+/** @implements {Backend} */
 export class ServerBackend {
   /**
    * @param {{name: string, version?: string}} model
@@ -22,6 +21,7 @@ export class ServerBackend {
    *   (rejects with `server_timeout`)
    */
   constructor(model, serverUrl, { timeoutMs = DEFAULT_SERVER_TIMEOUT_MS } = {}) {
+    /** @type {"server"} */
     this.name = "server";
     this.model = model;
     this.timeoutMs = timeoutMs;
@@ -49,38 +49,58 @@ export class ServerBackend {
   }
 
   /**
-   * Score a CSV file on the server, a request per chunk of rows (the server caps the rows of one
-   * request), each row in it valid: the server answers all or nothing, so a chunk with bad rows
-   * rejects with `invalid_input`. Each request says where its chunk starts in the file, so the
-   * server names each problem's row and line in the whole file.
+   * Score a CSV file on the server, a request per piece of `chunkSize` rows (the server caps the
+   * rows of one request). The file is sent in slices cut at record ends (`Blob.slice`), never
+   * read into one string; each piece is scored partially (`?partial=true`): its valid rows are
+   * scored and every other one is listed with its row and line in the whole file, as in the
+   * browser. `signal` cancels between pieces.
    * @param {string | Blob} text the file's text, or the File itself
    * @param {{chunkSize?: number, signal?: AbortSignal,
    *   onProgress?: (p: import("./batch.js").BatchProgress & {scored: number, invalidRows: number}) => void}} [options]
-   * @returns {Promise<{result: Blob, total: number, scored: number, invalidRows: number, backend: string}>}
-   *   the file with its prediction columns
+   * @returns {Promise<import("./backend.js").ScoredFile>}
    */
   async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress } = {}) {
     checkChunkSize(chunkSize);
-    const whole = typeof text === "string" ? text : await text.text();
+    const file = typeof text === "string" ? new Blob([text]) : text;
     const clock = progressClock(0);
-    /** @type {Blob[]} */
-    const parts = [];
-    let done = 0;
-    for (const chunk of csvChunks(whole, chunkSize)) {
+    /** @type {BlobPart[]} */
+    const result = [];
+    /** @type {BlobPart[]} */
+    const errors = [];
+    /** @type {any[]} */
+    const problems = [];
+    /** @type {unknown[][]} */
+    let preview = [];
+    /** @type {Record<string, string>} */
+    let columns = {};
+    let total = 0;
+    let scored = 0;
+    let invalidRows = 0;
+    for await (const piece of csvPieces(file, chunkSize)) {
       if (signal?.aborted) throw cancelled();
       const where = new URL(this.url);
-      where.searchParams.set("first_row", String(chunk.rowsBefore + 1));
-      where.searchParams.set("first_line", String(chunk.firstLine));
-      const answer = await this.#post(where.href, chunk.text, "text/csv", "text/csv", signal);
-      // each answer repeats the result file's header: keep the first one only
-      parts.push(new Blob([parts.length ? answer.slice(recordEnd(answer, 0)[0]) : answer]));
-      done += chunk.rows;
-      const estimate = Math.round(done * (whole.length / chunk.end));
-      onProgress?.({ ...clock(done, estimate), scored: done, invalidRows: 0 });
+      where.search = new URLSearchParams({ partial: "true", first_row: String(piece.rowsBefore + 1),
+                                           first_line: String(piece.firstLine) }).toString();
+      const answer = JSON.parse(await this.#post(where.href, piece.body, "text/csv", "application/json", signal));
+      if (!result.length) {
+        result.push(answer.result.header);
+        errors.push(answer.errors.header);
+        columns = answer.columns;
+        preview = answer.preview.slice(0, 1); // the header
+      }
+      result.push(answer.result.rows);
+      errors.push(answer.errors.rows);
+      for (const p of answer.problems) problems.push(p);
+      preview.push(...answer.preview.slice(1, 11 - preview.length));
+      total += answer.rows;
+      scored += answer.scored;
+      invalidRows += answer.invalid_rows;
+      const estimate = Math.round(total * (file.size / piece.end));
+      onProgress?.({ ...clock(total, estimate), scored, invalidRows });
     }
-    if (!parts.length) await this.#post(this.url, whole, "text/csv", "text/csv", signal); // no rows: the server says why
-    return { result: new Blob(parts, { type: "text/csv" }), total: done, scored: done, invalidRows: 0,
-             backend: this.name };
+    if (!result.length) await this.#post(this.url, file, "text/csv", "text/csv", signal); // no rows: the server says why
+    return { columns, total, scored, invalidRows, result: new Blob(result, { type: "text/csv" }),
+             errors: new Blob(errors, { type: "text/csv" }), problems, preview, backend: this.name };
   }
 
   /**

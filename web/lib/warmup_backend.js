@@ -13,10 +13,13 @@ import { ErrorCode } from "./errors.js";
 /** Server errors that mean "no prediction server here", not "your rows are wrong". */
 const NO_SERVER = new Set([ErrorCode.SERVER_UNREACHABLE, ErrorCode.SERVER_ERROR, ErrorCode.SERVER_TIMEOUT]);
 
+/** @typedef {import("./backend.js").Backend} Backend */
+
+/** @implements {Backend} */
 export class WarmupBackend {
   #server;
   #starting;
-  /** @type {BrowserBackend | null} */
+  /** @type {import("./backend.js").Backend | null} */
   #browser = null;
   #serverDown = false;
   #closed = false;
@@ -27,7 +30,7 @@ export class WarmupBackend {
 
   /**
    * @param {ServerBackend} server
-   * @param {Promise<BrowserBackend>} browserStart the browser backend, starting
+   * @param {Promise<import("./backend.js").Backend>} browserStart the browser backend, starting
    */
   constructor(server, browserStart) {
     this.#server = server;
@@ -55,12 +58,12 @@ export class WarmupBackend {
     return this.#inOrder(this.#route((backend) => backend.predictColumns(columns)));
   }
 
-  /** @param {string | Blob} text @param {object} [options] */
+  /** @param {string | Blob} text @param {import("./backend.js").ScoreOptions} [options] */
   scoreCsv(text, options) {
     return this.#inOrder(this.#route((backend) => backend.scoreCsv(text, options)));
   }
 
-  /** @template T @param {(backend: BrowserBackend | ServerBackend) => Promise<T>} call */
+  /** @template T @param {(backend: Backend) => Promise<T>} call */
   async #route(call) {
     if (this.#browser) return call(this.#browser);
     if (!this.#serverDown) {

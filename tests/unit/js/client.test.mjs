@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { predictInChunks } from "../../../web/lib/batch.js";
-import { csvChunks, recordEnd } from "../../../web/lib/csv_chunks.js";
+import { resolveBackend } from "../../../web/lib/backend.js";
+import { csvPieces } from "../../../web/lib/csv_chunks.js";
 import { ErrorCode, PredictionError, asPredictionError } from "../../../web/lib/errors.js";
 import { checkName, isValidName } from "../../../web/lib/names.js";
 import { WarmupBackend } from "../../../web/lib/warmup_backend.js";
@@ -54,13 +55,39 @@ test("a cancelled batch stops between chunks with the cancelled code", async () 
   await assert.rejects(run, (error) => error.code === ErrorCode.CANCELLED);
 });
 
-test("CSV pieces keep a quoted line break inside its record, skip blank lines and number lines", () => {
-  const text = "\uFEFFa,b\r\n1,\"x\ny\"\r\n\r\n2,z\n3,w\n4,v";
-  const chunks = [...csvChunks(text, 2)];
-  assert.deepEqual(chunks.map((c) => [c.rows, c.rowsBefore, c.firstLine]), [[2, 0, 2], [2, 2, 6]]);
-  assert.equal(chunks[0].text, "a,b\r\n1,\"x\ny\"\r\n\r\n2,z\n");
-  assert.equal(chunks[1].text, "a,b\r\n3,w\n4,v");
-  assert.deepEqual(recordEnd("1,\"a\"\"b\nc\"\n2", 0), [11, 2]);
+test("CSV pieces are cut from the file's bytes at record ends: a quoted line break, blank lines, lines", async () => {
+  const text = "\uFEFFa,b\r\n1,\"x\ny\"\r\n\r\n2,z\n3,\"\u00e9\"\"\n\"\n4,v";
+  const file = new Blob([text]);
+  for (const slice of [1, 3, 1 << 20]) { // slices smaller than a record read on until it ends
+    const pieces = [];
+    const bytes = new TextDecoder("utf-8", { ignoreBOM: true }); // the body's own bytes, its BOM kept
+    for await (const piece of csvPieces(file, 2, slice)) {
+      pieces.push({ ...piece, text: bytes.decode(await piece.body.arrayBuffer()) });
+    }
+    assert.deepEqual(pieces.map((p) => [p.rows, p.rowsBefore, p.firstLine]), [[2, 0, 2], [2, 2, 6]]);
+    assert.equal(pieces[0].text, "\uFEFFa,b\r\n1,\"x\ny\"\r\n\r\n2,z\n");
+    assert.equal(pieces[1].text, "\uFEFFa,b\r\n3,\"\u00e9\"\"\n\"\n4,v");
+    assert.equal(pieces[1].end, file.size);
+  }
+  const none = [];
+  for await (const piece of csvPieces(new Blob(["a,b\n\n"]), 2)) none.push(piece);
+  assert.deepEqual(none, []); // a header and a blank line: no rows
+});
+
+test("the backend registry takes the first that starts and records why each other refused", async () => {
+  const started = [];
+  const candidates = [
+    { name: "browser", refusal: () => "no WebAssembly", start: async () => started.push("browser") },
+    { name: "worker", start: async () => { throw new Error("boom"); } },
+    { name: "server", start: async () => { started.push("server"); return { name: "server" }; } },
+  ];
+  const { backend, refused } = await resolveBackend(candidates);
+  assert.equal(backend.name, "server");
+  assert.deepEqual(started, ["server"]);
+  assert.deepEqual(refused.map((r) => [r.name, r.reason]), [["browser", "no WebAssembly"],
+    ["worker", "it failed to start: boom"]]);
+  await assert.rejects(resolveBackend(candidates.slice(0, 2)), (error) => error.message === "boom"
+    && error.refused.length === 2);
 });
 
 test("the warm-up answers in call order, whichever backend is quicker", async () => {
