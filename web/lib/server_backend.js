@@ -88,8 +88,10 @@ export class ServerBackend {
         columns = answer.columns;
         preview = answer.preview.slice(0, 1); // the header
       }
-      result.push(answer.result.rows);
-      errors.push(answer.errors.rows);
+      // as Blobs at once: the browser keeps them out of the page's heap, so a large file's result
+      // is never held there as text
+      result.push(new Blob([answer.result.rows]));
+      errors.push(new Blob([answer.errors.rows]));
       for (const p of answer.problems) problems.push(p);
       preview.push(...answer.preview.slice(1, 11 - preview.length));
       total += answer.rows;
