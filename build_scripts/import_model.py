@@ -33,6 +33,7 @@ from sklearn.base import is_classifier, is_regressor
 
 from py_pipeline import Schema
 from py_pipeline.bundle import pickle_bundle, write_manifest
+from py_pipeline.pickled_code import missing_code, moved
 from py_pipeline.errors import PipelineError
 from py_pipeline.files import replace_dir, write_atomic
 from py_pipeline.names import check_name
@@ -70,8 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-csv-cells", action="store_true",
                         help="write result and error files' cells as they are, even those a spreadsheet would run "
                              "as a formula (= + - @ at the start); by default such cells get a leading '")
+    parser.add_argument("--module", action="append", default=[], metavar="OLD=NEW",
+                        help="code the pickle names in module OLD now lives in NEW (repeatable), e.g. "
+                             "__main__=my_features.steps for a function or class defined in a notebook")
     parser.add_argument("--no-check", action="store_true", help="skip the Pyodide check and the site")
     args = parser.parse_args(argv)
+    bad = [m for m in args.module if m.count("=") != 1 or not all(m.split("="))]
+    if bad:
+        parser.error(f"--module takes OLD=NEW, a module name on each side; got {', '.join(map(repr, bad))}")
     if (args.artifact is None) == (args.mlflow is None):
         parser.error("give either an artifact file or --mlflow URI")
     try:
@@ -184,13 +191,13 @@ def _source(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]] | None,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            loaded = joblib.load(args.artifact)
+            with moved(dict(m.split("=") for m in args.module)):
+                loaded = joblib.load(args.artifact)
         except (EOFError, ValueError, IndexError, KeyError, pickle.UnpicklingError) as exc:
             raise ImportFailed(f"{args.artifact} could not be read as a joblib or pickle file (truncated or not a "
                                f"model file?): {type(exc).__name__}: {exc}") from None
         except (AttributeError, ModuleNotFoundError, ImportError) as exc:
-            raise ImportFailed(f"{args.artifact} needs code this environment does not have: {exc}. A function or "
-                               "class defined in the notebook must be importable here (a module on PYTHONPATH)") from None
+            raise ImportFailed(_needs_code(args.artifact, exc)) from None
         except Exception as exc:  # unpickling runs arbitrary code: any error is the file's
             raise ImportFailed(f"{args.artifact} could not be loaded: {type(exc).__name__}: {exc}") from None
     estimator = loaded.get("estimator") if isinstance(loaded, dict) else loaded
@@ -199,6 +206,19 @@ def _source(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]] | None,
     return estimator, None, None, {"source": "handoff", "artifact": args.artifact.name,
                                    "artifact_sha256": sha256_file(args.artifact),
                                    "fitted_with": fitted_with(caught)}
+
+
+def _needs_code(artifact: Path, exc: BaseException) -> str:
+    """Why a pickle could not load for want of code, and what to do."""
+    needed = missing_code(exc)
+    if needed is None:
+        return f"{artifact} needs code this environment does not have: {type(exc).__name__}: {exc}"
+    if "(__main__)" in needed:
+        return (f"{artifact} needs {needed}. Code defined in a notebook is not saved in the pickle: move it "
+                "into a module of your own (a feature package), make it importable here, and say where it now "
+                "lives: --module __main__=<that module>")
+    return (f"{artifact} needs {needed}, which is not importable here: install it, or say where the code now "
+            "lives with --module OLD=NEW")
 
 
 def fitted_with(caught: list[warnings.WarningMessage]) -> dict[str, str]:

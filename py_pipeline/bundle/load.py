@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..engines import Engine, SklearnEngine
-from ..errors import IncompatibleModel, IntegrityError, InvalidBundle, SchemaMismatch
+from ..errors import IncompatibleModel, IntegrityError, InvalidBundle, ModelUnavailable, SchemaMismatch
+from ..pickled_code import missing_code
 from ..portable.engine import PortableEngine
 from .manifest import ARTIFACT_FORMAT, ENGINES, STRICT_LIBRARIES, Manifest, library_versions, sha256_bytes
 
@@ -75,6 +76,15 @@ def _load_sklearn(directory: Path, manifest: Manifest) -> Engine:
             )
     try:
         payload = joblib.load(io.BytesIO(data))
+    except (AttributeError, ImportError) as exc:
+        needed = missing_code(exc)
+        if needed is None:
+            raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: artifact could not be "
+                                f"unpickled: {type(exc).__name__}: {exc}") from None
+        # this model alone: the others this runtime loads still serve
+        raise ModelUnavailable(f"model '{manifest.name}' {manifest.version} needs {needed}, which this runtime "
+                               "does not have: install the package that holds it where the model is served",
+                               [{"field": "artifact", "expected": "its code importable here", "actual": needed}]) from None
     except Exception as exc:  # an unpicklable artifact is a bundle problem, not a crash
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: artifact could not be "
                             f"unpickled: {type(exc).__name__}: {exc}") from None

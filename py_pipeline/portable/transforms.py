@@ -18,8 +18,12 @@ Arrays = dict[str, np.ndarray]
 
 #: Functions a FunctionTransformer (or one of our transformers) may name in a spec: only
 #: these run, so a spec cannot call arbitrary code.
-FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
     "py_pipeline.features.physics_features": features.physics_features,
+    # numpy's own, as a FunctionTransformer calls them (np.log1p, np.clip with its kw_args, ...):
+    # the very same functions run here, so the answers are numpy's
+    **{f"numpy.{name}": getattr(np, name)
+       for name in ("log1p", "expm1", "log", "log2", "log10", "exp", "sqrt", "square", "absolute", "clip", "tanh")},
 }
 
 

@@ -79,7 +79,7 @@ def test_check_reports_a_load_failure(checked):
     verdict = verdicts["foreign"]
     assert verdict["browser"] is False
     assert verdict["reason"].startswith("failed to load in Pyodide: ")
-    assert "No module named 'tests'" in verdict["reason"]
+    assert "needs the module tests, which this runtime does not have" in verdict["reason"]
     manifest = built(root, "foreign", "1.0.0")
     assert manifest["runtimes"] == ["server"] and manifest["browser_check"]["reason"] == verdict["reason"]
 
