@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -77,6 +77,15 @@ class ColumnBatch:
         batch.other = {r: v for r, v in meta.get("other", [])}
         return batch
 
+    @classmethod
+    def of_columns(cls, rows: int, numbers: list[np.ndarray], codes: list[np.ndarray], values: list[list[Any]],
+                   odd: dict[tuple[int, int], Any]) -> "ColumnBatch":
+        """A batch from a file's columns, built one feature at a time (read as text or typed)."""
+        batch = cls(rows, "objects", np.array(numbers, dtype=np.float64).reshape(len(numbers), rows),
+                    np.array(codes, dtype=np.int32).reshape(len(codes), rows), values)
+        batch.odd = odd
+        return batch
+
     def flagged_rows(self) -> np.ndarray:
         """Rows the side-table names: odd values, absent or unknown keys, wrong shapes."""
         flagged = np.zeros(self.rows, dtype=bool)
@@ -127,12 +136,33 @@ def partition(schema: Schema, batch: ColumnBatch, flagged_row: Callable[[int], t
     the row path, each as ``flagged_row`` gives it (its index for ``at``, and the row as the
     caller read it, so each problem is worded as for that row alone)."""
     bad = screen(schema, batch)
-    keep = np.flatnonzero(~bad)
     problems: list[Problem] = []
-    if len(keep) < batch.rows:
-        error = schema.explain((flagged_row(int(i)) for i in np.flatnonzero(bad)), at, most=None)
-        problems = error.problems if error else []
+    for i in np.flatnonzero(bad):
+        error = schema.explain([flagged_row(int(i))], at, most=None)
+        if error is None:  # flagged to be sure (a huge integer, say), and valid on the row path
+            bad[i] = False
+        else:
+            problems += error.problems
+    keep = np.flatnonzero(~bad)
     return keep, (assemble(schema, batch, keep) if len(keep) else None), problems
+
+
+def flag_numbers(f: Feature, x: np.ndarray, j: int, odd: dict[tuple[int, int], Any]) -> np.ndarray:
+    """A number feature's column ``x`` (float64, NaN where empty or missing), its rows the row path
+    must see put in ``odd``: a missing value where the feature may not be missing, and an integer
+    too large for a float to hold exactly."""
+    if not f.missing:
+        odd.update(((int(i), j), None) for i in np.flatnonzero(np.isnan(x)))
+    if f.type == "integer":
+        odd.update(((int(i), j), None) for i in np.flatnonzero(np.abs(x) > 2.0 ** 53))
+    return x
+
+
+def category_codes(column: Iterable[Any], read: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
+    """A category column as codes into its distinct values, each distinct value read once."""
+    index: dict[Any, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in column), np.int32)
+    return codes, [read(v) for v in index]
 
 
 def assemble(schema: Schema, batch: ColumnBatch, keep: np.ndarray | None = None) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from py_pipeline import csv_io
-from py_pipeline.columns import ColumnBatch, partition
+from py_pipeline.columns import ColumnBatch, category_codes, flag_numbers, partition
 from py_pipeline.model import Model
 from py_pipeline.problems import Problem, file_rows
 from py_pipeline.schema import Schema
@@ -81,10 +81,11 @@ def score_records(records: list[list[str]], lines: list[int], model: Model, layo
     table = layout.table(records, first_row, lines)
     scored = csv_io.score(table, model)
     text = csv_io.result_text(csv_io.result_columns(table, scored, layout.raw), layout.delimiter)
-    return text, len(scored.valid), _in_file(scored.problems, file)
+    return text, len(scored.valid), in_file(scored.problems, file)
 
 
-def _in_file(problems: Sequence[Problem], file: str) -> list[Problem]:
+def in_file(problems: Sequence[Problem], file: str) -> list[Problem]:
+    """The problems of a part of ``file``, each naming it."""
     return [replace(p, file=file) for p in problems]
 
 
@@ -108,34 +109,25 @@ def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: in
             proba = np.full((len(keep), len(layout.classes)), np.nan)
         for k, c in enumerate(layout.classes):
             out[csv_io.probability_column(c)] = proba[:, k]
-    return out, _in_file(problems, file)
+    return out, in_file(problems, file)
 
 
 def frame_batch(schema: Schema, features: pd.DataFrame) -> ColumnBatch:
     """A frame's feature columns (schema order) as a column batch: number columns as float64 (a
     null or NaN as missing), any other column read as its text (:func:`_as_text`), categories as
     their text, stripped."""
-    n = len(features)
-    numbers, codes, values = [], [], []
-    batch = ColumnBatch(n, "objects", np.empty((0, n)), np.empty((0, n), np.int32), values)
+    numbers, codes, values, odd = [], [], [], {}
     for j, f in enumerate(schema.features):
         series = features.iloc[:, j]
         if f.type == "category":
-            index: dict[Any, int] = {}
-            codes.append(np.fromiter((index.setdefault(_text(v), len(index)) for v in series), np.int32, n))
-            values.append([csv_io.category_value(text) for text in index])
+            found, distinct = category_codes(map(_text, series), csv_io.category_value)
+            codes.append(found)
+            values.append(distinct)
         elif series.dtype.kind in "iuf":
-            x = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            if not f.missing:
-                batch.odd.update(((int(i), j), None) for i in np.flatnonzero(np.isnan(x)))
-            if f.type == "integer" and series.dtype.kind in "iu":  # a huge integer: the row path checks it
-                batch.odd.update(((int(i), j), None) for i in np.flatnonzero(np.abs(x) > 2.0 ** 53))
-            numbers.append(x)
+            numbers.append(flag_numbers(f, series.to_numpy(dtype=np.float64, na_value=np.nan), j, odd))
         else:
-            numbers.append(csv_io.text_numbers(f, [_text(v) for v in series], j, batch.odd))
-    batch.numbers = np.array(numbers, dtype=np.float64).reshape(len(numbers), n)
-    batch.codes = np.array(codes, dtype=np.int32).reshape(len(codes), n)
-    return batch
+            numbers.append(csv_io.text_numbers(f, [_text(v) for v in series], j, odd))
+    return ColumnBatch.of_columns(len(features), numbers, codes, values, odd)
 
 
 def _text_row(schema: Schema, features: pd.DataFrame, i: int) -> dict[str, Any]:

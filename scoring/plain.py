@@ -18,11 +18,11 @@ from typing import Any, Iterator
 import numpy as np
 
 from py_pipeline import csv_io
-from py_pipeline.columns import ColumnBatch, partition
+from py_pipeline.columns import ColumnBatch, flag_numbers, partition
 from py_pipeline.model import Model
 from py_pipeline.problems import Problem, file_rows
 
-from .partition import Layout
+from .partition import Layout, in_file
 from .reading import not_utf8
 
 #: A number's text as both Python's ``float`` and pyarrow's cast read it, to the same double
@@ -117,7 +117,7 @@ def score_plain(chunk: PlainChunk, model: Model, layout: Layout, first_row: int,
     batch = _batch(schema, table, pc)
     keep, X, problems = partition(schema, batch, lambda i: (i, _row(schema, layout, records[i])), at)
     if X is None:
-        return "", 0, [_in_file(p, file) for p in problems]
+        return "", 0, in_file(problems, file)
     _, predictions, proba = model.predict_arrays(X)
     kept = [records[i] for i in keep] if len(keep) < len(records) else records
     if not layout.raw and _needs_guard(kept, delimiter):
@@ -127,15 +127,13 @@ def score_plain(chunk: PlainChunk, model: Model, layout: Layout, first_row: int,
     if layout.classes and proba is not None:
         columns += [list(map(csv_io.probability_cell, column)) for column in proba.T.tolist()]
     text = csv_io.lines_text(map(delimiter.join, zip(kept, csv_io.result_lines(columns, delimiter))))
-    return text, len(kept), [_in_file(p, file) for p in problems]
+    return text, len(kept), in_file(problems, file)
 
 
 def _batch(schema: Any, table: Any, pc: Any) -> ColumnBatch:
     """The feature columns (strings) as a column batch: numbers cast by pyarrow when every cell
     reads as a plain number (or is empty), else by Python's ``float`` cell by cell."""
-    n = table.num_rows
-    numbers, codes, values = [], [], []
-    batch = ColumnBatch(n, "objects", np.empty((0, n)), np.empty((0, n), np.int32), values)
+    numbers, codes, values, odd = [], [], [], {}
     for j, (f, column) in enumerate(zip(schema.features, table.columns)):
         column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
         if f.type == "category":
@@ -147,16 +145,10 @@ def _batch(schema: Any, table: Any, pc: Any) -> ColumnBatch:
         plain = pc.or_(empty, pc.match_substring_regex(column, _NUMBER))
         if pc.all(plain).as_py():
             x = pc.cast(pc.if_else(empty, None, column), "float64").to_numpy(zero_copy_only=False)  # null: NaN
-            if not f.missing:
-                batch.odd.update(((int(i), j), None) for i in np.flatnonzero(empty.to_numpy(zero_copy_only=False)))
-            if f.type == "integer":
-                batch.odd.update(((int(i), j), None) for i in np.flatnonzero(np.abs(x) > 2.0 ** 53))
-            numbers.append(x)
+            numbers.append(flag_numbers(f, x, j, odd))
         else:
-            numbers.append(csv_io.text_numbers(f, column.to_pylist(), j, batch.odd))
-    batch.numbers = np.array(numbers, dtype=np.float64).reshape(len(numbers), n)
-    batch.codes = np.array(codes, dtype=np.int32).reshape(len(codes), n)
-    return batch
+            numbers.append(csv_io.text_numbers(f, column.to_pylist(), j, odd))
+    return ColumnBatch.of_columns(table.num_rows, numbers, codes, values, odd)
 
 
 def _row(schema: Any, layout: Layout, line: str) -> dict[str, Any]:
@@ -173,9 +165,3 @@ def _needs_guard(lines: list[str], delimiter: str) -> bool:
     text = "\n" + "\n".join(lines)
     starting = re.findall(f"[{ends}]([=+\\-@\t\r][^{ends}]*)", text)
     return any(csv_io.safe_cell(c) != c for c in starting)
-
-
-def _in_file(problem: Problem, file: str) -> Problem:
-    from dataclasses import replace
-
-    return replace(problem, file=file)

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..columns import ColumnBatch, partition
+from ..columns import ColumnBatch, category_codes, flag_numbers, partition
 from ..errors import InvalidInput
 from ..model import Model
 from ..problems import Problem, rows_with
@@ -62,19 +62,15 @@ def text_batch(schema: Schema, columns: list[Sequence[str]]) -> ColumnBatch:
     batch, each cell read as :func:`_value` reads it: numbers parsed by numpy (which reads text as
     Python's ``float`` does), an empty cell as missing, and a cell that is no number in ``odd``,
     so that its row is flagged. Categories keep their text, stripped."""
-    n = len(columns[0])
-    numbers, codes, values = [], [], []
-    batch = ColumnBatch(n, "objects", np.empty((0, n)), np.empty((0, n), np.int32), values)
+    numbers, codes, values, odd = [], [], [], {}
     for j, (f, column) in enumerate(zip(schema.features, columns)):
         if f.type == "category":
-            index: dict[str, int] = {}
-            codes.append(np.fromiter((index.setdefault(c, len(index)) for c in column), np.int32, n))
-            values.append([category_value(c) for c in index])
+            found, distinct = category_codes(column, category_value)
+            codes.append(found)
+            values.append(distinct)
         else:
-            numbers.append(text_numbers(f, column, j, batch.odd))
-    batch.numbers = np.array(numbers, dtype=np.float64).reshape(len(numbers), n)
-    batch.codes = np.array(codes, dtype=np.int32).reshape(len(codes), n)
-    return batch
+            numbers.append(text_numbers(f, column, j, odd))
+    return ColumnBatch.of_columns(len(columns[0]), numbers, codes, values, odd)
 
 
 def text_numbers(f: Feature, column: Sequence[str], j: int, odd: dict[tuple[int, int], Any]) -> np.ndarray:
@@ -87,9 +83,7 @@ def text_numbers(f: Feature, column: Sequence[str], j: int, odd: dict[tuple[int,
         except ValueError:
             pass
         else:
-            if f.type == "integer":  # a huge integer may not survive the float: the row path checks it
-                odd.update(((int(i), j), None) for i in np.flatnonzero(np.abs(x) > 2.0 ** 53))
-            return x
+            return flag_numbers(f, x, j, odd)
     x = np.empty(len(column))
     for i, cell in enumerate(column):  # cell by cell, for a column holding a cell float refuses
         value = _value(f, cell)

@@ -48,3 +48,13 @@ def test_a_summary_counts_what_it_does_not_list():
     assert summary(problems[:1]) == "row 1, field 'a': expected a number, got 'q'"
     assert summary(problems[:2], total=3, rows=3) == \
         "row 1, field 'a': expected a number, got 'q' (3 problems in 3 rows; the first 2 are listed)"
+
+
+def test_a_row_flagged_only_to_be_sure_is_kept_when_the_row_path_accepts_it():
+    """A huge integer is sent to the row path (a float may not hold it exactly): one it accepts
+    (10**20, exact) is scored, one it refuses (10**20 + 1) is listed, never silently dropped."""
+    schema = Schema((Feature("n", type="integer", minimum=0),))
+    table = csv_io.read_csv("n\n100000000000000000000\n100000000000000000001\n5\n", schema)
+    valid, X, problems = csv_io.validate(table, schema)
+    assert valid == [0, 2] and X[:, 0].tolist() == [1e20, 5.0]
+    assert [(p.row, p.field) for p in problems] == [(2, "n")]
