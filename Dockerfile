@@ -15,6 +15,8 @@ RUN pip install --no-cache-dir -r requirements-server.lock
 
 COPY py_pipeline/ py_pipeline/
 COPY server_fallback/ server_fallback/
+# Each bundle carries the wheels of its feature packages (the model's own code): the server
+# installs them from the bundle, sha256 checked, when it loads the model.
 COPY dist/models/ dist/models/
 COPY dist/site/ dist/site/
 

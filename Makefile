@@ -9,14 +9,16 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package clean
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# The demo's feature package (feature_packages/machine_physics) is installed editable: the recipes
+# fit with its transformer. The bundles carry its wheel, built by the training step.
+$(VENV)/.installed: requirements.lock pyproject.toml feature_packages/machine_physics/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . -e feature_packages/machine_physics
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -73,7 +75,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest tests/browser
 
-bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path
+bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -96,6 +98,9 @@ bench-csv-limit: install build
 
 bench-column-path: install build
 	$(BIN)/python bench/column_path.py
+
+bench-feature-package: install chromium build
+	$(BIN)/python bench/feature_package_ready.py
 
 bench-engines: install wrk build
 	$(BIN)/python bench/engines.py

@@ -40,6 +40,7 @@ from py_pipeline.names import check_name
 from py_pipeline.registry import write_index
 
 from . import browser_check, export, site
+from .feature_packages import PackageError, add_to_bundle, build_package, importable
 from .golden import BUNDLE_GOLDEN
 from .paths import MODELS, PYODIDE_DIST
 from .pyodide_dist import sha256_file
@@ -74,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", default=[], metavar="OLD=NEW",
                         help="code the pickle names in module OLD now lives in NEW (repeatable), e.g. "
                              "__main__=my_features.steps for a function or class defined in a notebook")
+    parser.add_argument("--package", action="append", default=[], type=Path, metavar="FOLDER",
+                        help="a feature package the model's own code lives in: a folder with a pyproject.toml "
+                             "(repeatable); its wheel is built, checked and shipped with the model")
     parser.add_argument("--no-check", action="store_true", help="skip the Pyodide check and the site")
     args = parser.parse_args(argv)
     bad = [m for m in args.module if m.count("=") != 1 or not all(m.split("="))]
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give either an artifact file or --mlflow URI")
     try:
         run(args)
-    except (ImportFailed, PipelineError, ValueError, OSError) as exc:
+    except (ImportFailed, PackageError, PipelineError, ValueError, OSError) as exc:
         print(f"import failed: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except SystemExit as exc:  # a check that failed (the Pyodide or the server check): nothing was published
@@ -105,6 +109,11 @@ def run(args: argparse.Namespace) -> Path | None:
     out = args.models / args.name / args.version
     if out.exists() and not args.force and not args.write_schema:
         raise ImportFailed(f"{out} exists: choose another --version, or --force to replace it")
+    packages = [build_package(folder) for folder in args.package]
+    for package in packages:  # before unpickling: the pickle names their modules
+        importable(package)
+        print(f"feature package {package.name} {package.version}: {package.wheel.name} "
+              f"(modules {', '.join(package.imports)}; requires {', '.join(package.depends) or 'nothing'})")
     estimator, signature, example, lineage = _source(args)
     task = "classification" if is_classifier(estimator) else "regression" if is_regressor(estimator) else None
     if task is None:
@@ -145,8 +154,10 @@ def run(args: argparse.Namespace) -> Path | None:
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=args.models))  # hidden: never listed
     try:
         staged = staging / args.name / args.version
+        staged.mkdir(parents=True)
         manifest = pickle_bundle(staged, estimator, name=args.name, version=args.version, task=task,
-                                 schema=schema, description=description, extra=extra)
+                                 schema=schema, description=description, extra=extra,
+                                 feature_packages=add_to_bundle(staged, packages))
         write_atomic(staged / BUNDLE_GOLDEN, json.dumps({"rows": rows}) + "\n")
         manifest, verdict = export.export_manifest(staged, manifest)
         export.report(verdict)
@@ -215,10 +226,10 @@ def _needs_code(artifact: Path, exc: BaseException) -> str:
         return f"{artifact} needs code this environment does not have: {type(exc).__name__}: {exc}"
     if "(__main__)" in needed:
         return (f"{artifact} needs {needed}. Code defined in a notebook is not saved in the pickle: move it "
-                "into a module of your own (a feature package), make it importable here, and say where it now "
-                "lives: --module __main__=<that module>")
-    return (f"{artifact} needs {needed}, which is not importable here: install it, or say where the code now "
-            "lives with --module OLD=NEW")
+                "into a module of a feature package (a folder with a pyproject.toml), then name both: "
+                "--package <that folder> --module __main__=<that module>")
+    return (f"{artifact} needs {needed}, which is not importable here: give the feature package that holds it "
+            "(--package FOLDER), and say where the code now lives if it moved (--module OLD=NEW)")
 
 
 def fitted_with(caught: list[warnings.WarningMessage]) -> dict[str, str]:

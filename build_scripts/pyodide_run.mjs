@@ -28,6 +28,25 @@ await pyodide.loadPackage("py-pipeline", { messageCallback: () => {} });
 const loaded = performance.now();
 const bridge = pyodide.pyimport("py_pipeline.bridge");
 
+/**
+ * Install a model's feature packages from its bundle and import each module they provide: a
+ * package that does not import with what the lock provides fails this model's load, saying why.
+ * @param {{name: string, version: string, file: string, imports: string[]}[]} own @param {string} dir
+ */
+async function installOwn(own, dir) {
+  for (const pkg of own) {
+    try {
+      await pyodide.loadPackage(resolve(dir, pkg.file), { messageCallback: () => {}, checkIntegrity: false });
+      for (const module of pkg.imports) pyodide.pyimport(module);
+    } catch (error) {
+      const why = String(error?.message ?? error).trim().split("\n").slice(-1)[0];
+      return { ok: false, error: { code: "model_unavailable",
+        message: `feature package ${pkg.name} ${pkg.version} does not import in Pyodide: ${why}` } };
+    }
+  }
+  return null;
+}
+
 const answers = { load: {}, calls: [], seconds: {} };
 for (const [key, dir] of Object.entries(job.bundles)) {
   const target = `/models/${key}`;
@@ -37,10 +56,14 @@ for (const [key, dir] of Object.entries(job.bundles)) {
   }
   const manifestText = job.manifests?.[key] ?? readFileSync(join(dir, "manifest.json"), "utf8");
   pyodide.FS.writeFile(`${target}/manifest.json`, manifestText);
-  // As the browser worker does: the packages only this model's engine needs.
-  const packages = enginePackages(JSON.parse(manifestText));
+  // As the browser worker does: the packages only this model's engine needs. The model's own
+  // feature packages are not in this lock yet (the site adds them): installed from the bundle's wheels.
+  const manifest = JSON.parse(manifestText);
+  const own = manifest.feature_packages ?? [];
+  const packages = enginePackages(manifest).filter((name) => !own.some((p) => p.name === name));
   if (packages.length) await pyodide.loadPackage(packages, { messageCallback: () => {} });
-  answers.load[key] = JSON.parse(bridge.load(target, job.allow_pickle ?? true));
+  const failed = await installOwn(own, dir);
+  answers.load[key] = failed ?? JSON.parse(bridge.load(target, job.allow_pickle ?? true));
 }
 for (const call of job.calls) {
   answers.calls.push(JSON.parse(bridge.predict(`/models/${call.bundle}`, JSON.stringify(call.rows))));

@@ -15,6 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
+from py_pipeline.bundle import Manifest
 from py_pipeline.files import staged_dir
 from py_pipeline.registry import index_entry, scan_manifests
 
@@ -51,10 +52,13 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
         shutil.copy2(WEB / "sw.js", out / "sw.js")
     lock = json.loads((PYODIDE_DIST / "pyodide-lock.json").read_text())
     bundles = scan_manifests(models)
-    wanted = {p for _, m in bundles if "browser" in m.runtimes for p in m.packages_for(m.engine_for("browser"))}
+    own = {p["name"] for _, m in bundles for p in m.feature_packages}  # added to the lock below
+    wanted = {p for _, m in bundles if "browser" in m.runtimes for p in m.packages_for(m.engine_for("browser"))
+              if p not in own}
     skipped = optional_files(lock, tuple(sorted(wanted)))  # e.g. pandas, when no browser model needs it
     shutil.copytree(PYODIDE_DIST, out / "pyodide", ignore=lambda _, names: [n for n in names if n in skipped])
     lock["packages"] = {n: e for n, e in lock["packages"].items() if e["file_name"] not in skipped}
+    lock["packages"].update(_feature_packages(bundles, out / "pyodide"))
     (out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=2) + "\n")
     entries = []
     for directory, manifest in bundles:
@@ -79,6 +83,31 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
     return (f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; build {build_id}, "
             f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB "
             f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")
+
+
+def _feature_packages(bundles: list[tuple[Path, Manifest]], pyodide: Path) -> dict[str, dict]:
+    """The browser models' feature packages: each wheel copied beside the runtime's, and its lock
+    entry (with its sha256, which Pyodide checks), so the worker's ``loadPackage`` installs it."""
+    entries: dict[str, dict] = {}
+    owners: dict[str, str] = {}
+    for directory, manifest in bundles:
+        if "browser" not in manifest.runtimes:
+            continue
+        for package in manifest.feature_packages:
+            name, owner = package["name"], f"{manifest.name} {manifest.version}"
+            if name in entries:
+                if entries[name]["sha256"] != package["sha256"]:
+                    raise SystemExit(f"feature package {name}: {owner} carries {package['file']} and {owners[name]} "
+                                     f"carries {entries[name]['file_name']}, another build; one site has one of each "
+                                     "package: import both models with the same package")
+                continue
+            shutil.copy2(directory / package["file"], pyodide / package["file"])
+            owners[name] = owner
+            entries[name] = {"name": name, "version": package["version"], "file_name": package["file"],
+                             "install_dir": "site", "sha256": package["sha256"], "package_type": "package",
+                             "imports": list(package["imports"]), "depends": list(package["depends"]),
+                             "unvendored_tests": False}
+    return entries
 
 
 def main() -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from pathlib import Path
 
 from py_pipeline import write_index
 from py_pipeline.bundle import pickle_bundle, write_manifest
 from py_pipeline.files import staged_dir
 
-from . import browser_check, export, site
+from . import browser_check, export, feature_packages, site
 from .paths import MODELS, PYODIDE_DIST
 from .recipes import discover
 
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     checking = not args.no_check
     # every bundle is written, exported and checked beside its place, then all are moved in
     # together: a failed recipe or check leaves the bundles that were there, never a half-written one
+    built: dict[Path, feature_packages.FeaturePackage] = {}  # each package built once per run
     with contextlib.ExitStack() as stack:
         staged = []
         for (name, version), train in recipes.items():
@@ -45,9 +47,14 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             trained = train()
             staging = stack.enter_context(staged_dir(MODELS / name / version))
+            for path in trained.packages:
+                if path not in built:
+                    built[path] = feature_packages.build_package(path)
+            packages = [built[path] for path in trained.packages]
             manifest = pickle_bundle(staging, trained.estimator, name=name, version=version, task=trained.task,
                                      schema=trained.schema, description=trained.description, extra=trained.extra,
-                                     compress=trained.compress)
+                                     compress=trained.compress,
+                                     feature_packages=feature_packages.add_to_bundle(staging, packages))
             print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
                   f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
             manifest, verdict = export.export_manifest(staging, manifest)

@@ -64,11 +64,25 @@ class Engines:
 
 
 @dataclass
+class FeaturePackage:
+    """The model's own preprocessing code: a pure-Python wheel carried in the bundle, which every
+    runtime installs before loading the model (the site lists it in its Pyodide lock)."""
+
+    name: str = _doc("the distribution's name, normalised as the Pyodide lock names it")
+    version: str = _doc("its version")
+    file: str = _doc("the wheel's file name inside the bundle")
+    sha256: str = _doc("hex sha256 of the wheel")
+    size: int = _doc("bytes")
+    imports: list[str] = _doc("the top-level modules it provides")
+    depends: list[str] = _doc("the Pyodide lock's packages it requires")
+
+
+@dataclass
 class Packages:
     """Packages each engine needs beyond numpy and the py_pipeline wheel."""
 
-    portable: list[str] = _doc("none: numpy alone")
-    sklearn: list[str] = _doc("scikit-learn, and pandas for a pipeline fitted on a DataFrame")
+    portable: list[str] = _doc("the model's feature packages (numpy alone otherwise)")
+    sklearn: list[str] = _doc("scikit-learn, pandas for a pipeline fitted on a DataFrame, the feature packages")
 
 
 @dataclass
@@ -97,6 +111,7 @@ class ManifestDocument:
     library_versions: dict[str, str] = _doc("versions of the libraries the pickle was written with")
     artifact: FileEntry = _doc("the pickled pipeline (model.joblib), run by scikit-learn")
     created_at: str = _doc("when the bundle was made (UTC, ISO 8601)")
+    feature_packages: list[FeaturePackage] = _doc("the model's own code, as wheels in the bundle", None)
     portable_unavailable: str = _doc("why the model has no portable engine", None)
     portable_check: dict[str, Any] = _doc("how the portable engine was checked against scikit-learn", None)
     browser_check: dict[str, Any] = _doc("the build's check in Pyodide: the verdict and why", None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from py_pipeline import Schema
@@ -30,6 +31,8 @@ class Trained:
     description: str
     extra: dict[str, Any] = field(default_factory=dict)
     compress: int = 3  # joblib compression level of the artifact
+    #: folders of the feature packages the pipeline's own code lives in (feature_packages/README.md)
+    packages: tuple[Path, ...] = ()
 
 
 #: (name, version) -> recipe function, filled by the decorator as modules are imported.

@@ -13,12 +13,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from py_pipeline import Feature, Schema
-from py_pipeline.features import PHYSICS_INPUTS
-from py_pipeline.sklearn_features import PhysicsFeatures
+from machine_physics import PHYSICS_INPUTS
+from machine_physics.steps import PhysicsFeatures
 
 from ..data import machine_failures
+from ..paths import ROOT
 from ..data.machine_failures import TYPES, MachineTable
 
+#: The feature package the physics step lives in: the demo's example of one.
+PACKAGES = (ROOT / "feature_packages" / "machine_physics",)
 SEED = 2020
 ROWS = 10_000
 

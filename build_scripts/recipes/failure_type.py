@@ -7,7 +7,7 @@ from sklearn.pipeline import Pipeline
 
 from ..golden import named_examples
 from . import Trained, recipe
-from ._machine import EXAMPLE, FAILURE_MODES, SCHEMA, metrics, preprocessing, split, table, training_data
+from ._machine import EXAMPLE, PACKAGES, FAILURE_MODES, SCHEMA, metrics, preprocessing, split, table, training_data
 
 
 @recipe("failure_type", "1.0.0")
@@ -19,7 +19,7 @@ def random_forest() -> Trained:
                                                           class_weight="balanced_subsample", random_state=0,
                                                           n_jobs=1))]).fit(X_train, y_train)
     return Trained(
-        estimator=model, schema=SCHEMA, task="classification",
+        estimator=model, schema=SCHEMA, task="classification", packages=PACKAGES,
         description="Failure mode of a machine process (random forest): none, tool wear, heat dissipation, "
                     "power, overstrain or random.",
         extra={"example": EXAMPLE, "examples": named_examples("failure_type"), "class_labels": FAILURE_MODES,

@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from ..golden import named_examples
 from . import Trained, recipe
-from ._machine import EXAMPLE, SCHEMA, metrics, preprocessing, split, table, training_data
+from ._machine import EXAMPLE, PACKAGES, SCHEMA, metrics, preprocessing, split, table, training_data
 
 LABELS = np.array(["no_failure", "failure"])
 
@@ -23,7 +23,7 @@ def _train(classifier, description: str, compress: int = 3, name: str = "machine
     X_train, X_test, y_train, y_test = split(data, y)
     model = Pipeline([("features", preprocessing()), ("classify", classifier)]).fit(X_train, y_train)
     return Trained(
-        estimator=model, schema=SCHEMA, task="classification", description=description, compress=compress,
+        estimator=model, schema=SCHEMA, task="classification", description=description, compress=compress, packages=PACKAGES,
         extra={"example": EXAMPLE, "examples": named_examples(name), "positive_class": "failure", "metrics": metrics(model, X_test, y_test, positive="failure"),
                "training_data": training_data(data)},
     )

@@ -13,6 +13,7 @@ from ..engines import Engine, SklearnEngine
 from ..errors import IncompatibleModel, IntegrityError, InvalidBundle, ModelUnavailable, SchemaMismatch
 from ..pickled_code import missing_code
 from ..portable.engine import PortableEngine
+from .packages import make_importable
 from .manifest import ARTIFACT_FORMAT, ENGINES, STRICT_LIBRARIES, Manifest, library_versions, sha256_bytes
 
 
@@ -39,6 +40,7 @@ def load_engine(directory: str | os.PathLike[str], manifest: Manifest, engine: s
     directory = Path(directory)
     if engine not in ENGINES or (engine == "portable" and not manifest.portable):
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version} has no {engine} engine")
+    make_importable(directory, manifest, _verified)
     built = _load_portable(directory, manifest) if engine == "portable" else _load_sklearn(directory, manifest)
     if built.n_features is not None and built.n_features != len(manifest.schema.features):
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: the {built.name} engine takes "
@@ -55,6 +57,10 @@ def _load_portable(directory: Path, manifest: Manifest) -> Engine:
     arrays = _verified(directory, manifest, manifest.portable["arrays"])
     try:
         engine = PortableEngine.from_bytes(spec, arrays)
+    except ModuleNotFoundError as exc:  # a step's module: this model alone cannot run here
+        raise ModelUnavailable(f"model '{manifest.name}' {manifest.version}: {exc}: install the feature package "
+                               "that holds it where the model is served",
+                               [{"field": "portable", "expected": "its steps importable here", "actual": str(exc)}]) from None
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidBundle(f"model '{manifest.name}' {manifest.version}: portable spec is invalid: {exc}") from None
     _same_schema(manifest, engine.spec.get("features"), "portable spec")

@@ -25,6 +25,8 @@ ARTIFACT_FORMAT = "py_pipeline.artifact/1"
 TASKS = ("classification", "regression")
 #: Libraries whose versions must match between the bundle and the runtime that unpickles it.
 STRICT_LIBRARIES = ("scikit-learn", "numpy")
+#: Packages every runtime has before a model loads: our wheel and numpy.
+_ALWAYS_LOADED = ("py-pipeline", "numpy")
 #: Ways to run a model: numpy alone from the exported spec, or the unpickled scikit-learn pipeline.
 ENGINES = ("portable", "sklearn")
 RUNTIMES = ("browser", "server")
@@ -82,15 +84,20 @@ class Manifest:
     runtimes: tuple[str, ...] = ("browser", "server")
     #: "dataframe" when the pipeline was fitted on a pandas DataFrame (it selects columns by name)
     fitted_on: str = "array"
+    #: the model's own code: {name, version, file, sha256, size, imports, depends} per wheel in the bundle
+    feature_packages: tuple[Mapping[str, Any], ...] = ()
     extra: Mapping[str, Any] | None = None
 
     def packages_for(self, engine: str) -> list[str]:
         """Packages a runtime must load, beyond our wheel (which needs numpy alone), to run the
         model on ``engine``: scikit-learn (with scipy, joblib, threadpoolctl) for the scikit-learn
-        engine, and pandas too for a pipeline fitted on a DataFrame."""
-        if engine != "sklearn":
-            return []
-        return ["scikit-learn"] + (["pandas"] if self.fitted_on == "dataframe" else [])
+        engine, pandas too for a pipeline fitted on a DataFrame, and the model's feature packages
+        with what they require, on either engine."""
+        own = [p["name"] for p in self.feature_packages]
+        needed = [d for p in self.feature_packages for d in p["depends"] if d not in own] + own
+        if engine == "sklearn":
+            needed = ["scikit-learn"] + (["pandas"] if self.fitted_on == "dataframe" else []) + needed
+        return [p for i, p in enumerate(needed) if p not in needed[:i] and p not in _ALWAYS_LOADED]
 
     def engine_for(self, runtime: str) -> str:
         """The engine ``runtime`` (browser or server) uses for this model, as the build decided
@@ -129,6 +136,7 @@ class Manifest:
             "runtimes": list(self.runtimes),
             "fitted_on": self.fitted_on,
             "packages": {engine: self.packages_for(engine) for engine in ENGINES},
+            **({"feature_packages": [dict(p) for p in self.feature_packages]} if self.feature_packages else {}),
             "library_versions": dict(self.library_versions),
             "artifact": {"file": self.artifact_file, "sha256": self.artifact_sha256, "size": self.artifact_size},
             "created_at": self.created_at,
@@ -191,6 +199,7 @@ class Manifest:
             engines=dict(engines) if engines is not None else None,
             runtimes=tuple(data.get("runtimes", ("browser", "server"))),
             fitted_on=data.get("fitted_on", "array"),
+            feature_packages=_feature_packages(data.get("feature_packages", [])),
             extra={k: v for k, v in data.items() if k not in known} or None,
         )
 
@@ -220,6 +229,26 @@ def choose_engine(manifest: Manifest, runtime: str, override: str | None = None,
             f"(ALLOW_PICKLE=false) and the model has no portable engine ({why})",
             [{"field": "engine", "expected": "a model with a portable engine", "actual": why}])
     return engine
+
+
+def _feature_packages(listed: Any) -> tuple[Mapping[str, Any], ...]:
+    """The manifest's feature packages, each checked: a wheel in the bundle, and what it provides."""
+    if not isinstance(listed, list):
+        raise InvalidBundle("manifest field 'feature_packages' must be a list")
+    for i, entry in enumerate(listed):
+        where = f"feature_packages[{i}]"
+        _check_file_entry(entry, where)
+        if not entry["file"].endswith(".whl"):
+            raise InvalidBundle(f"manifest field '{where}.file' must name a wheel (.whl)")
+        for key in ("name", "version"):
+            if not isinstance(entry.get(key), str) or not entry[key]:
+                raise InvalidBundle(f"manifest field '{where}.{key}' must be a non-empty string")
+        for key in ("imports", "depends"):
+            if not isinstance(entry.get(key), list) or not all(isinstance(v, str) and v for v in entry[key]):
+                raise InvalidBundle(f"manifest field '{where}.{key}' must be a list of names")
+        if not all(m.isidentifier() for m in entry["imports"]):
+            raise InvalidBundle(f"manifest field '{where}.imports' must list module names")
+    return tuple(dict(entry) for entry in listed)
 
 
 def _check_file_entry(entry: Any, where: str) -> None:

@@ -36,6 +36,7 @@ def write_bundle(
     description: str = "",
     extra: Mapping[str, Any] | None = None,
     compress: int = 3,
+    feature_packages: list[Mapping[str, Any]] | None = None,
 ) -> Manifest:
     """Pickle ``estimator`` into ``directory`` and write its manifest. Returns the manifest.
 
@@ -45,7 +46,8 @@ def write_bundle(
     ``class_labels`` (class -> what it means, shown beside the class).
     """
     manifest = pickle_bundle(directory, estimator, name=name, version=version, task=task, schema=schema,
-                             description=description, extra=extra, compress=compress)
+                             description=description, extra=extra, compress=compress,
+                             feature_packages=feature_packages)
     write_manifest(directory, manifest)
     return manifest
 
@@ -61,9 +63,11 @@ def pickle_bundle(
     description: str = "",
     extra: Mapping[str, Any] | None = None,
     compress: int = 3,
+    feature_packages: list[Mapping[str, Any]] | None = None,
 ) -> Manifest:
     """:func:`write_bundle` without its manifest: the artifact is written, the manifest answered,
-    for the build to complete (export, checks) and write once with :func:`write_manifest`."""
+    for the build to complete (export, checks) and write once with :func:`write_manifest`.
+    ``feature_packages``: the manifest's entries of the wheels the caller put in ``directory``."""
     check_name(name, "name")
     check_name(version, "version")
     if hasattr(estimator, "feature_names_in_"):  # DataFrame-fitted: matched to the schema by name
@@ -97,6 +101,7 @@ def pickle_bundle(
         description=description,
         engines={r: "sklearn" for r in RUNTIMES},  # build_scripts.export adds the portable engine
         fitted_on="dataframe" if hasattr(estimator, "feature_names_in_") else "array",
+        feature_packages=tuple(dict(p) for p in feature_packages or ()),
         extra=extra,
     )
     out = Path(directory)

@@ -1,7 +1,7 @@
 """The portable engine: a spec (JSON) plus its arrays (one flat little-endian buffer), run with numpy.
 
 Loading parses JSON and slices the buffer with ``np.frombuffer``: no pickle, no import of
-anything the spec names except the functions listed in ``transforms.FUNCTIONS``.
+anything the spec names except registered functions (``user_steps``) and the modules holding them.
 """
 
 from __future__ import annotations

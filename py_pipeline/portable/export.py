@@ -14,7 +14,7 @@ import numpy as np
 
 from ..schema import Schema
 from .engine import ARRAYS_FILE, DTYPES, FORMAT
-from .transforms import FUNCTIONS
+from .user_steps import REGISTERED, function_name
 
 
 class NotPortable(Exception):
@@ -77,6 +77,8 @@ def _categories(cats: Any) -> dict[str, Any]:
 def _step(est: Any, buf: Buffer) -> dict[str, Any]:
     if est is None or (isinstance(est, str) and est == "passthrough"):
         return {"op": "passthrough"}
+    if callable(getattr(est, "portable_step", None)):
+        return _portable_step(est, buf)
     export_step = _exporter(est, "step")
     if export_step is None:
         raise NotPortable(f"{_name(est)} is not one of the steps the portable engine knows")
@@ -86,16 +88,48 @@ def _step(est: Any, buf: Buffer) -> dict[str, Any]:
 def _function_transformer(est: Any, buf: Buffer) -> dict[str, Any]:
     if est.func is None:
         return {"op": "passthrough"}
-    module = getattr(est.func, "__module__", None) or type(est.func).__module__  # ufuncs have no __module__
-    name = f"{module}.{getattr(est.func, '__name__', type(est.func).__name__)}"
-    if name not in FUNCTIONS:
-        raise NotPortable(f"FunctionTransformer calls {name}, which is not one of the portable functions "
-                          f"({', '.join(FUNCTIONS)})")
+    return _registered_call(est.func, dict(est.kw_args or {}), est, f"FunctionTransformer({function_name(est.func)})", buf)
+
+
+def _portable_step(est: Any, buf: Buffer) -> dict[str, Any]:
+    """A transformer of the :class:`~py_pipeline.portable.user_steps.PortableStep` protocol."""
     try:
-        kw = json.loads(json.dumps(est.kw_args or {}))
-    except (TypeError, ValueError):
-        raise NotPortable(f"FunctionTransformer({name}) has kw_args that are not plain JSON") from None
-    return {"op": "function", "name": name, "kw_args": kw}
+        fn, state = est.portable_step()
+    except Exception as exc:  # the user's code: its failure is a reason, not a crash
+        raise NotPortable(f"{_name(est)}.portable_step() failed: {type(exc).__name__}: {exc}") from None
+    return _registered_call(fn, dict(state), est, f"{_name(est)}.portable_step()", buf)
+
+
+def _registered_call(fn: Any, kwargs: dict[str, Any], est: Any, what: str, buf: Buffer) -> dict[str, Any]:
+    """A ``function`` node: a registered function, its JSON arguments and its array arguments (put in
+    the buffer), and where each output column comes from."""
+    name = function_name(fn)
+    registered = REGISTERED.get(name)
+    if registered is None or registered.function is not fn:
+        raise NotPortable(f"{what} calls {name}, which is not registered for the portable engine: decorate it "
+                          "with @py_pipeline.portable.portable_function in a module of a feature package")
+    json_args: dict[str, Any] = {}
+    array_args: dict[str, str] = {}
+    for key, value in kwargs.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+            array_args[key] = buf.put(value, {"f": "<f8", "i": "<i8", "u": "<i8", "b": "|b1"}[value.dtype.kind])
+            continue
+        value = value.item() if isinstance(value, np.generic) else value
+        try:
+            same = json.loads(json.dumps(value)) == value
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            raise NotPortable(f"{what}: argument {key!r} is {type(value).__name__}, not a number array or plain JSON")
+        json_args[key] = value
+    n_inputs = getattr(est, "n_features_in_", None)
+    try:
+        sources = registered.sources_for(int(n_inputs)) if n_inputs is not None else None
+    except Exception as exc:
+        raise NotPortable(f"{what}: its sources could not be listed: {type(exc).__name__}: {exc}") from None
+    module = getattr(fn, "__module__", None) or "numpy"
+    return {"op": "function", "name": name, "module": module, "kw_args": json_args, "array_args": array_args,
+            "sources": sources}
 
 
 def _column_transformer(ct: Any, buf: Buffer) -> dict[str, Any]:
@@ -295,8 +329,6 @@ EXPORTERS: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] =
     ("sklearn.pipeline", "Pipeline", "step", lambda est, buf: {"op": "pipeline",
                                                                "steps": [_step(s, buf) for _, s in est.steps]}),
     ("sklearn.compose", "ColumnTransformer", "step", lambda est, buf: _column_transformer(est, buf)),
-    ("py_pipeline.sklearn_features", "PhysicsFeatures", "step",
-     lambda est, buf: {"op": "function", "name": "py_pipeline.features.physics_features"}),
     ("sklearn.preprocessing", "FunctionTransformer", "step", lambda est, buf: _function_transformer(est, buf)),
     ("sklearn.preprocessing", "StandardScaler", "exact step",
      lambda est, buf: {"op": "center_scale", "center": buf.put(est.mean_) if est.with_mean else None,

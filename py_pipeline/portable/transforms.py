@@ -11,24 +11,24 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import features
+from .user_steps import lookup
 
 Step = Callable[[np.ndarray], np.ndarray]
 Arrays = dict[str, np.ndarray]
 
-#: Functions a FunctionTransformer (or one of our transformers) may name in a spec: only
-#: these run, so a spec cannot call arbitrary code.
-FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
-    "py_pipeline.features.physics_features": features.physics_features,
-    # numpy's own, as a FunctionTransformer calls them (np.log1p, np.clip with its kw_args, ...):
-    # the very same functions run here, so the answers are numpy's
-    **{f"numpy.{name}": getattr(np, name)
-       for name in ("log1p", "expm1", "log", "log2", "log10", "exp", "sqrt", "square", "absolute", "clip", "tanh")},
-}
-
 
 def _numeric(X: np.ndarray) -> np.ndarray:
     return np.asarray(X, dtype=np.float64)
+
+
+def _as_numbers(X: np.ndarray) -> np.ndarray:
+    """Numbers as floats, as scikit-learn hands them on; text (which a function may read) as it is."""
+    if X.dtype != object:
+        return X
+    try:
+        return X.astype(np.float64)
+    except (TypeError, ValueError):
+        return X
 
 
 def _is_missing(column: np.ndarray) -> np.ndarray:
@@ -66,9 +66,21 @@ def passthrough(node: dict[str, Any], arrays: Arrays) -> Step:
 
 
 def function(node: dict[str, Any], arrays: Arrays) -> Step:
-    fn = FUNCTIONS[node["name"]]
-    kwargs = node.get("kw_args") or {}
-    return lambda X: np.asarray(fn(X, **kwargs))
+    """A registered function (``user_steps``) with its keyword arguments: JSON values, and arrays
+    (a transformer's fitted state) from the buffer. Its answer must have one column per source."""
+    registered = lookup(node["name"], node.get("module"))
+    fn = registered.function
+    kwargs = {**(node.get("kw_args") or {}), **{k: arrays[a] for k, a in (node.get("array_args") or {}).items()}}
+    width = len(node["sources"]) if node.get("sources") is not None else None
+
+    def run(X: np.ndarray) -> np.ndarray:
+        out = np.asarray(fn(_as_numbers(X), **kwargs))
+        if out.ndim != 2 or len(out) != len(X) or (width is not None and out.shape[1] != width):
+            raise ValueError(f"{registered.name} answered shape {out.shape} for {len(X)} rows; its spec "
+                             f"declares {width} output columns")
+        return out
+
+    return run
 
 
 def center_scale(node: dict[str, Any], arrays: Arrays) -> Step:

@@ -77,11 +77,12 @@ def test_browser_mode_stays_on_the_page_origin(browser_answers):
     wasm = [u for u in visit.requests if u.endswith("pyodide.asm.wasm")]
     assert len(wasm) == 1, "one shared runtime should serve every model on the page"
     # every browser model runs on its portable engine: its arrays are fetched, no pickle is, and
-    # the runtime is Pyodide, numpy and our wheel: no scikit-learn, scipy or joblib
+    # the runtime is Pyodide, numpy and our wheel: no scikit-learn, scipy or joblib; the machine
+    # models' own code is their feature package's wheel, installed once through the site's lock
     assert sum(u.endswith("/portable.bin") for u in visit.requests) == len(MODEL_IDS)
     assert not any(u.endswith(".joblib") for u in visit.requests)
     wheels = sorted(u.rsplit("/", 1)[1].split("-")[0] for u in visit.requests if u.endswith(".whl"))
-    assert wheels == ["numpy", "py_pipeline"]
+    assert wheels == ["machine_physics", "numpy", "py_pipeline"]
     assert visit.foreign_requests() == []
     assert visit.errors == []
 
@@ -125,6 +126,7 @@ def test_switching_models_reuses_the_running_runtime(browser, live_server):
     assert out["starts"] == 1
     assert sum(u.endswith("pyodide.asm.wasm") for u in visit.requests) == 1
     assert sum(u.endswith("/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl") for u in visit.requests) == 1
+    assert sum("/pyodide/machine_physics-" in u for u in visit.requests) == 1  # for the first machine model only
     by_key = {f"{m.name}@{m.version}": m for m in all_models()}
     for answer, key, row in zip(out["answers"], ["iris@1.0.0", "machine_failure@1.0.0", "machine_failure@1.1.0",
                                                  "iris@1.0.0"], [rows["iris"], rows["machine"], rows["machine"],
@@ -189,8 +191,19 @@ def pickle_only_server(model_dir, site_dir, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("pickle_only") / "site"
     shutil.copytree(site_dir, root, ignore=shutil.ignore_patterns("pyodide"))
-    # the whole verified distribution: a site with a browser model on scikit-learn ships it
-    (root / "pyodide").symlink_to(site_dir.parent / "pyodide")
+    # the whole verified distribution: a site with a browser model on scikit-learn ships it (with
+    # the machine models' feature package, as the site's lock lists it)
+    full, shipped = site_dir.parent / "pyodide", site_dir / "pyodide"
+    (root / "pyodide").mkdir()
+    for entry in full.iterdir():
+        if entry.name != "pyodide-lock.json":
+            (root / "pyodide" / entry.name).symlink_to(entry)
+    lock = json.loads((full / "pyodide-lock.json").read_text())
+    for name, entry in json.loads((shipped / "pyodide-lock.json").read_text())["packages"].items():
+        if name not in lock["packages"]:
+            lock["packages"][name] = entry
+            (root / "pyodide" / entry["file_name"]).symlink_to(shipped / entry["file_name"])
+    (root / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock))
     bundle = root / "models" / "iris" / "1.0.0"
     manifest = json.loads((bundle / "manifest.json").read_text())
     manifest["engines"]["browser"] = "sklearn"

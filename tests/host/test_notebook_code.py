@@ -6,6 +6,7 @@ without that module refuses that model alone, with the reason; the others serve.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -137,3 +138,115 @@ def test_numpy_functions_in_a_function_transformer_are_portable():
     labels, proba = PortableEngine.from_bytes(spec_bytes(spec), buffer).classify(X.to_numpy())
     assert (labels == pipeline.predict(X)).all()
     assert np.abs(proba - pipeline.predict_proba(X)).max() <= 1e-12
+
+
+PACKAGE_FILES = {
+    "pyproject.toml": textwrap.dedent('''
+        [build-system]
+        requires = ["setuptools>=75"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "My_Features"
+        version = "0.1.0"
+        dependencies = ["numpy"]
+
+        [project.optional-dependencies]
+        fit = ["scikit-learn"]
+
+        [tool.setuptools]
+        packages = ["my_features"]
+    '''),
+    "my_features/__init__.py": "",
+    # numpy only, registered: what the portable engine runs in the browser
+    "my_features/functions.py": textwrap.dedent('''
+        import numpy as np
+        from py_pipeline.portable import portable_function
+
+
+        @portable_function()
+        def log_area(X):
+            return np.log1p(np.asarray(X, dtype=float))
+
+
+        @portable_function()
+        def clip_high(X, *, high):
+            return np.minimum(np.asarray(X, dtype=float), high)
+    '''),
+    # the notebook's code, moved: the same names, the class with its portable step
+    "my_features/steps.py": textwrap.dedent('''
+        from sklearn.base import BaseEstimator, TransformerMixin
+
+        from .functions import clip_high, log_area
+
+
+        class ClipOutliers(BaseEstimator, TransformerMixin):
+            def __init__(self, quantile=0.99):
+                self.quantile = quantile
+
+            def fit(self, X, y=None):
+                import numpy as np
+                self.high_ = np.quantile(np.asarray(X, dtype=float), self.quantile, axis=0)
+                return self
+
+            def transform(self, X):
+                return clip_high(X, high=self.high_)
+
+            def portable_step(self):
+                return clip_high, {"high": self.high_}
+    '''),
+}
+
+
+def test_a_feature_package_puts_notebook_code_on_the_portable_engine_everywhere(notebook, tmp_path, iris_dir):
+    """The notebook's function and class move into a feature package; the import builds its wheel,
+    checks the model in Pyodide on the portable engine and ships the wheel in the bundle. A server
+    installs it from the bundle and answers as the pipeline itself; without it, that model alone
+    is refused."""
+    import joblib
+
+    source = tmp_path / "my_features_package"
+    for name, text in PACKAGE_FILES.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    models = tmp_path / "models"
+    shutil.copytree(iris_dir, models / "iris" / "1.0.0")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PY_PIPELINE_DIST": str(ROOT / "dist")}
+    done = subprocess.run([sys.executable, "-m", "build_scripts.import_model", str(notebook / "pipeline.joblib"),
+                           "--sample", str(notebook / "sample.csv"), "--target", "deep", "--name", "deep",
+                           "--version", "1.0.0", "--models", str(models), "--package", str(source),
+                           "--module", "__main__=my_features.steps"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not [p for p in source.rglob("*") if p.name.endswith(".egg-info") or p.name == "build"]  # built aside
+    bundle = models / "deep" / "1.0.0"
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (package,) = manifest["feature_packages"]
+    assert package["name"] == "my-features" and package["imports"] == ["my_features"]
+    assert (bundle / package["file"]).is_file() and package["depends"] == ["numpy"]
+    assert manifest["engines"] == {"browser": "portable", "server": "portable"}
+    assert manifest["packages"]["portable"] == ["my-features"]  # numpy alone besides: no scikit-learn
+    check = manifest["browser_check"]
+    assert "browser" in manifest["runtimes"] and check["engine"] == "portable", check
+    assert check["max_abs_probability_difference"] <= 1e-9 and check["imported"] == []
+
+    # a server where the package is not installed and the bundle lost its wheel: that model alone is refused
+    broken = tmp_path / "broken"
+    shutil.copytree(models, broken)
+    (broken / "deep" / "1.0.0" / package["file"]).unlink()
+    registry = Registry.from_directory(broken)
+    assert registry.names() == ["iris"]
+    (why,) = registry.unavailable.values()
+    assert "needs its feature package my-features 0.1.0" in why.message and "missing from the bundle" in why.message
+
+    # the server installs the wheel from the bundle, and answers as the pipeline itself
+    client = create_app({"TESTING": True, "MODEL_DIR": str(models), "SITE_DIR": ""}).test_client()
+    sample = pd.read_csv(notebook / "sample.csv")
+    rows = sample[["area", "depth"]].to_numpy().tolist()
+    answer = client.post("/api/v1/models/deep/predict", json={"rows": rows})
+    assert answer.status_code == 200, answer.get_json()
+    result = answer.get_json()
+    pipeline = joblib.load(bundle / "model.joblib")["estimator"]  # importable now: the wheel is on the path
+    assert result["predictions"] == pipeline.predict(sample[["area", "depth"]]).tolist()
+    expected = pipeline.predict_proba(sample[["area", "depth"]])
+    assert np.abs(np.asarray(result["probabilities"]) - expected).max() <= 1e-9

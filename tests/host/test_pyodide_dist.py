@@ -9,6 +9,8 @@ import pytest
 from build_scripts import pyodide_dist
 from build_scripts.pyodide_dist import SOURCE_PREFIX, VerificationError, closure, extract_verified, sha256_file
 
+from ..support.parity import all_models
+
 
 def carrier(tmp_path, name, data):
     wheel = tmp_path / "carrier.whl"
@@ -42,10 +44,17 @@ def test_closure_follows_depends():
 
 
 def test_every_shipped_package_matches_the_official_lock(site_dir):
+    """Pyodide's own packages are the official lock's files; ours (the wheel, and the models' feature
+    packages, each the very wheel its bundles carry) are pinned by their own sha256."""
     official = pyodide_dist.load_official_lock()["packages"]
     site_lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    carried = {p["name"]: p for m in all_models() for p in m.feature_packages}
+    assert "machine-physics" in carried
     for name, entry in site_lock.items():
         if name == "py-pipeline":
+            continue
+        if name in carried:
+            assert entry["sha256"] == carried[name]["sha256"] == sha256_file(site_dir / "pyodide" / entry["file_name"])
             continue
         assert entry["sha256"] == official[name]["sha256"]
         assert sha256_file(site_dir / "pyodide" / entry["file_name"]) == official[name]["sha256"], name
@@ -54,14 +63,14 @@ def test_every_shipped_package_matches_the_official_lock(site_dir):
 def test_optional_packages_ship_only_when_a_browser_model_needs_them(site_dir):
     """scikit-learn and pandas are in the verified distribution (for a model without a portable
     engine, or one fitted on a DataFrame), but every shipped browser model runs on its portable
-    engine: the site carries numpy and our wheel, and neither the others' files nor their lock
-    entries."""
+    engine: the site carries numpy, our wheel and the machine models' feature package, and neither
+    the others' files nor their lock entries."""
     optional = {"scikit-learn", "scipy", "joblib", "threadpoolctl", "openblas", "pandas", "python-dateutil",
                 "pytz", "six"}
     dist_lock = json.loads((site_dir.parent / "pyodide" / "pyodide-lock.json").read_text())["packages"]
     site_lock = json.loads((site_dir / "pyodide" / "pyodide-lock.json").read_text())["packages"]
     assert optional <= set(dist_lock)
-    assert set(site_lock) == {"numpy", "py-pipeline"}
+    assert set(site_lock) == {"numpy", "py-pipeline", "machine-physics"}
     shipped = {p.name.split("-")[0] for p in (site_dir / "pyodide").glob("*.whl")} | {
         p.name.split("-")[0] for p in (site_dir / "pyodide").glob("*.zip") if p.name != "python_stdlib.zip"}
-    assert shipped == {"numpy", "py_pipeline"}
+    assert shipped == {"numpy", "py_pipeline", "machine_physics"}

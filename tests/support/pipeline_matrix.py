@@ -12,6 +12,7 @@ with scikit-learn (offline) or come from our own generator.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,9 +37,11 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from build_scripts.data import machine_failures
 from build_scripts.export import export_bundle
+from build_scripts.feature_packages import add_to_bundle, build_package
+from build_scripts.paths import ROOT
 from py_pipeline import Feature, Schema, write_bundle
-from py_pipeline.features import physics_features
-from py_pipeline.sklearn_features import PhysicsFeatures
+from machine_physics import physics_features
+from machine_physics.steps import PhysicsFeatures
 
 
 def numeric_schema(X: np.ndarray, names: list[str]) -> Schema:
@@ -245,11 +248,16 @@ def write_matrix(root: Path) -> dict[str, tuple[Path, list[list[Any]]]]:
     """Fit every entry, write it as a bundle under ``root`` and export it as the build does;
     key -> (bundle dir, rows to predict)."""
     out = {}
+    physics = build_package(ROOT / "feature_packages" / "machine_physics", root / ".wheels")
     for key, (data, make, task) in MATRIX.items():
         X, y, schema = data()
         estimator = make().fit(X, y)
         directory = root / key / "1.0.0"
-        write_bundle(directory, estimator, name=key, version="1.0.0", task=task, schema=schema)
+        # a pipeline with the physics step carries the demo's feature package, as the recipes' do
+        uses_physics = b"machine_physics" in pickle.dumps(estimator)
+        directory.mkdir(parents=True)
+        write_bundle(directory, estimator, name=key, version="1.0.0", task=task, schema=schema,
+                     feature_packages=add_to_bundle(directory, [physics]) if uses_physics else None)
         export_bundle(directory)
         out[key] = (directory, schema_rows(X, schema))
     return out

@@ -20,6 +20,7 @@
  * @property {Record<string, string>} library_versions versions of the libraries the pickle was written with
  * @property {FileEntry} artifact the pickled pipeline (model.joblib), run by scikit-learn
  * @property {string} created_at when the bundle was made (UTC, ISO 8601)
+ * @property {FeaturePackage[]} [feature_packages] the model's own code, as wheels in the bundle
  * @property {string} [portable_unavailable] why the model has no portable engine
  * @property {Record<string, unknown>} [portable_check] how the portable engine was checked against scikit-learn
  * @property {Record<string, unknown>} [browser_check] the build's check in Pyodide: the verdict and why
@@ -72,8 +73,21 @@
 /**
  * Packages each engine needs beyond numpy and the py_pipeline wheel.
  * @typedef {object} Packages
- * @property {string[]} portable none: numpy alone
- * @property {string[]} sklearn scikit-learn, and pandas for a pipeline fitted on a DataFrame
+ * @property {string[]} portable the model's feature packages (numpy alone otherwise)
+ * @property {string[]} sklearn scikit-learn, pandas for a pipeline fitted on a DataFrame, the feature packages
+ */
+
+/**
+ * The model's own preprocessing code: a pure-Python wheel carried in the bundle, which every
+    runtime installs before loading the model (the site lists it in its Pyodide lock).
+ * @typedef {object} FeaturePackage
+ * @property {string} name the distribution's name, normalised as the Pyodide lock names it
+ * @property {string} version its version
+ * @property {string} file the wheel's file name inside the bundle
+ * @property {string} sha256 hex sha256 of the wheel
+ * @property {number} size bytes
+ * @property {string[]} imports the top-level modules it provides
+ * @property {string[]} depends the Pyodide lock's packages it requires
  */
 
 /**

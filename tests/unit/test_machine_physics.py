@@ -1,4 +1,5 @@
-"""Custom preprocessing: plain numpy functions and the scikit-learn transformer around them."""
+"""The demo's feature package (feature_packages/machine_physics): its numpy functions and the
+scikit-learn transformer around them."""
 
 import numpy as np
 import pytest
@@ -7,9 +8,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from py_pipeline.features import (PHYSICS_INPUTS, PHYSICS_OUTPUTS, mechanical_power,
-                                  physics_features, strain, temperature_difference)
-from py_pipeline.sklearn_features import PhysicsFeatures
+from machine_physics.functions import (PHYSICS_INPUTS, PHYSICS_OUTPUTS, mechanical_power, physics_features, strain,
+                                       temperature_difference)
+from machine_physics.steps import PhysicsFeatures
 
 ROWS = np.array([[300.0, 310.0, 1500.0, 40.0, 100.0], [298.0, 306.0, 2000.0, 20.0, 0.0]])
 

@@ -1,18 +1,18 @@
-"""scikit-learn transformers around the numpy functions of ``features`` (they need scikit-learn).
+"""The scikit-learn transformer around ``functions.physics_features`` (imports scikit-learn).
 
-They live in the wheel because pickled pipelines refer to them by name and must find them
-wherever the scikit-learn engine runs.
+It follows the portable-step protocol (``portable_step``), so the portable engine runs the
+registered numpy function in its place.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .features import PHYSICS_INPUTS, PHYSICS_OUTPUTS, physics_features
+from .functions import PHYSICS_INPUTS, PHYSICS_OUTPUTS, physics_features
 
 
 class PhysicsFeatures(TransformerMixin, BaseEstimator):
@@ -33,6 +33,10 @@ class PhysicsFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "n_features_in_")
         return physics_features(X)
+
+    def portable_step(self) -> tuple[Callable[..., np.ndarray], dict[str, Any]]:
+        """The portable engine's equivalent: the registered function, with no fitted state."""
+        return physics_features, {}
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "n_features_in_")

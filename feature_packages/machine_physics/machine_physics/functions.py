@@ -1,18 +1,21 @@
-"""Feature engineering for machine sensor data, as plain numpy functions.
+"""The physics features as numpy functions: the arithmetic of the ``PhysicsFeatures`` step.
 
-The functions hold all the arithmetic, so the portable engine (numpy only) computes the same
-features; the scikit-learn transformer that calls them, ``PhysicsFeatures``, lives in
-``sklearn_features`` and is imported from here only when asked for, so importing this module
-never imports scikit-learn.
+Only numpy (and the registration decorator) is imported, so the portable engine in the browser
+runs them without scikit-learn.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from py_pipeline.portable import portable_function
+
 RAD_PER_S_PER_RPM = 2.0 * np.pi / 60.0
+
+#: Input columns the physics step expects, in order.
+PHYSICS_INPUTS = ("air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm", "tool_wear_min")
+#: Columns it adds after the inputs.
+PHYSICS_OUTPUTS = ("temperature_difference_k", "mechanical_power_w", "strain_min_nm")
 
 
 def temperature_difference(air_k: np.ndarray, process_k: np.ndarray) -> np.ndarray:
@@ -30,12 +33,12 @@ def strain(tool_wear_min: np.ndarray, torque_nm: np.ndarray) -> np.ndarray:
     return np.asarray(tool_wear_min, dtype=np.float64) * np.asarray(torque_nm, dtype=np.float64)
 
 
-#: Input columns the physics transformer expects, in order.
-PHYSICS_INPUTS = ("air_temperature_k", "process_temperature_k", "rotational_speed_rpm", "torque_nm", "tool_wear_min")
-#: Columns it adds after the inputs.
-PHYSICS_OUTPUTS = ("temperature_difference_k", "mechanical_power_w", "strain_min_nm")
+def _physics_sources(n_inputs: int) -> list[list[int]]:
+    # the five inputs pass through; then (air, process), (speed, torque), (wear, torque)
+    return [[j] for j in range(n_inputs)] + [[0, 1], [2, 3], [3, 4]]
 
 
+@portable_function(sources=_physics_sources)
 def physics_features(X: np.ndarray) -> np.ndarray:
     """The five inputs (``PHYSICS_INPUTS`` order) followed by the three derived features."""
     X = np.asarray(X, dtype=np.float64)
@@ -46,12 +49,3 @@ def physics_features(X: np.ndarray) -> np.ndarray:
     derived = np.column_stack([temperature_difference(air, process), mechanical_power(torque, speed),
                                strain(wear, torque)])
     return np.hstack([X, derived])
-
-
-def __getattr__(name: str) -> Any:
-    # Pipelines pickled before PhysicsFeatures moved name it here; import scikit-learn only then.
-    if name == "PhysicsFeatures":
-        from .sklearn_features import PhysicsFeatures
-
-        return PhysicsFeatures
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
