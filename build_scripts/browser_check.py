@@ -29,6 +29,7 @@ from py_pipeline.bundle import RUNTIMES, Manifest, load_engine, write_manifest
 from py_pipeline.model import Model
 from py_pipeline.registry import scan_manifests, write_index
 
+from .build_envs import pickle_runs_on_server
 from .golden import rows_for
 from .paths import MODELS, PYODIDE_DIST, ROOT
 from .reference import compare, load_estimator, sklearn_answer
@@ -113,9 +114,13 @@ def browser_bytes(manifest: Manifest) -> int:
 
 
 def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference: dict[str, Any]) -> dict[str, Any]:
-    """Predict ``rows`` with each engine the server may use; stop the build if one disagrees with scikit-learn."""
+    """Predict ``rows`` with each engine the server may use; stop the build if one disagrees with scikit-learn.
+    A pickle from another scikit-learn (imported in a build environment) has only its portable engine
+    there: the server's scikit-learn is the project's."""
     checked = {}
-    for engine in ("portable", "sklearn") if manifest.portable else ("sklearn",):
+    engines = (["portable"] if manifest.portable else []) + \
+        (["sklearn"] if pickle_runs_on_server(manifest.library_versions) else [])
+    for engine in engines:
         model = Model(manifest, load_engine(directory, manifest, engine))
         same, why, worst = compare(model.predict(rows), reference)
         if not same:

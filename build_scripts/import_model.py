@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import shutil
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -39,10 +41,11 @@ from py_pipeline.files import replace_dir, write_atomic
 from py_pipeline.names import check_name
 from py_pipeline.registry import write_index
 
-from . import browser_check, export, site
+from . import browser_check, export
+from .build_envs import PROJECT, BuildEnv, Unsupported, ensure, fitted_versions, pickle_runs_on_server
 from .feature_packages import PackageError, add_to_bundle, build_package, importable
 from .golden import BUNDLE_GOLDEN
-from .paths import MODELS, PYODIDE_DIST
+from .paths import MODELS, PYODIDE_DIST, ROOT
 from .pyodide_dist import sha256_file
 from .schema_inference import DEFAULT_MARGIN, infer_schema
 
@@ -51,6 +54,10 @@ GOLDEN_ROWS = 50
 
 class ImportFailed(Exception):
     """Why the import stopped, for the person running it."""
+
+
+class FailedInBuildEnv(Exception):
+    """The import ran in a build environment and failed there; it has said why."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="a feature package the model's own code lives in: a folder with a pyproject.toml "
                              "(repeatable); its wheel is built, checked and shipped with the model")
     parser.add_argument("--no-check", action="store_true", help="skip the Pyodide check and the site")
+    # set when the import runs itself in a build environment (build_envs): the parent rebuilds the site
+    parser.add_argument("--in-build-env", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     bad = [m for m in args.module if m.count("=") != 1 or not all(m.split("="))]
     if bad:
         parser.error(f"--module takes OLD=NEW, a module name on each side; got {', '.join(map(repr, bad))}")
@@ -87,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give either an artifact file or --mlflow URI")
     try:
         run(args)
-    except (ImportFailed, PackageError, PipelineError, ValueError, OSError) as exc:
+    except FailedInBuildEnv:
+        return 2
+    except (ImportFailed, PackageError, Unsupported, PipelineError, ValueError, OSError) as exc:
         print(f"import failed: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except SystemExit as exc:  # a check that failed (the Pyodide or the server check): nothing was published
@@ -109,6 +121,9 @@ def run(args: argparse.Namespace) -> Path | None:
     out = args.models / args.name / args.version
     if out.exists() and not args.force and not args.write_schema:
         raise ImportFailed(f"{out} exists: choose another --version, or --force to replace it")
+    env = _build_env(args)
+    if env is not None:
+        return _import_in(env, args, out)
     packages = [build_package(folder) for folder in args.package]
     for package in packages:  # before unpickling: the pickle names their modules
         importable(package)
@@ -161,6 +176,11 @@ def run(args: argparse.Namespace) -> Path | None:
         write_atomic(staged / BUNDLE_GOLDEN, json.dumps({"rows": rows}) + "\n")
         manifest, verdict = export.export_manifest(staged, manifest)
         export.report(verdict)
+        if not manifest.portable and not pickle_runs_on_server(manifest.library_versions):
+            raise ImportFailed(
+                f"the model is not portable ({manifest.portable_unavailable}) and was fitted with scikit-learn "
+                f"{manifest.library_versions['scikit-learn']}, but the browser and the server's scikit-learn engine "
+                f"run {PROJECT['scikit-learn']}: refit it with scikit-learn {PROJECT['scikit-learn']}")
         if not args.no_check:  # the check decides the runtimes before the manifest is written
             ((manifest, verdict),) = browser_check.check_bundles([(staged, manifest)])
             browser_check.report(verdict)
@@ -170,9 +190,49 @@ def run(args: argparse.Namespace) -> Path | None:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     write_index(args.models)
-    if not args.no_check and args.models.resolve() == MODELS.resolve() and (PYODIDE_DIST / "pyodide-lock.json").exists():
-        site.main()
+    if not args.in_build_env:
+        _publish(args)
     print(f"imported {args.name} {args.version} into {out}")
+    return out
+
+
+def _publish(args: argparse.Namespace) -> None:
+    """Rebuild the site when the import went into the site's models."""
+    if not args.no_check and args.models.resolve() == MODELS.resolve() and (PYODIDE_DIST / "pyodide-lock.json").exists():
+        from . import site  # not in a build environment: it has no brotli
+
+        site.main()
+
+
+def _build_env(args: argparse.Namespace) -> BuildEnv | None:
+    """The build environment a pickle from another scikit-learn (or numpy) needs, read from the file
+    without running it; None when this environment matches (or the model comes from MLflow)."""
+    if args.artifact is None or args.in_build_env or not args.artifact.is_file():
+        return None
+    try:
+        fitted = fitted_versions(args.artifact)
+    except Unsupported:
+        raise
+    except Exception:  # unreadable: the load below says why, as for any file
+        return None
+    env = fitted.env()
+    import sklearn
+
+    running = BuildEnv(sklearn.__version__, int(np.__version__.split(".")[0]))
+    return None if (env.sklearn, env.numpy_major) == (running.sklearn, running.numpy_major) else env
+
+
+def _import_in(env: BuildEnv, args: argparse.Namespace, out: Path) -> Path:
+    """Run this import in ``env`` (built first when missing): the pickle is loaded, exported and
+    checked there, against its own scikit-learn; this environment never unpickles it."""
+    print(f"the model was fitted with scikit-learn {env.sklearn.rsplit('.', 1)[0]}.x and numpy {env.numpy_major}.x: "
+          f"importing it in the build environment {env.key}", file=sys.stderr)
+    python = ensure(env, say=lambda line: print(line, file=sys.stderr))
+    done = subprocess.run([str(python), "-m", "build_scripts.import_model", *args.argv, "--in-build-env"],
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])})
+    if done.returncode != 0:
+        raise FailedInBuildEnv()
+    _publish(args)
     return out
 
 

@@ -210,9 +210,10 @@ def _linear(est: Any, buf: Buffer) -> dict[str, Any]:
 
 
 def _logistic(est: Any, buf: Buffer) -> dict[str, Any]:
-    multi = est.multi_class
-    ovr = multi in ("ovr", "warn") or (multi in ("auto", "deprecated") and
-                                      (len(est.classes_) <= 2 or est.solver == "liblinear"))
+    # scikit-learn 1.8 removed multi_class: two classes are one-vs-rest, more are softmax
+    multi = getattr(est, "multi_class", None)
+    ovr = multi in ("ovr", "warn") or (multi in ("auto", "deprecated", None) and
+                                      (len(est.classes_) <= 2 or (multi is not None and est.solver == "liblinear")))
     return {"op": "linear", "kind": "linear_ovr" if ovr else "linear_softmax", "classes": _classes(est),
             "coef": buf.put(est.coef_), "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
 
