@@ -37,11 +37,21 @@ nginx:
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
+# Models are trained again only when what they are made from changed (the recipes, their data,
+# py_pipeline, the feature packages, the Pyodide check): `make demo` twice trains once. The site is
+# assembled every time (cheap: compressed copies are cached).
+MODEL_INPUTS := $(shell find build_scripts py_pipeline feature_packages -type f \( -name '*.py' -o -name '*.json' -o -name '*.toml' -o -name '*.mjs' \) -not -path '*/__pycache__/*' 2>/dev/null) web/lib/bundle_files.js
+
 build: install
 	$(BIN)/python -m build_scripts.pyodide_dist
 	$(BIN)/python -m build_scripts.wheel
-	$(BIN)/python -m build_scripts.train
+	$(MAKE) --no-print-directory dist/models/.trained
+	$(BIN)/python -m build_scripts.site
 	node_modules/.bin/tsc -p web/lib
+
+dist/models/.trained: $(MODEL_INPUTS) requirements.lock
+	$(BIN)/python -m build_scripts.train --no-site
+	touch $@
 
 serve:
 	PORT=$(PORT) $(BIN)/python -m server_fallback.serve

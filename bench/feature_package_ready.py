@@ -97,7 +97,7 @@ def main() -> None:
     write_index(models)
     site.build(root, pages=True, models=models)
     (root / "bench").symlink_to(ROOT / "bench" / "pages")
-    wheel = next((root / "pyodide").glob("machine_physics-*.whl"))
+    wheel_bytes = next((root / "pyodide").glob("machine_physics-*.whl")).stat().st_size
     port = free_port()
     server = start_server(port, WEB_CONCURRENCY="2", SITE_DIR=str(root), MODEL_DIR=str(models))
     origin = f"http://127.0.0.1:{port}/"
@@ -119,9 +119,9 @@ def main() -> None:
         stop(server)
         shutil.rmtree(work, ignore_errors=True)
     print(f"headless Chromium, loopback, {args.runs} fresh profiles per model, median [min-max]; custom: "
-          f"{CUSTOM[0]} {CUSTOM[1]} with the machine-physics wheel ({wheel.stat().st_size / 1e3:.1f} kB); "
+          f"{CUSTOM[0]} {CUSTOM[1]} with the machine-physics wheel ({wheel_bytes / 1e3:.1f} kB); "
           f"plain: the same forest, scikit-learn steps only")
-    figures: dict = {"runs": args.runs, "wheel_bytes": wheel.stat().st_size, "visits": got}
+    figures: dict = {"runs": args.runs, "wheel_bytes": wheel_bytes, "visits": got}
     for visit, label in (("first", "browser-ready, first visit"), ("second", "browser-ready, second visit (service worker)")):
         custom, plain = statistics.median(got["custom"][visit]), statistics.median(got["plain"][visit])
         ratio = custom / plain

@@ -15,6 +15,7 @@ written (:func:`export_manifest`), so the manifest is written once, complete.
 from __future__ import annotations
 
 import argparse
+import json
 import zlib
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ from py_pipeline.portable.export import NotPortable, export
 from py_pipeline.registry import scan_manifests, write_index
 
 from .golden import rows_for, sampled_rows
-from .paths import MODELS
+from .paths import MODELS, PYODIDE_DIST
+from .pyodide_dist import ROOT_PACKAGES, closure
 from .reference import compare, load_estimator, sklearn_answer
 
 SAMPLED_ROWS = 2000
@@ -48,21 +50,45 @@ def export_manifest(directory: Path, manifest: Manifest) -> tuple[Manifest, dict
     try:
         spec, buffer = export(estimator, manifest.schema)
     except NotPortable as exc:
-        return without_portable(directory, manifest, str(exc)), {**verdict, "portable": False, "reason": str(exc)}
+        manifest = without_portable(directory, manifest, str(exc))
+        return manifest, {**verdict, "portable": False, "reason": str(exc), "browser_cost": browser_cost(manifest)}
     rows = rows_for(manifest, directory) + sampled_rows(manifest.schema, SAMPLED_ROWS, zlib.crc32(manifest.name.encode()))
     try:
         reference = sklearn_answer(directory, rows, estimator, manifest)
     except ValueError as exc:  # e.g. a feature marked may-be-missing that the model cannot take
+        why = str(exc) if len(str(exc)) <= 300 else f"{str(exc)[:297]}..."
         raise SystemExit(f"{manifest.name} {manifest.version}: scikit-learn itself cannot predict rows drawn "
-                         f"from the schema: {exc}") from None
+                         f"from the schema: {why}") from None
     engine = PortableEngine.from_bytes(spec_bytes(spec), buffer)  # the bytes a runtime will load
     same, why, worst = compare(Model(manifest, engine).predict(rows), reference)
     if not same:
         reason = f"the portable engine's answers differ from scikit-learn's: {why}"
-        return without_portable(directory, manifest, reason), {**verdict, "portable": False, "reason": reason}
+        manifest = without_portable(directory, manifest, reason)
+        return manifest, {**verdict, "portable": False, "reason": reason, "browser_cost": browser_cost(manifest)}
     manifest = with_portable(directory, manifest, spec, buffer, {"rows": len(rows), "max_abs_difference": worst})
     return manifest, {**verdict, "portable": True, "rows": len(rows), "max_abs_difference": worst,
                       "bytes": len(buffer)}
+
+
+#: What a scikit-learn engine in the page adds to the time to ready, on this machine: 9.6 s against
+#: 3.6 s for the same model on the portable engine (issue 26's measurement, bench/page_ready.py).
+SKLEARN_READY_SECONDS = 6.0
+
+
+def browser_cost(manifest: Manifest) -> str:
+    """What running this model on the scikit-learn engine costs a page that opens it: the Pyodide
+    packages it downloads beyond numpy (their size, from the lock) and the time they take."""
+    lock_file = PYODIDE_DIST / "pyodide-lock.json"
+    if not lock_file.exists():
+        return ""
+    lock = json.loads(lock_file.read_text())
+    names = closure(lock, tuple(p for p in manifest.packages_for("sklearn") if p in lock["packages"]))
+    extra = [n for n in names if n not in closure(lock, ROOT_PACKAGES)]
+    size = sum((PYODIDE_DIST / lock["packages"][n]["file_name"]).stat().st_size for n in extra)
+    return (f"a page that opens it downloads {size / 1e6:.0f} MB more ({', '.join(extra)}) and is ready about "
+            f"{SKLEARN_READY_SECONDS:.0f} s later; only that page (the service worker keeps these on demand). To "
+            "avoid it, make the step portable: register your own step (portable_function, portable_step) or use "
+            "one the portable engine runs (README, 'The portable engine')")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -83,6 +109,8 @@ def report(v: dict[str, Any]) -> None:
               f"rows (max |difference| {v['max_abs_difference']:.2g}), {v['bytes'] / 1e6:.2f} MB of arrays", flush=True)
     else:
         print(f"engine {v['model']} {v['version']}: scikit-learn, because {v['reason']}", flush=True)
+        if v.get("browser_cost"):
+            print(f"  in the browser: {v['browser_cost']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -140,11 +140,26 @@ def middle_value(f) -> Any:
 def _draw(f, rng: np.random.Generator) -> Any:
     if f.type == "category":
         return str(rng.choice(list(f.categories)))
-    lo = f.minimum if f.minimum is not None else -1e3
-    hi = f.maximum if f.maximum is not None else 1e3
+    if f.values is not None:
+        value = float(rng.choice(list(f.values)))
+        return int(value) if f.type == "integer" else value
+    lo, hi = _drawn_range(f)
     if f.type == "integer":
         return int(rng.integers(int(np.ceil(lo)), int(np.floor(hi)) + 1))
     return min(max(round(float(rng.uniform(lo, hi)), 3), lo), hi)  # rounding must not leave the range
+
+
+def _drawn_range(f) -> tuple[float, float]:
+    """Where a number is drawn: inside its limits; where only a typical range is known, that range
+    widened by half its span on each side (past it, the model extrapolates: checked too), never
+    below 0 when the typical range is not."""
+    typical = (f.typical_minimum, f.typical_maximum)
+    span = (typical[1] - typical[0]) if None not in typical else 0.0
+    lo = f.minimum if f.minimum is not None else typical[0] - span / 2 if typical[0] is not None else -1e3
+    if f.minimum is None and typical[0] is not None and typical[0] >= 0:
+        lo = max(lo, 0.0)  # a sample with no negative value: nor are the drawn rows (a log of one would fail)
+    hi = f.maximum if f.maximum is not None else typical[1] + span / 2 if typical[1] is not None else 1e3
+    return lo, hi
 
 
 def main(argv: list[str] | None = None) -> None:

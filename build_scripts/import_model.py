@@ -34,7 +34,7 @@ import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 
 from py_pipeline import Schema
-from py_pipeline.bundle import pickle_bundle, write_manifest
+from py_pipeline.bundle import pickle_bundle, sha256_bytes, write_manifest
 from py_pipeline.pickled_code import missing_code, moved
 from py_pipeline.errors import PipelineError
 from py_pipeline.files import replace_dir, write_atomic
@@ -47,9 +47,11 @@ from .feature_packages import PackageError, add_to_bundle, build_package, import
 from .golden import BUNDLE_GOLDEN
 from .paths import MODELS, PYODIDE_DIST, ROOT
 from .pyodide_dist import sha256_file
-from .schema_inference import DEFAULT_MARGIN, infer_schema
+from .schema_inference import DEFAULT_MARGIN, infer_schema, reference_profile
 
 GOLDEN_ROWS = 50
+#: The sample's statistics per feature, the model's reference profile (drift monitoring reads it).
+PROFILE_FILE = "profile.json"
 
 
 class ImportFailed(Exception):
@@ -70,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", required=True, help="the model's name on the site")
     parser.add_argument("--version", required=True, help="the model's version, e.g. 1.0.0")
     parser.add_argument("--description", help="one line saying what the model predicts")
+    parser.add_argument("--target-unit", help="the unit of a regressor's answer (shown beside it), e.g. kWh")
     parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
                         help=f"widen the sample's ranges by this share of their span (default {DEFAULT_MARGIN})")
     parser.add_argument("--schema", type=Path, help="a schema file (from --write-schema, edited) instead of inferring")
@@ -161,6 +164,8 @@ def run(args: argparse.Namespace) -> Path | None:
     extra: dict[str, Any] = {"example": rows[0], "lineage": lineage}
     if args.raw_csv_cells:
         extra["csv_cells"] = "raw"
+    if args.target_unit:
+        extra["target_unit"] = args.target_unit
     if args.sample:
         extra["training_data"] = {"rows": int(len(sample)), "sha256": sha256_file(args.sample),
                                   "file": args.sample.name}
@@ -174,6 +179,7 @@ def run(args: argparse.Namespace) -> Path | None:
                                  schema=schema, description=description, extra=extra,
                                  feature_packages=add_to_bundle(staged, packages))
         write_atomic(staged / BUNDLE_GOLDEN, json.dumps({"rows": rows}) + "\n")
+        manifest = manifest.with_fields({"profile": _write_profile(staged, sample, schema)})
         manifest, verdict = export.export_manifest(staged, manifest)
         export.report(verdict)
         if not manifest.portable and not pickle_runs_on_server(manifest.library_versions):
@@ -234,6 +240,13 @@ def _import_in(env: BuildEnv, args: argparse.Namespace, out: Path) -> Path:
         raise FailedInBuildEnv()
     _publish(args)
     return out
+
+
+def _write_profile(directory: Path, sample: pd.DataFrame, schema: Schema) -> dict[str, Any]:
+    """The sample's reference profile (``profile.json``, never published by the site): its entry."""
+    data = (json.dumps(reference_profile(sample, schema), indent=1) + "\n").encode()
+    write_atomic(directory / PROFILE_FILE, data)
+    return {"file": PROFILE_FILE, "sha256": sha256_bytes(data), "size": len(data)}
 
 
 def golden_rows(sample: pd.DataFrame, schema: Schema, n: int = GOLDEN_ROWS) -> list[list[Any]]:

@@ -88,12 +88,30 @@ def stamp(site: Path, entries: list[dict], default_model: str | None) -> str:
     return build
 
 
+def on_demand(site: Path) -> set[str]:
+    """Files only some models need, which the service worker keeps when a page first fetches them
+    rather than at install: the Pyodide packages beyond numpy, our wheel and the feature packages
+    (scikit-learn, scipy, pandas, ...), and pickles. One model that needs scikit-learn in the browser
+    then costs nothing to a visitor who never opens it."""
+    from .pyodide_dist import OPTIONAL_PACKAGES, ROOT_PACKAGES, closure
+
+    lock = json.loads((site / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    optional = set(closure({"packages": lock}, tuple(n for n in OPTIONAL_PACKAGES if n in lock))) \
+        - set(closure({"packages": lock}, ROOT_PACKAGES))
+    heavy = {f"pyodide/{lock[name]['file_name']}" for name in optional}
+    return heavy | {p.relative_to(site).as_posix() for p in files_of(site) if p.suffix == ".joblib"}
+
+
 def write_precache(site: Path, build: str) -> None:
     """Write the precache manifest of build ``build`` (every file the service worker keeps, with its
-    sha256) and stamp the build id into sw.js."""
+    sha256: ``files`` at install, ``on_demand`` when first fetched) and stamp the build id into sw.js."""
+    later = on_demand(site)
     entries = [{"url": p.relative_to(site).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
                for p in files_of(site)]
-    precache = {"build": build, "files": entries, "total_bytes": sum(e["size"] for e in entries)}
+    precache = {"build": build, "files": [e for e in entries if e["url"] not in later],
+                "on_demand": [e for e in entries if e["url"] in later]}
+    precache["total_bytes"] = sum(e["size"] for e in precache["files"])
+    precache["on_demand_bytes"] = sum(e["size"] for e in precache["on_demand"])
     (site / PRECACHE).write_text(json.dumps(precache, indent=2) + "\n")
     worker = (site / SERVICE_WORKER).read_text()
     start = worker.index('const BUILD = "') + len('const BUILD = "')

@@ -7,8 +7,11 @@
 - Categories: from a fitted encoder of that column (``OneHotEncoder``, ``OrdinalEncoder`` found in
   the pipeline's ``ColumnTransformer``), which knows every category the model takes; else the
   sample's distinct values.
-- Ranges: the sample's minimum and maximum, each widened by ``margin`` of the span (and never
-  below 0 when the sample has no negative value).
+- Typical ranges, not limits: the sample's minimum and maximum, each widened by ``margin`` of the
+  span (and never below 0 when the sample has no negative value). A value outside is scored and
+  flagged, never rejected: a sample cannot know every value the model will see.
+- Limits only where the pipeline needs them: a number column a fitted encoder one-hot encodes
+  takes only its fitted values (``values``, shown as a choice).
 - May be missing: when the sample has an empty value in that column.
 
 Each feature's note says where each fact came from, for the person who reviews the schema.
@@ -40,7 +43,8 @@ class Inferred:
         lines = []
         for f in self.schema.features:
             accepted = (", ".join(f.categories or ()) if f.type == "category"
-                        else f"{_number(f.minimum, '-inf')} to {_number(f.maximum, 'inf')}")
+                        else "only " + ", ".join(map(_number, f.values)) if f.values is not None
+                        else f"typically {_number(f.typical_minimum, '-inf')} to {_number(f.typical_maximum, 'inf')}")
             lines.append(f"  {f.name:<28} {f.type:<9} {accepted}{' (may be missing)' if f.missing else ''}"
                          f"\n  {'':<28} {self.notes.get(f.name, '')}")
         return "\n".join(lines)
@@ -119,6 +123,12 @@ def _feature(name: str, column: pd.Series, categories: list[Any] | None, declare
                 note + _missing_note(may_be_missing))
     values = pd.to_numeric(column, errors="coerce").dropna()
     whole = declared == "integer" or (declared is None and pd.api.types.is_integer_dtype(column))
+    fitted = [c for c in categories or [] if isinstance(c, (int, float, np.integer, np.floating))
+              and not isinstance(c, (bool, np.bool_)) and math.isfinite(c)]
+    if fitted:  # a number column the pipeline encodes: it takes only the values it was fitted on
+        return (Feature(name, type="integer" if whole else "number", values=tuple(float(c) for c in fitted),
+                        missing=may_be_missing or len(fitted) < len(categories or [])),
+                "values from the fitted encoder" + _missing_note(may_be_missing))
     if values.empty:
         return (Feature(name, type="integer" if whole else "number", missing=may_be_missing),
                 "no value in the sample: any number" + _missing_note(may_be_missing))
@@ -131,10 +141,37 @@ def _feature(name: str, column: pd.Series, categories: list[Any] | None, declare
         low, high = math.floor(low), math.ceil(high)
     else:
         low, high = _round_out(low, math.floor), _round_out(high, math.ceil)
-    note = f"the sample's range {_number(lo)} to {_number(hi)}, widened by {margin:.0%}" + (
-        " (not below 0: the sample has no negative value)" if lo >= 0 and lo - widen < 0 else "")
-    return (Feature(name, type="integer" if whole else "number", minimum=low, maximum=high, missing=may_be_missing),
-            note + _missing_note(may_be_missing))
+    note = f"typical: the sample's range {_number(lo)} to {_number(hi)}, widened by {margin:.0%}" + (
+        " (not below 0: the sample has no negative value)" if lo >= 0 and lo - widen < 0 else "") + \
+        "; outside it a value is scored and flagged"
+    return (Feature(name, type="integer" if whole else "number", typical_minimum=low, typical_maximum=high,
+                    missing=may_be_missing), note + _missing_note(may_be_missing))
+
+
+#: The quantiles a profile keeps of each number feature.
+QUANTILES = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
+
+
+def reference_profile(sample: pd.DataFrame, schema: Schema) -> dict[str, Any]:
+    """The sample's statistics per feature, kept in the bundle as the model's reference profile:
+    counts, the missing share, quantiles of a number, each category's share. Counts and
+    statistics only, never rows."""
+    features = {}
+    for f in schema.features:
+        column = sample[f.name]
+        missing = int(column.isna().sum())
+        entry: dict[str, Any] = {"count": int(len(column)), "missing": missing,
+                                 "missing_share": missing / len(column) if len(column) else 0.0}
+        if f.type == "category":
+            counts = column.dropna().astype(str).value_counts()
+            entry["categories"] = {str(k): int(v) for k, v in counts.items()}
+        else:
+            values = pd.to_numeric(column, errors="coerce").dropna().to_numpy(dtype=np.float64)
+            if len(values):
+                entry["quantiles"] = {f"{q:g}": float(v) for q, v in zip(QUANTILES, np.quantile(values, QUANTILES))}
+                entry["mean"], entry["std"] = float(values.mean()), float(values.std())
+        features[f.name] = entry
+    return {"format": "py_pipeline.profile/1", "rows": int(len(sample)), "features": features}
 
 
 def _round_out(value: float, direction: Any) -> float:

@@ -1,5 +1,5 @@
-"""Screenshots of the demo page, of its element whole (the what-if chart included), of the demo
-after scoring a CSV file, and of the
+"""Screenshots of the demo page, of its element whole (the what-if chart included), of an answer
+flagged for a reading outside its typical range, of the demo after scoring a CSV file, and of the
 <model-predictor> example page, for review and the README: a phone (390x844) and a laptop
 (1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated);
 the README's three small JPEG copies go to docs/screenshots/ (committed).
@@ -24,12 +24,14 @@ DOCS = ROOT / "docs" / "screenshots"
 
 
 def sample_file() -> str:
-    """A month of made-up sensor readings for machine_failure, with two bad lines."""
+    """A month of made-up sensor readings for machine_failure, with two bad lines and a reading
+    past its typical range (scored, and flagged)."""
     header = "Product type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min]"
     rows = [f"{'LMH'[i % 3]},{296 + i % 7},{306 + i % 9},{1300 + 37 * (i % 40)},{20 + (i * 7) % 55},{(i * 13) % 240}"
             for i in range(720)]
     rows[100] = "L,298,308,fast,40,10"
     rows[400] = "Q,298,308,1500,40,10"
+    rows[500] = "M,309,318,1500,40,10"
     return header + "\n" + "\n".join(rows) + "\n"
 
 
@@ -59,6 +61,11 @@ def main() -> None:
                     page.locator("#result").screenshot(path=str(DOCS / "whatif.jpg"), type="jpeg", quality=60)
                 if name == "phone":  # the README's: the form and its answer on a phone, small
                     page.screenshot(path=str(DOCS / "phone.jpg"), type="jpeg", quality=60)
+                # a reading past the typical range: predicted, and flagged under the answer
+                page.fill("#f-air_temperature_k", "312")
+                page.click("#predict")
+                page.wait_for_selector("#warnings:not([hidden])")
+                page.locator("#result").screenshot(path=str(out / f"warning-{name}.png"))
                 page.set_input_files("#file", files=[{"name": "sensor-log.csv", "mimeType": "text/csv",
                                                       "buffer": sample_file().encode()}])
                 page.wait_for_selector("#file-result:not([hidden])", timeout=120_000)

@@ -81,7 +81,8 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
     squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it
     plain = precache["total_bytes"] - squeezed["bytes"]  # files sent as they are
     return (f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; build {build_id}, "
-            f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB "
+            f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB, "
+            f"{precache['on_demand_bytes'] / 1e6:.1f} MB more on demand "
             f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")
 
 

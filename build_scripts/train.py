@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help=f"models to train (default: all of {', '.join(names)})")
     parser.add_argument("--no-check", action="store_true", help="skip the browser check and the site")
+    parser.add_argument("--no-site", action="store_true", help="leave the site to `python -m build_scripts.site`")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(names))
     if unknown:
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         for directory, manifest in staged:
             write_manifest(directory, manifest)  # once, complete
     write_index(MODELS)
-    if checking and (PYODIDE_DIST / "pyodide-lock.json").exists():
+    if checking and not args.no_site and (PYODIDE_DIST / "pyodide-lock.json").exists():
         site.main()
 
 

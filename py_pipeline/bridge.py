@@ -76,7 +76,9 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
         model = _model(directory)
         at = starting_at(first_row)
         batch = ColumnBatch.from_wire(model.manifest.schema, json.loads(meta_json), _buffer(numbers), _buffer(codes))
-        result, predictions, proba = model.predict_arrays(validate_batch(model.manifest.schema, batch, at), at)
+        X = validate_batch(model.manifest.schema, batch, at)
+        result, predictions, proba = model.predict_arrays(X, at)
+        result.update(model.warnings(X, at))
         n = batch.rows
         k = len(result.get("classes", []))
         combined = np.zeros(n * (1 + k))

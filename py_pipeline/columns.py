@@ -132,7 +132,7 @@ def screen(schema: Schema, batch: ColumnBatch) -> np.ndarray:
 def partition(schema: Schema, batch: ColumnBatch, flagged_row: Callable[[int], tuple[int, Any]],
               at: Locator) -> tuple[np.ndarray, np.ndarray | None, list[Problem]]:
     """A batch split as a file is scored: the indices of its valid rows, their array, and every
-    problem of the others. :func:`screen` checks every row at once; only the rows it flags take
+    problem of the others (and the valid rows' warnings: values outside a typical range). :func:`screen` checks every row at once; only the rows it flags take
     the row path, each as ``flagged_row`` gives it (its index for ``at``, and the row as the
     caller read it, so each problem is worded as for that row alone)."""
     bad = screen(schema, batch)
@@ -144,7 +144,12 @@ def partition(schema: Schema, batch: ColumnBatch, flagged_row: Callable[[int], t
         else:
             problems += error.problems
     keep = np.flatnonzero(~bad)
-    return keep, (assemble(schema, batch, keep) if len(keep) else None), problems
+    X = assemble(schema, batch, keep) if len(keep) else None
+    if X is not None:  # values outside their typical range: scored, and listed as warnings
+        flagged, _ = schema.warnings(X, at, most=None, index=keep)
+        if flagged:
+            problems = sorted(problems + flagged, key=lambda p: p.row or 0)
+    return keep, X, problems
 
 
 def flag_numbers(f: Feature, x: np.ndarray, j: int, odd: dict[tuple[int, int], Any]) -> np.ndarray:

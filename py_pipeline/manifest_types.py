@@ -48,11 +48,14 @@ class FeatureField:
     name: str = _doc("the feature's name")
     type: Literal["number", "integer", "category"] = _doc("what values it takes")
     unit: str = _doc("the unit a number is in", None)
-    minimum: float = _doc("the smallest valid value", None)
-    maximum: float = _doc("the largest valid value", None)
+    minimum: float = _doc("the smallest valid value (a limit: below it is rejected)", None)
+    maximum: float = _doc("the largest valid value (a limit: above it is rejected)", None)
     categories: list[str] = _doc("the valid values of a category", None)
     description: str = _doc("what it is, in words", None)
     missing: bool = _doc("may it be missing (null, an empty cell, NaN)", None)
+    values: list[float] = _doc("the only numbers it takes (a number column the pipeline one-hot encodes)", None)
+    typical_minimum: float = _doc("the low end of its typical range: a value below is scored and flagged", None)
+    typical_maximum: float = _doc("the high end of its typical range: a value above is scored and flagged", None)
 
 
 @dataclass
@@ -120,8 +123,11 @@ class ManifestDocument:
     examples: list[Example] = _doc("rows a user can pick", None)
     class_labels: dict[str, str] = _doc("what each class means, shown beside it", None)
     positive_class: str = _doc("the class a binary classifier's chart shows", None)
+    target_unit: str = _doc("the unit of a regression's answer, shown beside it", None)
     metrics: dict[str, Any] = _doc("held-out scores from training", None)
     training_data: dict[str, Any] = _doc("what the model was fitted on (rows, sha256, source)", None)
+    profile: FileEntry = _doc("the sample's statistics per feature (profile.json): quantiles, category "
+                              "shares, missing share, counts", None)
     lineage: dict[str, Any] = _doc("where an imported model came from (file, MLflow run), and its versions", None)
     csv_cells: Literal["safe", "raw"] = _doc("raw: write result files' cells as they are (no formula guard)", None)
 

@@ -33,17 +33,27 @@ class Model:
 
         ``rows`` is a list of objects keyed by feature name or of arrays in schema order.
         Returns ``{"model", "predictions"}`` and, for classifiers, ``"classes"`` and
-        ``"probabilities"`` (one list per row, in the order of ``classes``). Raises
+        ``"probabilities"`` (one list per row, in the order of ``classes``); with ``"warnings"``
+        (``out_of_range`` problems, the first 100) and ``"warning_count"`` when values fall outside
+        their feature's typical range (they are scored all the same). Raises
         :class:`~py_pipeline.errors.InvalidInput` for rows that do not fit the schema, each
         problem numbered by ``at`` (rows from 1 unless the caller's batch starts later).
         """
-        answer, predictions, proba = self.predict_arrays(self.manifest.schema.validate(rows, at), at)
+        X = self.manifest.schema.validate(rows, at)
+        answer, predictions, proba = self.predict_arrays(X, at)
         result = {"model": answer["model"], "predictions": predictions.tolist()}
         if "classes" in answer:
             result["classes"] = answer["classes"]
         if proba is not None:
             result["probabilities"] = proba.tolist()
+        result.update(self.warnings(X, at))
         return result
+
+    def warnings(self, X: np.ndarray, at: Locator = JSON_ROWS) -> dict[str, Any]:
+        """``{"warnings", "warning_count"}`` for validated rows with values outside their typical
+        range, or ``{}``: the one place an answer's warnings are made."""
+        found, total = self.manifest.schema.warnings(X, at)
+        return {"warnings": [p.to_dict() for p in found], "warning_count": total} if total else {}
 
     def predict_arrays(self, X: np.ndarray, at: Locator = JSON_ROWS) -> tuple[dict[str, Any], np.ndarray,
                                                                              np.ndarray | None]:

@@ -26,6 +26,8 @@ PROBLEM_CODES: dict[str, str] = {
     "no_column": "a file with no column, or more than one, for a feature",
     "bad_file": "a file that cannot be read: empty, not UTF-8, not CSV or Parquet, or unlike the others",
     "bad_name": "a model name or version that breaks the naming rule",
+    # a warning, not an error: the row is scored, and the answer lists it
+    "out_of_range": "a value outside the feature's typical range (the training sample's): scored, but flagged",
 }
 
 
@@ -109,9 +111,18 @@ def summary(problems: Sequence[Problem], total: int | None = None, rows: int | N
     return f"{first} ({total} problems{where}{more})"
 
 
+#: Codes of problems that reject nothing: the row is scored, and the problem says what is odd about it.
+WARNING_CODES = frozenset({"out_of_range"})
+
+
 def rows_with(problems: Iterable[Problem]) -> int:
-    """How many distinct rows the problems are in."""
-    return len({p.row for p in problems if p.row is not None})
+    """How many distinct rows the problems (warnings aside) reject."""
+    return len({p.row for p in problems if p.row is not None and p.code not in WARNING_CODES})
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that reject their row (warnings aside)."""
+    return [p for p in problems if p.code not in WARNING_CODES]
 
 
 def starting_at(first_row: Any, field: str = "first_row") -> Locator:

@@ -13,159 +13,22 @@ handle as scikit-learn does. Every other feature rejects null ("got null") and N
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .errors import InvalidBundle, InvalidInput
+from .feature import FEATURE_TYPES, Feature, FeatureType, _fmt, _shorten, _type_name
 from .problems import JSON_ROWS, Locator, Problem
 
-FeatureType = Literal["number", "integer", "category"]
-FEATURE_TYPES: tuple[str, ...] = ("number", "integer", "category")
+__all__ = ["FEATURE_TYPES", "Feature", "FeatureType", "Schema"]
 
 #: How many problems an error lists; the total is always given.
 MAX_DETAILS = 100
 #: From this many rows on, a batch is checked column by column with numpy (below it, the
 #: per-column set-up costs more than checking row by row: ~30 us against ~5 us for one row).
 COLUMN_PATH_ROWS = 12
-
-
-@dataclass(frozen=True)
-class Feature:
-    """One input column: its name, type, unit and allowed range or categories."""
-
-    name: str
-    type: FeatureType = "number"
-    unit: str | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    categories: tuple[str, ...] | None = None
-    description: str = ""
-    missing: bool = False  # may the value be missing (null)?
-
-    def expected(self) -> str:
-        """A short phrase saying what a valid value looks like."""
-        return self._expected_value() + (", or null when missing" if self.missing else "")
-
-    def _expected_value(self) -> str:
-        if self.type == "category":
-            return "one of " + ", ".join(repr(c) for c in self.categories or ())
-        kind = "an integer" if self.type == "integer" else "a number"
-        unit = f" ({self.unit})" if self.unit else ""
-        if self.minimum is not None and self.maximum is not None:
-            return f"{kind}{unit} between {_fmt(self.minimum)} and {_fmt(self.maximum)}"
-        if self.minimum is not None:
-            return f"{kind}{unit} of at least {_fmt(self.minimum)}"
-        if self.maximum is not None:
-            return f"{kind}{unit} of at most {_fmt(self.maximum)}"
-        return f"{kind}{unit}"
-
-    def check(self, value: Any, empty: str = "null") -> str | None:
-        """Return why ``value`` is invalid for this feature ("got ..."), or None when it is valid;
-        ``empty`` words a missing value as the input wrote it (``null``, an empty cell)."""
-        if self.missing and (value is None or (type(value) is float and math.isnan(value))):
-            return None
-        if value is None:
-            return f"got {empty}"
-        if self.type == "category":
-            if not isinstance(value, str) or value not in (self.categories or ()):
-                return f"got {_show(value)}"
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"got {_show(value)}"
-        try:
-            finite = math.isfinite(value)
-        except OverflowError:  # an int too large for a float
-            finite = False
-        if not finite:
-            return f"got {_show(value)}, not a finite number"
-        if self.type == "integer" and float(value) != int(value):
-            return f"got {_show(value)}"
-        if self.minimum is not None and value < self.minimum:
-            return f"got {_show(value)}, below the minimum"
-        if self.maximum is not None and value > self.maximum:
-            return f"got {_show(value)}, above the maximum"
-        return None
-
-    def checked_column(self, column: Sequence[Any]) -> np.ndarray | list[Any] | None:
-        """The column's values when every one is valid (numbers as float64, NaN for a missing one;
-        categories as they are), else None. The vectorised twin of :meth:`check`."""
-        if self.type == "category":
-            allowed = set(self.categories or ())
-            if self.missing:
-                if not all((type(v) is str and v in allowed) or v is None for v in column):
-                    return None
-                return [np.nan if v is None else v for v in column]
-            if not all(type(v) is str for v in column) or not set(column) <= allowed:
-                return None
-            return list(column)
-        kinds = set(map(type, column))
-        if not kinds <= ({int, float, type(None)} if self.missing else {int, float}):
-            return None  # strings, booleans, nested values, or null where not allowed
-        try:
-            values = np.array(column, dtype=np.float64)  # None becomes NaN
-        except (OverflowError, ValueError):
-            return None
-        if not self.valid_numbers(values).all():
-            return None
-        if int in kinds and (np.abs(values) > 2.0 ** 53).any():
-            return None  # a huge int may not survive the float conversion exactly: check it row by row
-        return values
-
-    def valid_numbers(self, x: np.ndarray) -> np.ndarray:
-        """Per value of a float64 array: is it valid for this number feature (NaN is a missing
-        value)? :meth:`check`, vectorised, for a JSON column and a typed-array batch alike."""
-        nan = np.isnan(x)
-        ok = np.isfinite(x) | (nan if self.missing else False)
-        with np.errstate(invalid="ignore"):
-            if self.minimum is not None:
-                ok &= ~(x < self.minimum)
-            if self.maximum is not None:
-                ok &= ~(x > self.maximum)
-            if self.type == "integer":
-                ok &= (x == np.floor(x)) | nan
-        return ok
-
-    def to_dict(self) -> dict[str, Any]:
-        """The feature as it appears in a manifest."""
-        out: dict[str, Any] = {"name": self.name, "type": self.type}
-        if self.unit is not None:
-            out["unit"] = self.unit
-        if self.minimum is not None:
-            out["minimum"] = self.minimum
-        if self.maximum is not None:
-            out["maximum"] = self.maximum
-        if self.categories is not None:
-            out["categories"] = list(self.categories)
-        if self.description:
-            out["description"] = self.description
-        if self.missing:
-            out["missing"] = True
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Feature":
-        """Read a feature from a manifest entry, rejecting unknown types."""
-        if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
-            raise InvalidBundle(f"a feature must be an object with a string 'name', got {data!r}")
-        ftype = data.get("type", "number")
-        if ftype not in FEATURE_TYPES:
-            raise InvalidBundle(
-                f"feature {data['name']!r}: type must be one of {', '.join(FEATURE_TYPES)}, got {ftype!r}"
-            )
-        cats = data.get("categories")
-        return cls(
-            name=data["name"],
-            type=ftype,
-            unit=data.get("unit"),
-            minimum=data.get("minimum"),
-            maximum=data.get("maximum"),
-            categories=tuple(cats) if cats is not None else None,
-            description=data.get("description", ""),
-            missing=_flag(data, "missing"),
-        )
 
 
 @dataclass(frozen=True)
@@ -234,6 +97,27 @@ class Schema:
                                [Problem("no_rows", "at least one row", "got none", "rows")])
         fast = self._valid_columns(rows)
         return fast if fast is not None else self._validate_each(rows, at)
+
+    def warnings(self, X: np.ndarray, at: Locator = JSON_ROWS, most: int | None = MAX_DETAILS,
+                 index: np.ndarray | None = None) -> tuple[list[Problem], int]:
+        """Values of validated rows ``X`` outside their feature's typical range: the first ``most``
+        (all for None) as ``out_of_range`` problems (row by row, in field order), and how many there
+        are. ``index``: each row's place in the batch ``at`` numbers (the valid rows of a file)."""
+        flagged = [(j, f) for j, f in enumerate(self.features)
+                   if f.type != "category" and (f.typical_minimum is not None or f.typical_maximum is not None)]
+        if not flagged:
+            return [], 0
+        masks = [f.atypical(np.asarray(X[:, j], dtype=np.float64)) for j, f in flagged]
+        total = int(sum(int(m.sum()) for m in masks))
+        found: list[Problem] = []
+        if total:
+            hits = np.argwhere(np.column_stack(masks))[:most]  # (row, flagged feature), row-major
+            for i, k in hits.tolist():
+                j, f = flagged[k]
+                place = i if index is None else int(index[i])
+                found.append(Problem("out_of_range", f.typical_text(), f"got {_fmt(float(X[i, j]))}, outside it",
+                                     f.name, at.row(place), at.line(place)))
+        return found, total
 
     def explain(self, rows: Iterable[tuple[int, Any]], at: Locator = JSON_ROWS,
                 most: int | None = MAX_DETAILS) -> InvalidInput | None:
@@ -342,48 +226,3 @@ class Schema:
                 if why:
                     report("wrong_value", f.name, f.expected(), why)
         return values, problems, count
-
-
-def _flag(data: Mapping[str, Any], key: str) -> bool:
-    value = data.get(key, False)
-    if not isinstance(value, bool):
-        raise InvalidBundle(f"feature {data['name']!r}: {key!r} must be true or false, got {value!r}")
-    return value
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, Sequence):
-        return "an array"
-    return f"a {type(value).__name__}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
-        return f"an integer of {len(str(abs(value)))} digits"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
-    return _type_name(value)
-
-
-def _shorten(name: str, most: int = 64) -> str:
-    """A caller's name as an error echoes it: a 100 KB key is not repeated back in full."""
-    return name if len(name) <= most else f"{name[:most - 3]}..."
-
-
-def _fmt(x: float) -> str:
-    return repr(int(x)) if float(x).is_integer() else repr(x)

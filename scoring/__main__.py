@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # an output folder that cannot be written, a file gone mid-run
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    print(f"{summary.line()}; result: {args.out}, rejected rows: {errors_path(args)}", file=sys.stderr)
+    print(f"{summary.line()}; result: {args.out}, problems (rejected rows, flagged values): {errors_path(args)}",
+          file=sys.stderr)
     return 0
 
 

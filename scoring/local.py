@@ -15,7 +15,7 @@ from typing import Any
 from py_pipeline import csv_io
 from py_pipeline.files import staged_file
 from py_pipeline.model import Model
-from py_pipeline.problems import Problem, rows_with
+from py_pipeline.problems import Problem, errors_only, rows_with
 
 from .partition import Layout, header, score_frame, score_records, write_problems
 from .plain import PlainChunk, is_plain, plain_chunks, score_plain
@@ -30,17 +30,24 @@ class Summary:
     scored: int = 0
     problems: int = 0
     rejected_rows: int = 0
+    warnings: int = 0
     seconds: float = 0.0
 
     def add_problems(self, problems: list[Problem]) -> None:
-        """Count a chunk's problems, and the rows they are in (a chunk lies in one file)."""
-        self.problems += len(problems)
-        self.rejected_rows += rows_with(problems)
+        """Count a chunk's problems, the rows they reject (a chunk lies in one file), and its
+        warnings (values outside a typical range, scored all the same)."""
+        errors = errors_only(problems)
+        self.problems += len(errors)
+        self.warnings += len(problems) - len(errors)
+        self.rejected_rows += rows_with(errors)
 
     def line(self) -> str:
         rate = self.rows / self.seconds if self.seconds else 0.0
         rejected = f", {self.rejected_rows:,} rejected ({self.problems:,} problems)" if self.rejected_rows else ""
-        return f"{self.rows:,} rows: {self.scored:,} scored{rejected} in {self.seconds:.1f} s ({rate:,.0f} rows/s)"
+        flagged = f", {self.warnings:,} values outside their typical range (flagged in the error file)" \
+            if self.warnings else ""
+        return (f"{self.rows:,} rows: {self.scored:,} scored{rejected}{flagged} in {self.seconds:.1f} s "
+                f"({rate:,.0f} rows/s)")
 
 
 def score_files(model: Model, files: list[Path], fmt: str, layout: Layout, out: Path, errors: Path, *,

@@ -50,7 +50,11 @@ def feature_schema(feature: Feature) -> dict[str, Any]:
             out["minimum"] = feature.minimum
         if feature.maximum is not None:
             out["maximum"] = feature.maximum
+        if feature.values is not None:
+            out["enum"] = list(feature.values)
     description = feature.description or feature.name
+    if feature.typical_minimum is not None or feature.typical_maximum is not None:
+        description += f"; {feature.typical_text()} (outside it: scored, with an out_of_range warning)"
     out["description"] = f"{description} [{feature.unit}]" if feature.unit else description
     return out
 
@@ -200,6 +204,10 @@ SCHEMAS: dict[str, Any] = {
         "predictions": {"type": "array"},
         "classes": {"type": "array"},
         "probabilities": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+        "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"},
+                     "description": "values outside their feature's typical range (code out_of_range): scored all "
+                                    "the same, flagged; the first 100"},
+        "warning_count": {"type": "integer", "description": "how many warnings in all"},
         "backend": {"const": "server"}}},
     "PartialScore": {"type": "object", "required": ["model", "backend", "columns", "rows", "scored", "invalid_rows",
                                                      "problems", "result", "errors", "preview"], "properties": {

@@ -48,13 +48,32 @@ def _setting(name: str) -> int:
     return value
 
 
+class ExplainThreads(logging.Filter):
+    """granian warns that its Python threads per worker (256 here) "seem quite high" against the
+    cores. They are meant: a WSGI app reads the request body in its thread, so a client trickling a
+    body holds one while it waits, not a core (tests/host/test_production_server.py holds 200 such
+    clients). The warning becomes a line that says so."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Configuration allows spawning up to"):
+            threads = record.getMessage().split("up to ", 1)[1].split(" ", 1)[0]
+            record.msg = (f"up to {threads} Python threads per worker, on purpose: a WSGI app reads each request "
+                          "body in its thread, so slow clients wait in threads, not on cores (numpy's own threads "
+                          "are one per worker)")
+            record.args = ()
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def log_config() -> dict[str, Any]:
     """granian's own lines (start, workers, shutdown) as JSON, like the app's request lines."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "server_fallback.json_log.JsonFormatter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "filters": {"threads": {"()": "server_fallback.serve.ExplainThreads"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr",
+                                "filters": ["threads"]}},
         "loggers": {"_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
                     "granian.access": {"handlers": ["stderr"], "level": "WARNING", "propagate": False}},
     }

@@ -92,7 +92,7 @@ const file = {
   input: $("file"), drop: $("drop"), progress: $("file-progress"), bar: $("file-bar"), cancel: $("cancel"),
   status: $("file-status"), error: $("file-error"), result: $("file-result"), summary: $("file-summary"),
   downloadResult: $("download-result"), downloadErrors: $("download-errors"), histogram: $("histogram"),
-  preview: $("preview"), problems: $("file-problems"),
+  preview: $("preview"), problems: $("file-problems"), byField: $("file-by-field"),
 };
 /** @type {AbortController | null} */
 let scoring = null;
@@ -153,13 +153,19 @@ function showScored(name, scored) {
   // the previous file's downloads go: an object URL keeps its Blob alive until it is revoked
   for (const link of [file.downloadResult, file.downloadErrors]) if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
   file.downloadResult.href = URL.createObjectURL(scored.result);
-  file.downloadErrors.hidden = !scored.errors;
-  if (scored.errors) file.downloadErrors.href = URL.createObjectURL(scored.errors);
+  const listed = scored.problems?.length ?? 0; // rejections and warnings alike
+  file.downloadErrors.hidden = !scored.errors || listed === 0; // no link to a file of nothing
+  if (scored.errors && listed) file.downloadErrors.href = URL.createObjectURL(scored.errors);
+  // the answers first: a wide file's own columns would push them out of sight
+  const header = scored.preview?.[0] ?? [];
+  const answers = header.map((c, i) => (c === "prediction" || c.startsWith("probability_") ? i : -1)).filter((i) => i >= 0);
+  const order = [...answers, ...header.map((_, i) => i).filter((i) => !answers.includes(i))];
   file.preview.replaceChildren(...(scored.preview ?? []).map((cells, i) => {
     const row = document.createElement("tr");
-    row.append(...cells.map((cell) => Object.assign(document.createElement(i ? "td" : "th"), { textContent: cell })));
+    row.append(...order.map((k) => Object.assign(document.createElement(i ? "td" : "th"), { textContent: cells[k] })));
     return row;
   }));
+  file.byField.textContent = rejectionsByField(scored.problems ?? []);
   file.problems.replaceChildren(...(scored.problems ?? []).slice(0, 20).map((p) =>
     Object.assign(document.createElement("li"), { textContent: p.message })));
   file.histogram.replaceChildren(scored.histogram ? histogram(scored.histogram, scored.counts) : "");
@@ -167,26 +173,54 @@ function showScored(name, scored) {
   document.body.dataset.scored = String(scored.scored ?? 0);
 }
 
+/** Problem codes that reject nothing: the row is scored and the value flagged (py_pipeline/problems.py). */
+const WARNING_CODES = new Set(["out_of_range"]);
+
+/**
+ * How many problems each field had ("torque_nm 12, air_temperature_k 3"), most first; problems of
+ * a whole record (a cell short) count as "the record". A scored file lists every problem.
+ * @param {any[]} problems
+ */
+function rejectionsByField(problems) {
+  const byField = (/** @type {any[]} */ some) => {
+    const counts = new Map();
+    for (const p of some) counts.set(p.field ?? "the record", (counts.get(p.field ?? "the record") ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1]).map(([field, n]) => `${field} ${n.toLocaleString()}`).join(", ");
+  };
+  const flagged = problems.filter((p) => WARNING_CODES.has(p.code));
+  const rejected = problems.filter((p) => !WARNING_CODES.has(p.code));
+  return [rejected.length ? `Rejected, by field: ${byField(rejected)}.` : "",
+    flagged.length ? `Scored but outside the typical range, by field: ${byField(flagged)}.` : ""].filter(Boolean).join(" ");
+}
+
 /** Ten bars of the probability of one class over the scored rows (plain SVG), and the counts per class. */
 function histogram({ of, counts }, perClass) {
   const SVG = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", "0 0 320 140");
+  svg.setAttribute("viewBox", "0 0 320 152");
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", `rows by probability of ${of}`);
   const most = Math.max(1, ...counts);
   counts.forEach((n, i) => {
     const bar = document.createElementNS(SVG, "rect");
     const height = (n / most) * 100;
-    Object.entries({ x: 10 + i * 30, y: 110 - height, width: 26, height, fill: "#2856c6" })
+    Object.entries({ x: 10 + i * 30, y: 110 - height * 0.9, width: 26, height: height * 0.9, fill: "#2856c6" })
       .forEach(([k, v]) => bar.setAttribute(k, String(v)));
     bar.dataset.count = String(n);
     svg.append(bar);
   });
-  const caption = document.createElementNS(SVG, "text");
-  Object.entries({ x: 10, y: 132, "font-size": 11 }).forEach(([k, v]) => caption.setAttribute(k, String(v)));
-  caption.textContent = `rows by probability of ${of}, 0 to 100%`;
-  svg.append(caption);
+  const label = (/** @type {string} */ text, /** @type {Record<string, string | number>} */ at) => {
+    const el = document.createElementNS(SVG, "text");
+    Object.entries({ "font-size": 12, ...at }).forEach(([k, v]) => el.setAttribute(k, String(v)));
+    el.textContent = text;
+    svg.append(el);
+  };
+  // both axes labelled: the probability under the bars, the tallest bar's count above it
+  label("0%", { x: 10, y: 128 });
+  label("50%", { x: 160, y: 128, "text-anchor": "middle" });
+  label("100%", { x: 310, y: 128, "text-anchor": "end" });
+  label(`${most.toLocaleString()} rows`, { x: 10, y: 14 });
+  label(`probability of ${of}`, { x: 160, y: 146, "text-anchor": "middle" });
   const figure = document.createElement("figure");
   const manifest = ui.predictor.manifest;
   const predicted = Object.entries(perClass ?? {}).map(([c, n]) => `${classLabel(manifest, c)}, ${n.toLocaleString()} rows`)

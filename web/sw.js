@@ -4,8 +4,9 @@
 // network-first index, pass-through for the API), and it stays readable without a bundler.
 //
 // The build stamps BUILD and writes precache-manifest.json (every file browser prediction
-// needs, with its sha256). Install fetches them all, checks each hash, and fails (keeping
-// the old build) if any file is missing or from another build.
+// needs, with its sha256). Install fetches its `files`, checks each hash, and fails (keeping
+// the old build) if any file is missing or from another build; its `on_demand` files (what only
+// some models need: scikit-learn, scipy, pandas, pickles) are stored when a page first fetches them.
 //
 // The cache repairs itself: storage the browser or the user cleared, in part or whole, is found
 // missing on the next request (or start) and fetched again, hash-checked, while online. What
@@ -87,6 +88,17 @@ async function store(cache, entries) {
   }
 }
 
+/** The precache manifest's on-demand entry for `url`, if it names one. */
+async function onDemandEntry(cache, url) {
+  try {
+    const manifest = await precacheManifest(cache);
+    const path = url.href.split("?")[0];
+    return (manifest.on_demand ?? []).find((entry) => new URL(entry.url, SCOPE).href === path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Put back every file of this build that is missing from the cache (cleared storage). */
 async function repair() {
   const cache = await caches.open(CACHE);
@@ -128,13 +140,24 @@ async function tell(message) {
   for (const client of await self.clients.matchAll({ includeUncontrolled: true })) client.postMessage(message);
 }
 
-/** Cache-first: this build's copy, else the network. */
+/** Cache-first: this build's copy, else the network. A file kept on demand (scikit-learn, scipy,
+ * pandas, pickles: only some models need them) is stored, hash-checked, the first time a page
+ * fetches it; every visitor pays only for the models they open. */
 async function cacheFirst(request) {
   const cache = await caches.open(CACHE);
   const url = new URL(request.url);
   const key = request.mode === "navigate" && url.pathname.endsWith("/") ? new URL("index.html", url).href : request;
   const cached = await cache.match(key, { ignoreSearch: true });
   if (cached) return cached;
+  const wanted = await onDemandEntry(cache, url);
+  if (wanted) {
+    try {
+      await store(cache, [wanted]);
+      return await cache.match(key, { ignoreSearch: true });
+    } catch {
+      // offline, another build's file, or no room: the network (or the offline answer) below
+    }
+  }
   repairSoon(); // a file of this build may be missing: storage was cleared
   try {
     return await fetch(request);

@@ -31,8 +31,12 @@ FAILURE_MODES = {"none": "no failure", "TWF": "tool wear failure", "HDF": "heat 
 
 SCHEMA = Schema((
     Feature("product_type", type="category", categories=TYPES, description="Product quality variant"),
-    Feature("air_temperature_k", unit="K", minimum=250, maximum=350, description="Air temperature"),
-    Feature("process_temperature_k", unit="K", minimum=250, maximum=400, description="Process temperature"),
+    # limits (a reading past them is refused) and the typical range the machines ran in (past it, a
+    # prediction is made and flagged: the model saw few such readings)
+    Feature("air_temperature_k", unit="K", minimum=250, maximum=350, typical_minimum=295, typical_maximum=305,
+            description="Air temperature"),
+    Feature("process_temperature_k", unit="K", minimum=250, maximum=400, typical_minimum=305, typical_maximum=315,
+            description="Process temperature"),
     Feature("rotational_speed_rpm", unit="rpm", minimum=0, maximum=5000, description="Rotational speed"),
     Feature("torque_nm", unit="Nm", minimum=0, maximum=200, description="Torque"),
     Feature("tool_wear_min", type="integer", unit="min", minimum=0, maximum=500, description="Tool wear"),

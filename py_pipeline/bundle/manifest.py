@@ -207,7 +207,7 @@ class Manifest:
 #: Manifest fields (py_pipeline/manifest_types.py) that Manifest keeps in ``extra``: records of the
 #: build's checks, display and lineage.
 _EXTRA_FIELDS = {"portable_check", "browser_check", "server_check", "example", "examples", "class_labels",
-                 "positive_class", "metrics", "training_data", "lineage", "csv_cells"}
+                 "positive_class", "metrics", "training_data", "lineage", "csv_cells", "profile", "target_unit"}
 
 
 def choose_engine(manifest: Manifest, runtime: str, override: str | None = None, allow_pickle: bool = True) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from ..columns import ColumnBatch, category_codes, flag_numbers, partition
 from ..errors import InvalidInput
 from ..model import Model
-from ..problems import Problem, rows_with
+from ..problems import Problem, errors_only, rows_with
 from ..schema import Feature, Schema
 from .read import _open, _records, _value, match_columns
 from .table import CsvTable, Scored
@@ -189,7 +189,9 @@ class Scoring:
 
 
 def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:
-    """The problems as the API's error (the first ``most`` listed, all counted), or None."""
-    if not scored.problems:
+    """The problems that reject rows as the API's error (the first ``most`` listed, all counted), or
+    None when none does (warnings alone reject nothing)."""
+    errors = errors_only(scored.problems)
+    if not errors:
         return None
-    return InvalidInput.listing(scored.problems, rows=scored.invalid_rows, most=most)
+    return InvalidInput.listing(errors, rows=scored.invalid_rows, most=most)

@@ -235,7 +235,7 @@ def test_the_model_card_tells_what_the_model_is_and_how_well_it_did(browser, liv
     size = sum(f["size"] for f in manifest["portable"].values())
     assert f"{size / 1024:.0f} KB of model files" in text
     assert card.locator("tr").count() == 1 + len(manifest["features"])
-    assert "whole numbers from 0 to 500" in card.locator("tr").last.inner_text()
+    assert "whole numbers, 0 to 500 min" in card.locator("tr").last.inner_text()
     visit.close()
 
 

@@ -29,8 +29,10 @@
  * @property {Example[]} [examples] rows a user can pick
  * @property {Record<string, string>} [class_labels] what each class means, shown beside it
  * @property {string} [positive_class] the class a binary classifier's chart shows
+ * @property {string} [target_unit] the unit of a regression's answer, shown beside it
  * @property {Record<string, unknown>} [metrics] held-out scores from training
  * @property {Record<string, unknown>} [training_data] what the model was fitted on (rows, sha256, source)
+ * @property {FileEntry} [profile] the sample's statistics per feature (profile.json): quantiles, category shares, missing share, counts
  * @property {Record<string, unknown>} [lineage] where an imported model came from (file, MLflow run), and its versions
  * @property {"safe" | "raw"} [csv_cells] raw: write result files' cells as they are (no formula guard)
  */
@@ -41,11 +43,14 @@
  * @property {string} name the feature's name
  * @property {"number" | "integer" | "category"} type what values it takes
  * @property {string} [unit] the unit a number is in
- * @property {number} [minimum] the smallest valid value
- * @property {number} [maximum] the largest valid value
+ * @property {number} [minimum] the smallest valid value (a limit: below it is rejected)
+ * @property {number} [maximum] the largest valid value (a limit: above it is rejected)
  * @property {string[]} [categories] the valid values of a category
  * @property {string} [description] what it is, in words
  * @property {boolean} [missing] may it be missing (null, an empty cell, NaN)
+ * @property {number[]} [values] the only numbers it takes (a number column the pipeline one-hot encodes)
+ * @property {number} [typical_minimum] the low end of its typical range: a value below is scored and flagged
+ * @property {number} [typical_maximum] the high end of its typical range: a value above is scored and flagged
  */
 
 /**

@@ -255,7 +255,8 @@ export class ModelPredictor extends HTMLElement {
     const base = this.readRow();
     const steps = sweep(feature);
     const result = await this.#predictor.predict(steps.map((x) => ({ ...base, [feature.name]: x })));
-    drawWhatIf(this.#el("whatif-chart"), feature, steps, result, this.#manifest.positive_class);
+    drawWhatIf(this.#el("whatif-chart"), feature, steps, result, this.#manifest.positive_class,
+      /** @type {number | null} */ (base[feature.name]));
   }
 
   /** @param {any} result */

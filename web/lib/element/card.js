@@ -1,6 +1,6 @@
 // The model card: what the model is, what it takes, how well it did on held-out rows, what it was
 // trained on, where it runs and what the browser downloads. All from the manifest.
-import { METRIC_NAMES, classLabel, lineageText } from "./labels.js";
+import { METRIC_NAMES, classLabel, lineageText, rangeText } from "./labels.js";
 
 /**
  * The card's content: a list of facts and the table of features.
@@ -34,8 +34,8 @@ export function modelCard(manifest) {
   table.append(head, ...manifest.features.map((/** @type {any} */ f) => {
     const row = document.createElement("tr");
     row.append(text("td", f.description || f.name), text("td", f.unit ?? ""),
-      text("td", f.type === "category" ? f.categories.join(", ")
-        : `${f.type === "integer" ? "whole numbers" : "numbers"} from ${f.minimum ?? "−∞"} to ${f.maximum ?? "∞"}`
+      text("td", (f.type === "category" ? f.categories.join(", ")
+        : `${f.type === "integer" ? "whole numbers" : "numbers"}, ${f.values ? "only " : ""}${rangeText(f)}`)
           + (f.missing ? ", or empty" : "")));
     return row;
   }));

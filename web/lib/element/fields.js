@@ -1,7 +1,7 @@
 // The form: a labelled field per feature (number inputs with their range, selects for
 // categories), checked as it is typed by the browser's own constraint validation; the named
 // example rows to pick from; and the form's values as one row.
-import { fieldAdvice } from "./labels.js";
+import { fieldAdvice, rangeText } from "./labels.js";
 
 /**
  * One field per feature, filled with the example row when the manifest gives one.
@@ -24,9 +24,9 @@ export function formFields(manifest) {
     label.textContent = `${f.description || f.name}${f.unit ? ` [${f.unit}]` : ""}`;
     /** @type {HTMLInputElement | HTMLSelectElement} */
     let input;
-    if (f.type === "category") {
+    if (f.type === "category" || f.values) { // a number the pipeline encodes takes only its fitted values
       input = document.createElement("select");
-      input.append(...f.categories.map((/** @type {string} */ c) => new Option(c, c)));
+      input.append(...(f.categories ?? f.values).map((/** @type {string | number} */ c) => new Option(String(c), String(c))));
     } else {
       input = document.createElement("input");
       input.type = "number";
@@ -37,15 +37,15 @@ export function formFields(manifest) {
     input.id = id;
     input.part = "input";
     input.required = !f.missing;
-    // checked as it is typed and when it is left, by the browser's own constraint validation
+    // limits (min, max) are checked as it is typed and when it is left, by the browser's own
+    // constraint validation; a value outside the typical range is allowed, and the answer flags it
     input.addEventListener("input", () => checkField(wrapper, f));
     input.addEventListener("blur", () => checkField(wrapper, f));
     if (example[i] !== undefined && example[i] !== null) input.value = String(example[i]);
     const hint = document.createElement("div");
     hint.className = "hint";
     hint.part = "hint";
-    hint.textContent = f.type === "category" ? f.categories.join(" / ")
-      : `${f.minimum ?? "−∞"} to ${f.maximum ?? "∞"}${f.unit ? ` ${f.unit}` : ""}`;
+    hint.textContent = f.type === "category" ? f.categories.join(" / ") : rangeText(f);
     const problem = document.createElement("div");
     problem.className = "problem";
     problem.part = "problem";

@@ -61,10 +61,63 @@ export function shownPercents(probabilities) {
  */
 export function fieldAdvice(f) {
   if (f.type === "category") return `Choose one of ${f.categories.join(", ")}`;
+  if (f.values) return `Choose one of ${f.values.join(", ")}`;
   const kind = f.type === "integer" ? "a whole number" : "a number";
   const unit = f.unit ? ` ${f.unit}` : "";
   if (f.minimum !== undefined && f.maximum !== undefined) return `Enter ${kind} from ${f.minimum} to ${f.maximum}${unit}`;
   if (f.minimum !== undefined) return `Enter ${kind} of at least ${f.minimum}${unit}`;
   if (f.maximum !== undefined) return `Enter ${kind} of at most ${f.maximum}${unit}`;
   return `Enter ${kind}${unit ? ` in${unit}` : ""}`;
+}
+
+/**
+ * The range a number feature's form, hint and what-if chart use: its typical range (a value outside
+ * is scored and flagged), else its limits. Either end may be unknown.
+ * @param {any} f a feature of the manifest
+ * @returns {{low: number | undefined, high: number | undefined, typical: boolean}}
+ */
+export function shownRange(f) {
+  const typical = f.typical_minimum !== undefined || f.typical_maximum !== undefined;
+  return { low: f.typical_minimum ?? f.minimum, high: f.typical_maximum ?? f.maximum, typical };
+}
+
+/**
+ * The values a number feature takes, in words: its only values, its typical range, or its limits.
+ * @param {any} f a feature of the manifest
+ */
+export function rangeText(f) {
+  const unit = f.unit ? ` ${f.unit}` : "";
+  if (f.values) return `${f.values.join(" / ")}${unit}`;
+  const { low, high, typical } = shownRange(f);
+  return `${typical ? "typically " : ""}${low ?? "−∞"} to ${high ?? "∞"}${unit}`;
+}
+
+/**
+ * A regression's answer as a person reads it: four significant digits, grouped, with the unit
+ * (the API and files keep full precision).
+ * @param {number} value @param {string} [unit]
+ */
+export function shownValue(value, unit) {
+  const rounded = value.toLocaleString("en", { maximumSignificantDigits: 4 });
+  return unit ? `${rounded} ${unit}` : rounded;
+}
+
+/**
+ * An answer's warnings (values outside their typical range) as lines for the page: which field,
+ * its value, the typical range, and that the answer is less certain there.
+ * @param {any} manifest @param {any} result
+ * @returns {string[]}
+ */
+export function warningLines(manifest, result) {
+  const byName = new Map((manifest?.features ?? []).map((/** @type {any} */ f) => [f.name, f]));
+  const lines = (result.warnings ?? []).map((/** @type {any} */ w) => {
+    const f = byName.get(w.field);
+    const value = w.got.replace(/^got /, "").replace(/, outside it$/, "");
+    const unit = f?.unit ? ` ${f.unit}` : "";
+    const range = f ? rangeText(f).replace(/^typically /, "") : w.expected;
+    return `${f?.description || w.field} ${value}${unit} is outside its typical range (${range}): the model saw `
+      + "few such values, so this answer is less certain";
+  });
+  const more = (result.warning_count ?? lines.length) - lines.length;
+  return more > 0 ? [...lines, `and ${more} more`] : lines;
 }

@@ -1,13 +1,19 @@
-// The answer: the predicted class (or value), which backend answered, the positive class's
-// probability as a headline, and a bar per class from the most likely.
-import { classLabel, percent, shownPercents } from "./labels.js";
+// The answer: the predicted class (or value, rounded), which backend answered, the positive class's
+// probability as a headline, values outside their typical range, and a bar per class from the most likely.
+import { classLabel, percent, shownPercents, shownValue, warningLines } from "./labels.js";
 
 /**
  * Show `result` (one row's answer) in the element's result parts.
  * @param {(id: string) => HTMLElement} el the element's parts by id @param {any} manifest @param {any} result
  */
 export function showResult(el, manifest, result) {
-  el("label").textContent = classLabel(manifest, result.predictions[0]);
+  const answer = result.predictions[0];
+  el("label").textContent = manifest?.task === "regression" && typeof answer === "number"
+    ? shownValue(answer, manifest.target_unit) : classLabel(manifest, answer);
+  const warnings = el("warnings");
+  const lines = warningLines(manifest, result);
+  warnings.replaceChildren(...lines.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+  warnings.hidden = lines.length === 0;
   const badge = el("backend");
   badge.textContent = result.backend;
   badge.dataset.backend = result.backend;

@@ -25,6 +25,8 @@ button:disabled { opacity: 0.5; cursor: progress; }
 .badge[data-backend="browser"] { background: #d7f0dd; color: #1b5e20; }
 .badge[data-backend="server"] { background: #fde8cc; color: #8a4b00; }
 .headline { font-size: 1.6rem; font-weight: 600; margin: 0.25rem 0 0.75rem; }
+.warnings { margin: 0 0 0.75rem; padding: 0.5rem 0.75rem 0.5rem 1.75rem; border-radius: 4px; font-size: 0.9rem;
+  background: var(--mp-warning-bg, #fff4e0); color: var(--mp-warning, #6b4400); }
 .bar { display: grid; grid-template-columns: minmax(4rem, 7rem) 1fr 4rem; align-items: center; gap: 0.5rem; margin: 0.25rem 0; }
 .bar .name { overflow-wrap: anywhere; }
 .bar .track { display: block; background: #eceff4; height: 0.8rem; border-radius: 3px; overflow: hidden; }
@@ -62,11 +64,12 @@ export const TEMPLATE = `
     <span id="backend" class="badge" part="badge"></span>
   </div>
   <p id="headline" class="headline" part="headline" hidden></p>
+  <ul id="warnings" class="warnings" part="warnings" hidden></ul>
   <p class="meta">Model <span id="model-version"></span></p>
   <div id="bars" class="bars" part="bars"></div>
   <div id="whatif" class="whatif" part="whatif" hidden>
     <label>What if <select id="whatif-feature"></select> changed, the others held?</label>
-    <svg id="whatif-chart" viewBox="0 0 320 150" role="img"></svg>
+    <svg id="whatif-chart" viewBox="0 0 320 152" role="img"></svg>
   </div>
 </section>
 <p id="error" class="error" part="error" role="alert" hidden></p>
