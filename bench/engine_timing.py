@@ -53,8 +53,9 @@ def _compiled_figures(model, final, rows: list, single_calls: int) -> dict:
     """scikit-learn's own final estimator (its compiled trees for a forest) on the preprocessed rows."""
     X1 = model.engine._prepare(model.manifest.schema.validate(rows[:1]))
     X = model.engine._prepare(model.manifest.schema.validate(rows))
-    batch_ms = _per_call_ms(lambda: final.predict_proba(X), batches=3)
-    return {"single_row_ms": round(_per_call_ms(lambda: final.predict_proba(X1), single_calls), 4),
+    answer = final.predict_proba if hasattr(final, "predict_proba") else final.predict  # a regressor, a LinearSVC
+    batch_ms = _per_call_ms(lambda: answer(X), batches=3)
+    return {"single_row_ms": round(_per_call_ms(lambda: answer(X1), single_calls), 4),
             "batch_rows": len(rows), "batch_rows_per_s": round(len(rows) / batch_ms * 1000)}
 
 

@@ -57,11 +57,18 @@ class Estimator:
         if kind == "regression":
             values = s[:, 0] if s.ndim == 2 else s
             return (np.exp(values) if self.link == "log" else values), None
-        if kind == "proba":  # trees and forests: predict is the argmax of predict_proba
+        if kind == "proba":  # trees, forests, a softmax MLP: predict is the argmax of predict_proba
             return self.classes[np.argmax(s, axis=1)], s
+        if kind == "threshold_half":  # a binary MLP: its one logistic output, the label above 0.5
+            p = s.ravel()
+            return self.classes[(p > 0.5).astype(np.intp)], _two_columns(p)
+        if kind == "log_proba":  # naive Bayes: the joint log-likelihood, normalised by log-sum-exp
+            return self.classes[np.argmax(s, axis=1)], np.exp(s - logsumexp(s)[:, None])
         # decision scores: linear models and boosting
         binary = s.ndim == 1 or s.shape[1] == 1
         d = s.ravel() if binary else s
+        if kind == "decision":  # a linear SVM: no probabilities, as scikit-learn gives none
+            return self.classes[(d > 0).astype(np.intp) if binary else np.argmax(d, axis=1)], None
         if kind == "linear_ovr":
             if binary:
                 proba = _two_columns(expit(d))
@@ -102,8 +109,60 @@ def boosting(node: dict[str, Any], arrays: Arrays) -> Estimator:
     return Estimator(node, arrays, lambda X: boosted_sum(trees, values, scale, start, X))
 
 
+def logsumexp(a: np.ndarray) -> np.ndarray:
+    """scipy.special.logsumexp along rows, as it computes it: the row maximum taken out first."""
+    top = np.amax(a, axis=1, keepdims=True)
+    top[~np.isfinite(top)] = 0
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(a - top), axis=1)) + top[:, 0]
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0, out=x)
+
+
+#: scikit-learn's MLP activations (sklearn.neural_network._base.ACTIVATIONS), in place.
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": lambda x: x, "logistic": expit, "tanh": lambda x: np.tanh(x, out=x), "relu": _relu,
+    "softmax": softmax,
+}
+
+
+def mlp(node: dict[str, Any], arrays: Arrays) -> Estimator:
+    """MLPClassifier and MLPRegressor: ``_forward_pass_fast``, layer by layer."""
+    layers = [(arrays[layer["coef"]], arrays[layer["intercept"]]) for layer in node["layers"]]
+    hidden, out = ACTIVATIONS[node["activation"]], ACTIVATIONS[node["out_activation"]]
+
+    def scores(X: np.ndarray) -> np.ndarray:
+        a = np.asarray(X, dtype=np.float64)
+        for i, (coef, intercept) in enumerate(layers):
+            a = a @ coef
+            a += intercept
+            if i != len(layers) - 1:
+                a = hidden(a)
+        return out(a)
+
+    return Estimator(node, arrays, scores)
+
+
+def gaussian_nb(node: dict[str, Any], arrays: Arrays) -> Estimator:
+    """GaussianNB's ``_joint_log_likelihood``, class by class, summed in its order."""
+    prior, theta, var = arrays[node["prior"]], arrays[node["theta"]], arrays[node["var"]]
+
+    def scores(X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        columns = []
+        for i in range(len(prior)):
+            n_ij = -0.5 * np.sum(np.log(2.0 * np.pi * var[i, :]))
+            n_ij = n_ij - 0.5 * np.sum(((X - theta[i, :]) ** 2) / (var[i, :]), 1)
+            columns.append(np.log(prior[i]) + n_ij)
+        return np.array(columns).T
+
+    return Estimator(node, arrays, scores)
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any], Arrays], Estimator]] = {
-    "linear": linear, "forest": forest, "boosting": boosting,
+    "linear": linear, "forest": forest, "boosting": boosting, "mlp": mlp, "gaussian_nb": gaussian_nb,
 }
 
 

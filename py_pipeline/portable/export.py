@@ -13,53 +13,12 @@ from typing import Any, Callable
 import numpy as np
 
 from ..schema import Schema
-from .engine import ARRAYS_FILE, DTYPES, FORMAT
+from .engine import ARRAYS_FILE, FORMAT
+from .export_families import FAMILIES
+from .spec_parts import Buffer, NotPortable, _classes, _jsonable, _name
 from .user_steps import REGISTERED, function_name
 
-
-class NotPortable(Exception):
-    """The pipeline holds something the portable engine cannot reproduce; the message says what."""
-
-
-class Buffer:
-    """Arrays collected into one flat little-endian buffer, 8-byte aligned, with a table of offsets."""
-
-    def __init__(self) -> None:
-        self.table: dict[str, dict[str, Any]] = {}
-        self._chunks: list[bytes] = []
-        self._size = 0
-
-    def put(self, array: Any, dtype: str = "<f8") -> str:
-        """Store ``array`` as ``dtype``; return its name in the table."""
-        assert dtype in DTYPES
-        data = np.ascontiguousarray(np.asarray(array).astype(dtype, copy=False))
-        name = f"a{len(self.table)}"
-        self.table[name] = {"dtype": dtype, "shape": list(data.shape), "offset": self._size}
-        raw = data.tobytes()
-        pad = (-len(raw)) % 8
-        self._chunks.append(raw + b"\0" * pad)
-        self._size += len(raw) + pad
-        return name
-
-    def bytes(self) -> bytes:
-        return b"".join(self._chunks)
-
-
-def _name(obj: Any) -> str:
-    return type(obj).__name__
-
-
-def _jsonable(values: Any) -> list[Any]:
-    out = []
-    for v in np.asarray(values, dtype=object).tolist():
-        if isinstance(v, (np.generic,)):
-            v = v.item()
-        if isinstance(v, float) and v != v:
-            raise NotPortable("a category list holds NaN in an unexpected place")
-        if not isinstance(v, (str, int, float)) or isinstance(v, bool):
-            raise NotPortable(f"category {v!r} is not a string or a number")
-        out.append(v)
-    return out
+__all__ = ["Buffer", "EXPORTERS", "NotPortable", "covered", "export"]
 
 
 def _categories(cats: Any) -> dict[str, Any]:
@@ -186,15 +145,12 @@ def _ordinal(est: Any) -> dict[str, Any]:
 
 # --- final estimators --------------------------------------------------------------------
 
-def _classes(est: Any) -> list[Any] | None:
-    classes = getattr(est, "classes_", None)
-    return None if classes is None else _jsonable(classes)
-
-
 def _estimator(est: Any, buf: Buffer) -> dict[str, Any]:
     from sklearn.base import is_classifier
 
-    if getattr(est, "n_outputs_", 1) != 1 or (is_classifier(est) and np.ndim(est.classes_) != 1):
+    # an MLP classifier has one output per class; its label binarizer says whether it is multilabel
+    outputs = 1 if is_classifier(est) and hasattr(est, "_label_binarizer") else getattr(est, "n_outputs_", 1)
+    if outputs != 1 or (is_classifier(est) and np.ndim(est.classes_) != 1):
         raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
     export_estimator = _exporter(est, "estimator")
     if export_estimator is None:
@@ -364,6 +320,8 @@ EXPORTERS: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] =
      lambda est, buf: _hist_gradient_boosting(est, buf)),
     ("sklearn.ensemble", "HistGradientBoostingRegressor", "estimator",
      lambda est, buf: _hist_gradient_boosting(est, buf)),
+    ("sklearn.svm", "LinearSVR", "estimator", _linear),
+    *FAMILIES,
 ]
 
 

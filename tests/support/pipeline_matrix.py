@@ -29,10 +29,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, MinMaxScaler, OneHotEncoder, OrdinalEncoder,
                                    PolynomialFeatures, RobustScaler, StandardScaler)
-from sklearn.svm import SVC, LinearSVC
+from sklearn.svm import SVC, LinearSVC, LinearSVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from build_scripts.data import machine_failures
@@ -216,6 +217,24 @@ MATRIX: dict[str, tuple[Callable[[], tuple[np.ndarray, np.ndarray, Schema]], Cal
     "frame_hist_gradient_boosting_regressor": (_regression_target(_machine_frame), lambda: make_pipeline(
         ColumnTransformer([("type", OrdinalEncoder(), ["product_type", "shift"])], remainder="passthrough"),
         HistGradientBoostingRegressor(max_iter=25, random_state=0)), "regression"),
+    # more families (issue 29), DataFrame-fitted with a category
+    "frame_mlp_multiclass_relu": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(),
+        MLPClassifier((16, 8), max_iter=300, random_state=0)), "classification"),
+    "frame_mlp_binary_tanh": (_binary(_machine_frame), lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(),
+        MLPClassifier((12,), activation="tanh", max_iter=300, random_state=0)), "classification"),
+    "frame_mlp_regressor_logistic": (_regression_target(_machine_frame), lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(),
+        MLPRegressor((10,), activation="logistic", max_iter=400, random_state=0)), "regression"),
+    "diabetes_mlp_regressor_identity": (lambda: _dataset(load_diabetes), lambda: make_pipeline(
+        StandardScaler(), MLPRegressor((8,), activation="identity", max_iter=400, random_state=0)), "regression"),
+    "frame_gaussian_nb": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), GaussianNB()), "classification"),
+    "frame_linear_svc_binary": (_binary(_machine_frame), lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(), LinearSVC(random_state=0)), "classification"),
+    "diabetes_linear_svr": (lambda: _dataset(load_diabetes), lambda: make_pipeline(
+        StandardScaler(), LinearSVR(random_state=0, max_iter=5000)), "regression"),
 }
 
 
@@ -232,8 +251,6 @@ NOT_PORTABLE = {
     "cancer_svc_probability": "SVC is not one of the estimators",
     "iris_knn_kd_tree": "KNeighborsClassifier is not one of the estimators",
     "iris_knn_brute": "KNeighborsClassifier is not one of the estimators",
-    "wine_gaussian_nb": "GaussianNB is not one of the estimators",
-    "wine_linear_svc_no_proba": "LinearSVC is not one of the estimators",
 }
 
 
@@ -244,12 +261,14 @@ def schema_rows(X: Any, schema: Schema) -> list[list[Any]]:
     return [[None if isinstance(v, float) and v != v else v for v in row] for row in np.asarray(X, dtype=object).tolist()]
 
 
-def write_matrix(root: Path) -> dict[str, tuple[Path, list[list[Any]]]]:
-    """Fit every entry, write it as a bundle under ``root`` and export it as the build does;
-    key -> (bundle dir, rows to predict)."""
+def write_matrix(root: Path, keys: list[str] | None = None) -> dict[str, tuple[Path, list[list[Any]]]]:
+    """Fit every entry (or those of ``keys``), write it as a bundle under ``root`` and export it as
+    the build does; key -> (bundle dir, rows to predict)."""
     out = {}
     physics = build_package(ROOT / "feature_packages" / "machine_physics", root / ".wheels")
     for key, (data, make, task) in MATRIX.items():
+        if keys is not None and key not in keys:
+            continue
         X, y, schema = data()
         estimator = make().fit(X, y)
         directory = root / key / "1.0.0"

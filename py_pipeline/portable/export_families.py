@@ -1,0 +1,58 @@
+"""Exporters of more model families (build time, needs scikit-learn): small neural networks,
+Gaussian naive Bayes and linear SVMs. Each writes what ``estimators.py`` needs to answer as the
+estimator's own ``predict`` and ``predict_proba`` do; ``export.EXPORTERS`` lists them."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .spec_parts import Buffer, NotPortable, _classes, _name
+
+#: The activations scikit-learn's MLPs use, as ``estimators.ACTIVATIONS`` runs them.
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "softmax")
+
+
+def _mlp(est: Any, buf: Buffer) -> dict[str, Any]:
+    """MLPClassifier and MLPRegressor: the layers' weights and biases, the hidden and output
+    activations. A binary classifier has one logistic output (label: above 0.5), a multiclass
+    one a softmax (label: its argmax), a regressor an identity output."""
+    from sklearn.base import is_classifier
+
+    binarizer = getattr(est, "_label_binarizer", None)
+    if binarizer is not None and binarizer.y_type_ == "multilabel-indicator":
+        raise NotPortable(f"{_name(est)} fitted on several labels per row is not portable")
+    if est.activation not in ACTIVATIONS or est.out_activation_ not in ACTIVATIONS:
+        raise NotPortable(f"{_name(est)} with activation {est.activation!r} is not portable")
+    layers = [{"coef": buf.put(c), "intercept": buf.put(b)} for c, b in zip(est.coefs_, est.intercepts_)]
+    node = {"op": "mlp", "layers": layers, "activation": est.activation, "out_activation": est.out_activation_}
+    if not is_classifier(est):
+        if est.n_outputs_ != 1:
+            raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
+        return {**node, "kind": "regression"}
+    kind = "threshold_half" if est.out_activation_ == "logistic" else "proba"
+    return {**node, "kind": kind, "classes": _classes(est)}
+
+
+def _gaussian_nb(est: Any, buf: Buffer) -> dict[str, Any]:
+    """GaussianNB: each class's prior, means and variances; the joint log-likelihood as
+    ``_joint_log_likelihood`` sums it, probabilities through its log-sum-exp."""
+    return {"op": "gaussian_nb", "kind": "log_proba", "classes": _classes(est),
+            "prior": buf.put(est.class_prior_), "theta": buf.put(est.theta_), "var": buf.put(est.var_)}
+
+
+def _linear_svc(est: Any, buf: Buffer) -> dict[str, Any]:
+    """LinearSVC: a decision function, no probabilities (scikit-learn gives none); binary: a
+    positive score is the second class, else the argmax, one-vs-rest."""
+    return {"op": "linear", "kind": "decision", "classes": _classes(est), "coef": buf.put(est.coef_),
+            "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
+
+
+#: Rows of ``export.EXPORTERS``: (module, class, role, how to export a fitted one).
+FAMILIES: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] = [
+    ("sklearn.neural_network", "MLPClassifier", "estimator", _mlp),
+    ("sklearn.neural_network", "MLPRegressor", "estimator", _mlp),
+    ("sklearn.naive_bayes", "GaussianNB", "estimator", _gaussian_nb),
+    ("sklearn.svm", "LinearSVC", "estimator", _linear_svc),
+]
