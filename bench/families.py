@@ -4,7 +4,8 @@ inside Pyodide under Node, beside the scikit-learn engine and scikit-learn's own
 
 The models are the parity matrix's (tests/support/pipeline_matrix.py), fitted here on its
 DataFrames with a category: a two-layer relu MLP classifier, a tanh MLP (binary), an MLP regressor,
-Gaussian naive Bayes and a linear SVM. Kernel SVMs and k-neighbours are not portable yet.
+Gaussian naive Bayes, a linear SVM, an rbf SVC (three classes) and an rbf SVR. k-neighbours are not
+portable yet.
 
     .venv/bin/python bench/families.py
 """
@@ -28,7 +29,7 @@ from stats import write_figures  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ["frame_mlp_multiclass_relu", "frame_mlp_binary_tanh", "frame_mlp_regressor_logistic", "frame_gaussian_nb",
-        "frame_linear_svc_binary"]
+        "frame_linear_svc_binary", "frame_svc_rbf_no_proba", "diabetes_svr_rbf"]
 BATCH = 10_000
 
 

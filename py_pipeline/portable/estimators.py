@@ -64,6 +64,8 @@ class Estimator:
             return self.classes[(p > 0.5).astype(np.intp)], _two_columns(p)
         if kind == "log_proba":  # naive Bayes: the joint log-likelihood, normalised by log-sum-exp
             return self.classes[np.argmax(s, axis=1)], np.exp(s - logsumexp(s)[:, None])
+        if kind == "votes":  # a kernel SVM: one-vs-one votes, counted by the scores
+            return self.classes[np.argmax(s, axis=1)], None
         # decision scores: linear models and boosting
         binary = s.ndim == 1 or s.shape[1] == 1
         d = s.ravel() if binary else s
@@ -161,8 +163,52 @@ def gaussian_nb(node: dict[str, Any], arrays: Arrays) -> Estimator:
     return Estimator(node, arrays, scores)
 
 
+def _kernel(node: dict[str, Any], X: np.ndarray, sv: np.ndarray) -> np.ndarray:
+    """libsvm's ``k_function`` between each row and each support vector (rbf: the squared
+    differences summed, not the expanded dot products, as libsvm computes it)."""
+    gamma, coef0, degree = node["gamma"], node["coef0"], node["degree"]
+    if node["kernel"] == "rbf":
+        out = np.empty((len(X), len(sv)))
+        for start in range(0, len(X), 512):  # rows x vectors x features at a time: bounded memory
+            d = X[start:start + 512, None, :] - sv[None, :, :]
+            out[start:start + 512] = np.exp(-gamma * np.einsum("ijk,ijk->ij", d, d))
+        return out
+    dot = X @ sv.T
+    if node["kernel"] == "linear":
+        return dot
+    if node["kernel"] == "poly":
+        return (gamma * dot + coef0) ** degree
+    return np.tanh(gamma * dot + coef0)
+
+
+def svm(node: dict[str, Any], arrays: Arrays) -> Estimator:
+    """SVC, NuSVC, SVR, NuSVR as libsvm's ``svm_predict_values``: each pair of classes (i, j) sums
+    its coefficients times the kernel over both classes' support vectors, adds the intercept, and
+    votes for i when positive, else for j. The scores are the votes; a regressor's is the sum."""
+    sv, coef, intercept = arrays[node["support_vectors"]], arrays[node["dual_coef"]], arrays[node["intercept"]]
+    counts = node["n_support"]
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+
+    def scores(X: np.ndarray) -> np.ndarray:
+        K = _kernel(node, np.asarray(X, dtype=np.float64), sv)
+        if node["kind"] == "regression":
+            return K @ coef[0] + intercept[0]
+        votes = np.zeros((len(K), len(counts)))
+        p = 0
+        for i in range(len(counts)):
+            for j in range(i + 1, len(counts)):
+                si, sj = slice(starts[i], starts[i + 1]), slice(starts[j], starts[j + 1])
+                d = K[:, si] @ coef[j - 1, si] + K[:, sj] @ coef[i, sj] + intercept[p]
+                votes[:, i] += d > 0
+                votes[:, j] += ~(d > 0)
+                p += 1
+        return votes  # argmax takes the first class with the most votes, as libsvm does
+
+    return Estimator(node, arrays, scores)
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any], Arrays], Estimator]] = {
-    "linear": linear, "forest": forest, "boosting": boosting, "mlp": mlp, "gaussian_nb": gaussian_nb,
+    "linear": linear, "forest": forest, "boosting": boosting, "mlp": mlp, "gaussian_nb": gaussian_nb, "svm": svm,
 }
 
 

@@ -56,3 +56,29 @@ FAMILIES: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] = 
     ("sklearn.naive_bayes", "GaussianNB", "estimator", _gaussian_nb),
     ("sklearn.svm", "LinearSVC", "estimator", _linear_svc),
 ]
+
+
+def _svm(est: Any, buf: Buffer) -> dict[str, Any]:
+    """SVC, NuSVC, SVR, NuSVR: the support vectors, their dual coefficients and intercepts, and
+    the kernel, as libsvm's ``svm_predict_values`` uses them (a classifier's label by one-vs-one
+    votes, the first class with the most on a tie)."""
+    from sklearn.base import is_classifier
+
+    if est.kernel not in ("linear", "poly", "rbf", "sigmoid"):
+        raise NotPortable(f"{_name(est)} with kernel {est.kernel!r} is not portable")
+    if is_classifier(est) and est.probability:
+        raise NotPortable(f"{_name(est)}(probability=True) is not portable: its probabilities come from libsvm's "
+                          "pairwise coupling, which the portable engine does not reproduce; fit it with "
+                          "probability=False, or it keeps the scikit-learn engine")
+    if is_classifier(est) and est.break_ties:
+        raise NotPortable(f"{_name(est)}(break_ties=True) is not portable")
+    node = {"op": "svm", "kernel": est.kernel, "gamma": float(est._gamma), "coef0": float(est.coef0),
+            "degree": int(est.degree), "support_vectors": buf.put(est.support_vectors_),
+            "dual_coef": buf.put(est._dual_coef_), "intercept": buf.put(est._intercept_),
+            "n_support": [int(n) for n in est._n_support]}
+    if not is_classifier(est):
+        return {**node, "kind": "regression"}
+    return {**node, "kind": "votes", "classes": _classes(est)}
+
+
+FAMILIES += [(("sklearn.svm", name, "estimator", _svm)) for name in ("SVC", "NuSVC", "SVR", "NuSVR")]

@@ -118,17 +118,17 @@ def test_an_unsupported_release_gets_one_line_naming_it_and_what_to_do(tmp_path,
 
 
 def test_a_model_from_another_release_that_is_not_portable_is_refused_with_the_reason(imported, tmp_path):
-    """Fitted in 1.9.1's environment (built by the import above): an SVC has no portable engine, and
+    """Fitted in 1.9.1's environment (built by the import above): k-neighbours have no portable engine, and
     the server's scikit-learn engine cannot run a 1.9.1 pickle, so the import refuses it."""
     python = ensure(BuildEnv("1.9.1", 2))
-    script = ("import joblib, pandas as pd, sys; from sklearn.svm import SVC; "
+    script = ("import joblib, pandas as pd, sys; from sklearn.neighbors import KNeighborsClassifier; "
               "X = pd.read_csv(sys.argv[1])[['area', 'rooms', 'age']]; "
-              "joblib.dump(SVC().fit(X, X.area > 100), sys.argv[2])")
+              "joblib.dump(KNeighborsClassifier().fit(X, X.area > 100), sys.argv[2])")
     subprocess.run([str(python), "-c", script, str(FIXTURES / "sample.csv"), str(tmp_path / "svc.joblib")],
                    check=True, timeout=120)
     done = import_model(tmp_path / "svc.joblib", tmp_path / "models", "svc", "--no-check")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "import failed: the model is not portable (SVC is not one of the estimators" in done.stderr
+    assert "import failed: the model is not portable (KNeighborsClassifier is not one of the estimators" in done.stderr
     assert "was fitted with scikit-learn 1.9.1, but the browser and the server's scikit-learn engine run 1.6.1: " \
            "refit it with scikit-learn 1.6.1" in done.stderr
     assert not (tmp_path / "models" / "svc").exists()

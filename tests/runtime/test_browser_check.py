@@ -96,7 +96,7 @@ def test_a_dataframe_fitted_model_without_portable_engine_loads_pandas_for_itsel
     assert manifest["fitted_on"] == "dataframe"
     assert manifest["packages"] == {"portable": [], "sklearn": ["scikit-learn", "pandas"]}
     assert manifest["runtimes"] == ["browser", "server"]
-    assert "SVC is not one of the estimators" in manifest["portable_unavailable"]
+    assert "SVC(probability=True) is not portable" in manifest["portable_unavailable"]
     rows = [["M", 300.0, 310.0, 1500.0, 40.0, 100]]
     assert load_model(root / "frame_svc" / "1.0.0").predict(rows)["predictions"] in ([True], [False])
 

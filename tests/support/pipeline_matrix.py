@@ -33,7 +33,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, MinMaxScaler, OneHotEncoder, OrdinalEncoder,
                                    PolynomialFeatures, RobustScaler, StandardScaler)
-from sklearn.svm import SVC, LinearSVC, LinearSVR
+from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from build_scripts.data import machine_failures
@@ -235,6 +235,14 @@ MATRIX: dict[str, tuple[Callable[[], tuple[np.ndarray, np.ndarray, Schema]], Cal
         _frame_preprocessing(), SimpleImputer(), StandardScaler(), LinearSVC(random_state=0)), "classification"),
     "diabetes_linear_svr": (lambda: _dataset(load_diabetes), lambda: make_pipeline(
         StandardScaler(), LinearSVR(random_state=0, max_iter=5000)), "regression"),
+    "frame_svc_rbf_no_proba": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(), SVC()), "classification"),
+    "wine_svc_poly_no_proba": (lambda: _dataset(load_wine), lambda: make_pipeline(
+        StandardScaler(), SVC(kernel="poly", degree=3)), "classification"),
+    "cancer_nu_svc_sigmoid_no_proba": (lambda: _dataset(load_breast_cancer), lambda: make_pipeline(
+        StandardScaler(), NuSVC(kernel="sigmoid", nu=0.2, gamma=0.01)), "classification"),
+    "diabetes_svr_rbf": (lambda: _dataset(load_diabetes), lambda: make_pipeline(StandardScaler(), SVR(C=10)),
+                         "regression"),
 }
 
 
@@ -248,7 +256,7 @@ NOT_IN_PYODIDE = {"iris_knn_kd_tree": "Buffer dtype mismatch, expected 'const in
 #: the scikit-learn engine (and still predict).
 NOT_PORTABLE = {
     "cancer_fixed_threshold": "FixedThresholdClassifier is not one of the estimators",
-    "cancer_svc_probability": "SVC is not one of the estimators",
+    "cancer_svc_probability": "SVC(probability=True) is not portable: its probabilities come from libsvm's",
     "iris_knn_kd_tree": "KNeighborsClassifier is not one of the estimators",
     "iris_knn_brute": "KNeighborsClassifier is not one of the estimators",
 }
