@@ -69,8 +69,11 @@ class Estimator:
         # decision scores: linear models and boosting
         binary = s.ndim == 1 or s.shape[1] == 1
         d = s.ravel() if binary else s
-        if kind == "decision":  # a linear SVM: no probabilities, as scikit-learn gives none
-            return self.classes[(d > 0).astype(np.intp) if binary else np.argmax(d, axis=1)], None
+        labels = self.classes[(d > 0).astype(np.intp) if binary else np.argmax(d, axis=1)]
+        if kind == "decision":  # linear SVMs, perceptrons: no probabilities, as scikit-learn gives none
+            return labels, None
+        if kind == "modified_huber":  # SGDClassifier(loss="modified_huber")'s predict_proba
+            return labels, _modified_huber(d, binary)
         if kind == "linear_ovr":
             if binary:
                 proba = _two_columns(expit(d))
@@ -88,11 +91,28 @@ class Estimator:
         return self.classes[np.argmax(d, axis=1)], proba
 
 
+def _modified_huber(d: np.ndarray, binary: bool) -> np.ndarray:
+    prob = (np.clip(d, -1, 1) + 1.0) / 2.0
+    if binary:
+        return _two_columns(prob)
+    total = prob.sum(axis=1)
+    flat = total == 0  # every class clipped to zero: uniform, as scikit-learn does
+    prob[flat, :] = 1
+    total[flat] = prob.shape[1]
+    return prob / total.reshape((prob.shape[0], -1))
+
+
 def linear(node: dict[str, Any], arrays: Arrays) -> Estimator:
+    """Linear models, and what is linear in its input: discrete naive Bayes (BernoulliNB binarizes
+    the input first, as its ``predict`` does)."""
     coef, intercept = arrays[node["coef"]], arrays[node["intercept"]]
+    threshold = node.get("binarize")
 
     def scores(X: np.ndarray) -> np.ndarray:
-        return np.asarray(X, dtype=np.float64) @ coef.T + intercept
+        X = np.asarray(X, dtype=np.float64)
+        if threshold is not None:
+            X = (X > threshold).astype(np.float64)
+        return X @ coef.T + intercept
 
     return Estimator(node, arrays, scores)
 

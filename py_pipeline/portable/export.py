@@ -321,6 +321,7 @@ EXPORTERS: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] =
     ("sklearn.ensemble", "HistGradientBoostingRegressor", "estimator",
      lambda est, buf: _hist_gradient_boosting(est, buf)),
     ("sklearn.svm", "LinearSVR", "estimator", _linear),
+    ("sklearn.linear_model", "SGDRegressor", "estimator", _linear),
     *FAMILIES,
 ]
 

@@ -82,3 +82,38 @@ def _svm(est: Any, buf: Buffer) -> dict[str, Any]:
 
 
 FAMILIES += [(("sklearn.svm", name, "estimator", _svm)) for name in ("SVC", "NuSVC", "SVR", "NuSVR")]
+
+
+def _discrete_nb(est: Any, buf: Buffer) -> dict[str, Any]:
+    """MultinomialNB, ComplementNB, BernoulliNB: the joint log-likelihood is linear in the (for
+    Bernoulli, binarized) input: its weights and offset computed here as ``_joint_log_likelihood``
+    computes them on each call."""
+    log_prob = np.asarray(est.feature_log_prob_, dtype=np.float64)
+    name = _name(est)
+    binarize = None
+    if name == "BernoulliNB":
+        neg_prob = np.log(1 - np.exp(log_prob))
+        weights, offset = log_prob - neg_prob, est.class_log_prior_ + neg_prob.sum(axis=1)
+        binarize = None if est.binarize is None else float(est.binarize)
+    elif name == "ComplementNB":
+        weights = log_prob
+        offset = est.class_log_prior_ if len(est.classes_) == 1 else np.zeros(len(est.classes_))
+    else:
+        weights, offset = log_prob, est.class_log_prior_
+    return {"op": "linear", "kind": "log_proba", "classes": _classes(est), "coef": buf.put(weights),
+            "intercept": buf.put(np.asarray(offset, dtype=np.float64)), "binarize": binarize}
+
+
+def _sgd(est: Any, buf: Buffer) -> dict[str, Any]:
+    """SGDClassifier, Perceptron, RidgeClassifier: a linear decision function. Probabilities as
+    ``predict_proba`` gives them: log-loss one-vs-rest, modified Huber's clipped scores; none for
+    the other losses (scikit-learn gives none)."""
+    kind = {"log_loss": "linear_ovr", "modified_huber": "modified_huber"}.get(getattr(est, "loss", None), "decision")
+    return {"op": "linear", "kind": kind, "classes": _classes(est), "coef": buf.put(est.coef_),
+            "intercept": buf.put(np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64)))}
+
+
+FAMILIES += [("sklearn.naive_bayes", name, "estimator", _discrete_nb)
+             for name in ("MultinomialNB", "ComplementNB", "BernoulliNB")]
+FAMILIES += [("sklearn.linear_model", name, "estimator", _sgd)
+             for name in ("SGDClassifier", "Perceptron", "RidgeClassifier")]

@@ -25,9 +25,10 @@ from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, Gradien
                               GradientBoostingRegressor, HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import (LinearRegression, LogisticRegression, Perceptron, Ridge, RidgeClassifier,
+                                  SGDClassifier, SGDRegressor)
 from sklearn.model_selection import FixedThresholdClassifier
-from sklearn.naive_bayes import GaussianNB
+from sklearn.naive_bayes import BernoulliNB, ComplementNB, GaussianNB, MultinomialNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -243,6 +244,23 @@ MATRIX: dict[str, tuple[Callable[[], tuple[np.ndarray, np.ndarray, Schema]], Cal
         StandardScaler(), NuSVC(kernel="sigmoid", nu=0.2, gamma=0.01)), "classification"),
     "diabetes_svr_rbf": (lambda: _dataset(load_diabetes), lambda: make_pipeline(StandardScaler(), SVR(C=10)),
                          "regression"),
+    "wine_multinomial_nb": (lambda: _dataset(load_wine), lambda: make_pipeline(MinMaxScaler(), MultinomialNB()),
+                            "classification"),
+    "wine_complement_nb": (lambda: _dataset(load_wine), lambda: make_pipeline(MinMaxScaler(), ComplementNB()),
+                           "classification"),
+    "cancer_bernoulli_nb": (lambda: _dataset(load_breast_cancer), lambda: make_pipeline(
+        StandardScaler(), BernoulliNB()), "classification"),
+    "frame_sgd_log_loss": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(), SGDClassifier(loss="log_loss", random_state=0)),
+        "classification"),
+    "cancer_sgd_modified_huber": (lambda: _dataset(load_breast_cancer), lambda: make_pipeline(
+        StandardScaler(), SGDClassifier(loss="modified_huber", random_state=0)), "classification"),
+    "wine_perceptron_no_proba": (lambda: _dataset(load_wine), lambda: make_pipeline(
+        StandardScaler(), Perceptron(random_state=0)), "classification"),
+    "cancer_ridge_classifier_no_proba": (lambda: _dataset(load_breast_cancer), lambda: make_pipeline(
+        StandardScaler(), RidgeClassifier()), "classification"),
+    "diabetes_sgd_regressor": (lambda: _dataset(load_diabetes), lambda: make_pipeline(
+        StandardScaler(), SGDRegressor(random_state=0)), "regression"),
 }
 
 
