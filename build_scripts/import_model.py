@@ -218,7 +218,7 @@ def _build_env(args: argparse.Namespace) -> BuildEnv | None:
     try:
         fitted = fitted_versions(args.artifact)
     except Unsupported:
-        raise
+        raise  # a pickle mixing releases: said as it is
     except Exception:  # unreadable: the load below says why, as for any file
         return None
     env = fitted.env()

@@ -69,11 +69,10 @@ class Estimator:
         # decision scores: linear models and boosting
         binary = s.ndim == 1 or s.shape[1] == 1
         d = s.ravel() if binary else s
-        labels = self.classes[(d > 0).astype(np.intp) if binary else np.argmax(d, axis=1)]
-        if kind == "decision":  # linear SVMs, perceptrons: no probabilities, as scikit-learn gives none
-            return labels, None
-        if kind == "modified_huber":  # SGDClassifier(loss="modified_huber")'s predict_proba
-            return labels, _modified_huber(d, binary)
+        if kind in ("decision", "modified_huber"):  # linear SVMs, perceptrons, SGD: a positive score, or argmax
+            labels = self.classes[(d > 0).astype(np.intp) if binary else np.argmax(d, axis=1)]
+            # no probabilities where scikit-learn gives none; modified Huber's clipped scores
+            return labels, (_modified_huber(d, binary) if kind == "modified_huber" else None)
         if kind == "linear_ovr":
             if binary:
                 proba = _two_columns(expit(d))
