@@ -76,8 +76,12 @@ def measure(bundles: dict, rows: dict, single_calls: int = 200) -> dict:
 
             import joblib
 
-            with open(f"{directory}/model.joblib", "rb") as f:
-                final = joblib.load(io.BytesIO(f.read()))["estimator"].steps[-1][1]
+            try:
+                with open(f"{directory}/model.joblib", "rb") as f:
+                    final = joblib.load(io.BytesIO(f.read()))["estimator"].steps[-1][1]
+            except Exception as exc:  # a KD-tree pickled on 64-bit CPython does not load in Pyodide
+                out[key]["sklearn_final_estimator"] = {"unavailable": f"{type(exc).__name__}: {exc}"}
+                continue
         out[key]["sklearn_final_estimator"] = _compiled_figures(portable[key], final, rows[key],
                                                                 max(10, single_calls // 10))
     return out

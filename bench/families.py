@@ -4,8 +4,9 @@ inside Pyodide under Node, beside the scikit-learn engine and scikit-learn's own
 
 The models are the parity matrix's (tests/support/pipeline_matrix.py), fitted here on its
 DataFrames with a category: a two-layer relu MLP classifier, a tanh MLP (binary), an MLP regressor,
-Gaussian naive Bayes, a linear SVM, an rbf SVC (three classes) and an rbf SVR. k-neighbours are not
-portable yet.
+Gaussian naive Bayes, a linear SVM, an rbf SVC (three classes), an rbf SVR, k-neighbours (a
+KD-tree with distance weights, brute force), and ensembles (soft voting, stacking, bagging,
+AdaBoost). The k-neighbours' portable.bin holds their training set.
 
     .venv/bin/python bench/families.py
 """
@@ -29,7 +30,9 @@ from stats import write_figures  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ["frame_mlp_multiclass_relu", "frame_mlp_binary_tanh", "frame_mlp_regressor_logistic", "frame_gaussian_nb",
-        "frame_linear_svc_binary", "frame_svc_rbf_no_proba", "diabetes_svr_rbf"]
+        "frame_linear_svc_binary", "frame_svc_rbf_no_proba", "diabetes_svr_rbf", "frame_knn_kd_tree_distance",
+        "frame_knn_brute_binary", "frame_voting_soft", "frame_stacking_passthrough", "frame_bagging_trees",
+        "frame_adaboost"]
 BATCH = 10_000
 
 
@@ -61,7 +64,7 @@ def main() -> None:
             p, s, f = figures[key]["portable"], figures[key]["sklearn"], figures[key]["sklearn_final_estimator"]
             print(f"  {key:32s} {sizes[key] / 1e3:6.1f}kB  {where:8s} {p['single_row_ms']:15.3f} "
                   f"{s.get('single_row_ms', float('nan')):14.3f} {p['batch_rows_per_s']:13,} "
-                  f"{s.get('batch_rows_per_s', 0):12,} {f['batch_rows_per_s']:10,}")
+                  f"{s.get('batch_rows_per_s', 0):12,} {f.get('batch_rows_per_s', 0):10,}")
     print(f"  imported by the portable engine in Pyodide: {pyodide['imported_by_portable'] or 'numpy alone'}")
     write_figures("families", {"cpython": cpython, "pyodide": pyodide, "portable_bin_bytes": sizes})
 

@@ -24,6 +24,7 @@ from py_pipeline.bundle import Manifest, read_manifest, with_portable, without_p
 from py_pipeline.model import Model
 from py_pipeline.portable.engine import PortableEngine, spec_bytes
 from py_pipeline.portable.export import NotPortable, export
+from py_pipeline.portable.export_ensembles import training_rows
 from py_pipeline.registry import scan_manifests, write_index
 
 from .golden import rows_for, sampled_rows
@@ -67,7 +68,7 @@ def export_manifest(directory: Path, manifest: Manifest) -> tuple[Manifest, dict
         return manifest, {**verdict, "portable": False, "reason": reason, "browser_cost": browser_cost(manifest)}
     manifest = with_portable(directory, manifest, spec, buffer, {"rows": len(rows), "max_abs_difference": worst})
     return manifest, {**verdict, "portable": True, "rows": len(rows), "max_abs_difference": worst,
-                      "bytes": len(buffer)}
+                      "bytes": len(buffer), "training_rows": training_rows(spec)}
 
 
 #: What a scikit-learn engine in the page adds to the time to ready, on this machine: 9.6 s against
@@ -106,7 +107,9 @@ def report(v: dict[str, Any]) -> None:
     """Print which engine a model got, and why."""
     if v["portable"]:
         print(f"engine {v['model']} {v['version']}: portable (numpy only), matches scikit-learn on {v['rows']} "
-              f"rows (max |difference| {v['max_abs_difference']:.2g}), {v['bytes'] / 1e6:.2f} MB of arrays", flush=True)
+              f"rows (max |difference| {v['max_abs_difference']:.2g}), {v['bytes'] / 1e6:.2f} MB of arrays"
+              + (f", holding {v['training_rows']:,} training rows for k-neighbours (every visitor downloads them; "
+                 "the browser size budget applies)" if v.get("training_rows") else ""), flush=True)
     else:
         print(f"engine {v['model']} {v['version']}: scikit-learn, because {v['reason']}", flush=True)
         if v.get("browser_cost"):

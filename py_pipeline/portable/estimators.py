@@ -50,6 +50,26 @@ class Estimator:
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classify(X)[0]
 
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        """``decision_function`` as scikit-learn shapes it: one column per class, a single
+        column raveled; a kernel SVM's one-vs-one values turned one-vs-rest."""
+        s = self.scores(X)
+        if self.kind == "votes":
+            if len(self.classes) == 2:
+                return -s.ravel()  # libsvm's sign is flipped for two classes
+            return _ovr_decision(s, len(self.classes))
+        if self.kind not in ("decision", "modified_huber", "linear_ovr", "linear_softmax", "boosting_ge",
+                             "boosting_gt"):
+            raise ValueError(f"portable spec: a {self.kind!r} estimator has no decision_function")
+        return s.ravel() if s.ndim == 2 and s.shape[1] == 1 else s
+
+    def output(self, X: np.ndarray, method: str) -> np.ndarray:
+        """What the estimator's ``method`` (predict, predict_proba, decision_function) returns."""
+        if method == "decision_function":
+            return self.decision(X)
+        labels, proba = self.classify(X)
+        return proba if method == "predict_proba" else labels
+
     def classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(labels or values, probabilities or None), each from one pass over the scores."""
         s = self.scores(X)
@@ -64,8 +84,8 @@ class Estimator:
             return self.classes[(p > 0.5).astype(np.intp)], _two_columns(p)
         if kind == "log_proba":  # naive Bayes: the joint log-likelihood, normalised by log-sum-exp
             return self.classes[np.argmax(s, axis=1)], np.exp(s - logsumexp(s)[:, None])
-        if kind == "votes":  # a kernel SVM: one-vs-one votes, counted by the scores
-            return self.classes[np.argmax(s, axis=1)], None
+        if kind == "votes":  # a kernel SVM: one-vs-one votes, the first class with the most winning
+            return self.classes[np.argmax(_ovo_votes(s, len(self.classes)), axis=1)], None
         # decision scores: linear models and boosting
         binary = s.ndim == 1 or s.shape[1] == 1
         d = s.ravel() if binary else s
@@ -88,6 +108,34 @@ class Estimator:
             positive = d >= 0 if kind == "boosting_ge" else d > 0
             return self.classes[positive.astype(np.intp)], proba
         return self.classes[np.argmax(d, axis=1)], proba
+
+
+def _ovo_votes(dec: np.ndarray, n_classes: int) -> np.ndarray:
+    """libsvm's votes: pair (i, j) votes for i when its value is positive, else for j."""
+    votes = np.zeros((len(dec), n_classes))
+    p = 0
+    for i in range(n_classes):
+        for j in range(i + 1, n_classes):
+            votes[:, i] += dec[:, p] > 0
+            votes[:, j] += ~(dec[:, p] > 0)
+            p += 1
+    return votes
+
+
+def _ovr_decision(dec: np.ndarray, n_classes: int) -> np.ndarray:
+    """scikit-learn's ``_ovr_decision_function(dec < 0, -dec, n_classes)``: votes plus the summed
+    confidences squashed below one third."""
+    votes = np.zeros((len(dec), n_classes))
+    confidence = np.zeros((len(dec), n_classes))
+    k = 0
+    for i in range(n_classes):
+        for j in range(i + 1, n_classes):
+            confidence[:, i] -= -dec[:, k]
+            confidence[:, j] += -dec[:, k]
+            votes[~(dec[:, k] < 0), i] += 1
+            votes[dec[:, k] < 0, j] += 1
+            k += 1
+    return votes + confidence / (3 * (np.abs(confidence) + 1))
 
 
 def _modified_huber(d: np.ndarray, binary: bool) -> np.ndarray:
@@ -145,7 +193,7 @@ def _relu(x: np.ndarray) -> np.ndarray:
 #: scikit-learn's MLP activations (sklearn.neural_network._base.ACTIVATIONS), in place.
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda x: x, "logistic": expit, "tanh": lambda x: np.tanh(x, out=x), "relu": _relu,
-    "softmax": softmax,
+    "softmax": softmax, "exp": lambda x: np.exp(x, out=x),  # exp: the Poisson loss's output (1.7 and later)
 }
 
 
@@ -203,7 +251,7 @@ def _kernel(node: dict[str, Any], X: np.ndarray, sv: np.ndarray) -> np.ndarray:
 def svm(node: dict[str, Any], arrays: Arrays) -> Estimator:
     """SVC, NuSVC, SVR, NuSVR as libsvm's ``svm_predict_values``: each pair of classes (i, j) sums
     its coefficients times the kernel over both classes' support vectors, adds the intercept, and
-    votes for i when positive, else for j. The scores are the votes; a regressor's is the sum."""
+    votes for i when positive, else for j. The scores are those values; a regressor's is the sum."""
     sv, coef, intercept = arrays[node["support_vectors"]], arrays[node["dual_coef"]], arrays[node["intercept"]]
     counts = node["n_support"]
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(int)
@@ -212,16 +260,14 @@ def svm(node: dict[str, Any], arrays: Arrays) -> Estimator:
         K = _kernel(node, np.asarray(X, dtype=np.float64), sv)
         if node["kind"] == "regression":
             return K @ coef[0] + intercept[0]
-        votes = np.zeros((len(K), len(counts)))
+        dec = np.empty((len(K), len(intercept)))
         p = 0
         for i in range(len(counts)):
             for j in range(i + 1, len(counts)):
                 si, sj = slice(starts[i], starts[i + 1]), slice(starts[j], starts[j + 1])
-                d = K[:, si] @ coef[j - 1, si] + K[:, sj] @ coef[i, sj] + intercept[p]
-                votes[:, i] += d > 0
-                votes[:, j] += ~(d > 0)
+                dec[:, p] = K[:, si] @ coef[j - 1, si] + K[:, sj] @ coef[i, sj] + intercept[p]
                 p += 1
-        return votes  # argmax takes the first class with the most votes, as libsvm does
+        return dec  # libsvm's decision values, one per pair of classes
 
     return Estimator(node, arrays, scores)
 
@@ -232,8 +278,12 @@ BUILDERS: dict[str, Callable[[dict[str, Any], Arrays], Estimator]] = {
 
 
 def build(node: dict[str, Any], arrays: Arrays) -> Estimator:
-    """The estimator for the spec's final node."""
+    """The estimator for the spec's final node (or an ensemble's member)."""
+    from .ensembles import BUILDERS as ensembles  # they build their members through this function
+
     op = node.get("op")
+    if op in ensembles:
+        return ensembles[op](node, arrays)
     if op not in BUILDERS:
         raise ValueError(f"portable spec: unknown estimator {op!r}")
     return BUILDERS[op](node, arrays)

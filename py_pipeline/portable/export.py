@@ -14,7 +14,8 @@ import numpy as np
 
 from ..schema import Schema
 from .engine import ARRAYS_FILE, FORMAT
-from .export_families import FAMILIES
+from .export_ensembles import ENSEMBLES
+from .export_families import FAMILIES, _linear, _logistic
 from .spec_parts import Buffer, NotPortable, _classes, _jsonable, _name
 from .user_steps import REGISTERED, function_name
 
@@ -156,22 +157,6 @@ def _estimator(est: Any, buf: Buffer) -> dict[str, Any]:
     if export_estimator is None:
         raise NotPortable(f"{_name(est)} is not one of the estimators the portable engine knows")
     return export_estimator(est, buf)
-
-
-def _linear(est: Any, buf: Buffer) -> dict[str, Any]:
-    if np.ndim(est.coef_) != 1:
-        raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
-    return {"op": "linear", "kind": "regression", "coef": buf.put(est.coef_),
-            "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
-
-
-def _logistic(est: Any, buf: Buffer) -> dict[str, Any]:
-    # scikit-learn 1.8 removed multi_class: two classes are one-vs-rest, more are softmax
-    multi = getattr(est, "multi_class", None)
-    ovr = multi in ("ovr", "warn") or (multi in ("auto", "deprecated", None) and
-                                      (len(est.classes_) <= 2 or (multi is not None and est.solver == "liblinear")))
-    return {"op": "linear", "kind": "linear_ovr" if ovr else "linear_softmax", "classes": _classes(est),
-            "coef": buf.put(est.coef_), "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
 
 
 def _flatten(trees: list[dict[str, np.ndarray]], float32_inputs: bool, buf: Buffer) -> tuple[dict[str, Any], list]:
@@ -323,6 +308,7 @@ EXPORTERS: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] =
     ("sklearn.svm", "LinearSVR", "estimator", _linear),
     ("sklearn.linear_model", "SGDRegressor", "estimator", _linear),
     *FAMILIES,
+    *ENSEMBLES,
 ]
 
 
@@ -334,7 +320,9 @@ def _exporter(est: Any, role: str) -> Callable[[Any, Buffer], dict[str, Any]] | 
     for module, name, kind, export_one in EXPORTERS:
         if not kind.endswith(role):
             continue
-        cls = getattr(importlib.import_module(module), name)
+        cls = getattr(importlib.import_module(module), name, None)  # None: not in this scikit-learn
+        if cls is None:
+            continue
         if type(est) is cls or (kind == "step" and isinstance(est, cls)):
             return export_one
     return None

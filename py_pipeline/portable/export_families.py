@@ -1,6 +1,7 @@
-"""Exporters of more model families (build time, needs scikit-learn): small neural networks,
-Gaussian naive Bayes and linear SVMs. Each writes what ``estimators.py`` needs to answer as the
-estimator's own ``predict`` and ``predict_proba`` do; ``export.EXPORTERS`` lists them."""
+"""Exporters of model families (build time, needs scikit-learn): linear models, small neural
+networks, naive Bayes, SVMs, and steps that remap values (``value_steps.py``). Each writes what
+``estimators.py`` needs to answer as the estimator's own ``predict`` and ``predict_proba`` do;
+``export.EXPORTERS`` lists them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,23 @@ import numpy as np
 from .spec_parts import Buffer, NotPortable, _classes, _name
 
 #: The activations scikit-learn's MLPs use, as ``estimators.ACTIVATIONS`` runs them.
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "softmax")
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "softmax", "exp")
+
+
+def _linear(est: Any, buf: Buffer) -> dict[str, Any]:
+    if np.ndim(est.coef_) != 1:
+        raise NotPortable(f"{_name(est)} has several outputs; only single-output models are portable")
+    return {"op": "linear", "kind": "regression", "coef": buf.put(est.coef_),
+            "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
+
+
+def _logistic(est: Any, buf: Buffer) -> dict[str, Any]:
+    # scikit-learn 1.8 removed multi_class: two classes are one-vs-rest, more are softmax
+    multi = getattr(est, "multi_class", None)
+    ovr = multi in ("ovr", "warn") or (multi in ("auto", "deprecated", None) and
+                                      (len(est.classes_) <= 2 or (multi is not None and est.solver == "liblinear")))
+    return {"op": "linear", "kind": "linear_ovr" if ovr else "linear_softmax", "classes": _classes(est),
+            "coef": buf.put(est.coef_), "intercept": buf.put(np.asarray(est.intercept_, dtype=np.float64))}
 
 
 def _mlp(est: Any, buf: Buffer) -> dict[str, Any]:
@@ -66,7 +83,8 @@ def _svm(est: Any, buf: Buffer) -> dict[str, Any]:
 
     if est.kernel not in ("linear", "poly", "rbf", "sigmoid"):
         raise NotPortable(f"{_name(est)} with kernel {est.kernel!r} is not portable")
-    if is_classifier(est) and est.probability:
+    # scikit-learn 1.9 deprecated the parameter: its default is the string "deprecated", meaning False
+    if is_classifier(est) and est.probability not in (False, "deprecated"):
         raise NotPortable(f"{_name(est)}(probability=True) is not portable: its probabilities come from libsvm's "
                           "pairwise coupling, which the portable engine does not reproduce; fit it with "
                           "probability=False, or it keeps the scikit-learn engine")
@@ -105,7 +123,7 @@ def _discrete_nb(est: Any, buf: Buffer) -> dict[str, Any]:
 
 
 def _sgd(est: Any, buf: Buffer) -> dict[str, Any]:
-    """SGDClassifier, Perceptron, RidgeClassifier: a linear decision function. Probabilities as
+    """SGDClassifier, Perceptron, RidgeClassifier, PassiveAggressiveClassifier: a linear decision function. Probabilities as
     ``predict_proba`` gives them: log-loss one-vs-rest, modified Huber's clipped scores; none for
     the other losses (scikit-learn gives none)."""
     kind = {"log_loss": "linear_ovr", "modified_huber": "modified_huber"}.get(getattr(est, "loss", None), "decision")
@@ -113,7 +131,64 @@ def _sgd(est: Any, buf: Buffer) -> dict[str, Any]:
             "intercept": buf.put(np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64)))}
 
 
+#: Regressors whose predict is ``X @ coef_ + intercept_`` whatever their fit (StackingRegressor's
+#: default final estimator is a RidgeCV)
+LINEAR_REGRESSORS = ("RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "Lars", "LassoLars", "LassoLarsCV",
+                     "LassoLarsIC", "BayesianRidge", "ARDRegression", "HuberRegressor", "QuantileRegressor",
+                     "TheilSenRegressor", "OrthogonalMatchingPursuit")
+
+
+FAMILIES += [("sklearn.linear_model", name, "estimator", _linear) for name in LINEAR_REGRESSORS]
+FAMILIES += [("sklearn.linear_model", "LogisticRegressionCV", "estimator", _logistic),
+             ("sklearn.linear_model", "RidgeClassifierCV", "estimator", _sgd)]
 FAMILIES += [("sklearn.naive_bayes", name, "estimator", _discrete_nb)
              for name in ("MultinomialNB", "ComplementNB", "BernoulliNB")]
 FAMILIES += [("sklearn.linear_model", name, "estimator", _sgd)
-             for name in ("SGDClassifier", "Perceptron", "RidgeClassifier")]
+             for name in ("SGDClassifier", "Perceptron", "RidgeClassifier", "PassiveAggressiveClassifier")]
+
+
+def _bins(est: Any, buf: Buffer) -> dict[str, Any]:
+    """KBinsDiscretizer: the bin edges; one-hot output as its own encoder's step after the codes."""
+    from .export import _one_hot
+
+    node = {"op": "bins", "edges": [buf.put(np.asarray(e, dtype=np.float64)) for e in est.bin_edges_]}
+    if est.encode == "ordinal":
+        return node
+    encoder = _one_hot(est._encoder)
+    # transform encodes with the codes' own dtype, whatever the encoder was built with
+    encoder["dtype"] = np.dtype(est.dtype or np.float64).str
+    return {"op": "pipeline", "steps": [node, encoder]}
+
+
+def _power(est: Any, buf: Buffer) -> dict[str, Any]:
+    """PowerTransformer (Yeo-Johnson), then its standard scaler when ``standardize``."""
+    from sklearn.preprocessing import PowerTransformer
+
+    if est.method != "yeo-johnson":
+        raise NotPortable(f"PowerTransformer(method={est.method!r}) is not portable (it refuses rows that are not "
+                          "positive, one by one); method='yeo-johnson' is")
+    # scikit-learn 1.8 moved the formula to scipy.stats.yeojohnson (expm1 and log1p)
+    form = "power" if hasattr(PowerTransformer, "_yeo_johnson_transform") else "expm1"
+    node = {"op": "yeo_johnson", "lambdas": buf.put(est.lambdas_), "form": form}
+    if not est.standardize:
+        return node
+    scaler = est._scaler
+    return {"op": "pipeline", "steps": [node, {"op": "center_scale", "center": buf.put(scaler.mean_),
+                                               "scale": buf.put(scaler.scale_)}]}
+
+
+def _quantile(est: Any, buf: Buffer) -> dict[str, Any]:
+    if est.output_distribution != "uniform":
+        raise NotPortable("QuantileTransformer(output_distribution='normal') is not portable: it needs the normal "
+                          "distribution's inverse (scipy.special.ndtri); output_distribution='uniform' is")
+    return {"op": "quantile_uniform", "quantiles": buf.put(est.quantiles_), "references": buf.put(est.references_)}
+
+
+FAMILIES += [
+    ("sklearn.preprocessing", "Normalizer", "exact step", lambda est, buf: {"op": "normalizer", "norm": est.norm}),
+    ("sklearn.preprocessing", "Binarizer", "exact step",
+     lambda est, buf: {"op": "binarizer", "threshold": float(est.threshold)}),
+    ("sklearn.preprocessing", "KBinsDiscretizer", "exact step", _bins),
+    ("sklearn.preprocessing", "PowerTransformer", "exact step", _power),
+    ("sklearn.preprocessing", "QuantileTransformer", "exact step", _quantile),
+]

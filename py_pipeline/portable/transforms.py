@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import value_steps
 from .user_steps import lookup
 
 Step = Callable[[np.ndarray], np.ndarray]
@@ -262,7 +263,7 @@ BUILDERS: dict[str, Callable[[dict[str, Any], Arrays], Step]] = {
     "pipeline": pipeline, "columns": columns, "passthrough": passthrough, "function": function,
     "center_scale": center_scale, "minmax_scaler": minmax_scaler, "maxabs_scaler": maxabs_scaler,
     "simple_imputer": simple_imputer, "one_hot": one_hot, "ordinal": ordinal,
-    "polynomial": polynomial,
+    "polynomial": polynomial, **value_steps.BUILDERS,
 }
 
 

@@ -7,6 +7,7 @@ and the browser and the server answer exactly as the pipeline did in its own env
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -118,17 +119,31 @@ def test_an_unsupported_release_gets_one_line_naming_it_and_what_to_do(tmp_path,
 
 
 def test_a_model_from_another_release_that_is_not_portable_is_refused_with_the_reason(imported, tmp_path):
-    """Fitted in 1.9.1's environment (built by the import above): k-neighbours have no portable engine, and
+    """Fitted in 1.9.1's environment (built by the import above): a nearest-centroid model has no portable engine, and
     the server's scikit-learn engine cannot run a 1.9.1 pickle, so the import refuses it."""
     python = ensure(BuildEnv("1.9.1", 2))
-    script = ("import joblib, pandas as pd, sys; from sklearn.neighbors import KNeighborsClassifier; "
+    script = ("import joblib, pandas as pd, sys; from sklearn.neighbors import NearestCentroid; "
               "X = pd.read_csv(sys.argv[1])[['area', 'rooms', 'age']]; "
-              "joblib.dump(KNeighborsClassifier().fit(X, X.area > 100), sys.argv[2])")
+              "joblib.dump(NearestCentroid().fit(X, X.area > 100), sys.argv[2])")
     subprocess.run([str(python), "-c", script, str(FIXTURES / "sample.csv"), str(tmp_path / "svc.joblib")],
                    check=True, timeout=120)
     done = import_model(tmp_path / "svc.joblib", tmp_path / "models", "svc", "--no-check")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "import failed: the model is not portable (KNeighborsClassifier is not one of the estimators" in done.stderr
+    assert "import failed: the model is not portable (NearestCentroid is not one of the estimators" in done.stderr
     assert "was fitted with scikit-learn 1.9.1, but the browser and the server's scikit-learn engine run 1.6.1: " \
            "refit it with scikit-learn 1.6.1" in done.stderr
     assert not (tmp_path / "models" / "svc").exists()
+
+
+@pytest.mark.parametrize("release", ["1.6.1", *RELEASES])
+def test_every_family_exports_in_every_release(release):
+    """Each estimator and step of the exporter's table, fitted inside the release's own environment
+    (tests/fixtures/other_sklearn/families.py), exports and answers as that release does."""
+    python = sys.executable if release == "1.6.1" else ensure(BuildEnv(release, RELEASES[release]))
+    done = subprocess.run([str(python), str(FIXTURES / "families.py")], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    assert out["sklearn"] == release
+    assert len(out["checked"]) >= 30
+    assert {name: said for name, said in out["checked"].items() if said != "ok"} == {}

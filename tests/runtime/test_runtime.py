@@ -70,12 +70,12 @@ def test_portable_models_run_in_pyodide_on_numpy_alone(answers):
 
 
 def test_pyodide_refuses_pickles_when_asked(matrix):
-    keys = ["iris_logistic_multinomial", "iris_knn_brute"]
+    keys = ["iris_logistic_multinomial", "iris_nearest_centroid"]
     out = run_pyodide({k: matrix[k][0] for k in keys}, [], allow_pickle=False)
     assert out["load"]["iris_logistic_multinomial"]["ok"]
-    refused = out["load"]["iris_knn_brute"]["error"]
+    refused = out["load"]["iris_nearest_centroid"]["error"]
     assert refused["code"] == "model_unavailable"
-    assert "refuses pickled models" in refused["message"] and "KNeighborsClassifier" in refused["message"]
+    assert "refuses pickled models" in refused["message"] and "NearestCentroid" in refused["message"]
     assert out["modules"] == []
 
 

@@ -21,19 +21,22 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
-from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, GradientBoostingClassifier,
-                              GradientBoostingRegressor, HistGradientBoostingClassifier, HistGradientBoostingRegressor,
-                              RandomForestClassifier, RandomForestRegressor)
+from sklearn.ensemble import (AdaBoostClassifier, BaggingClassifier, BaggingRegressor, ExtraTreesClassifier,
+                              ExtraTreesRegressor, GradientBoostingClassifier, GradientBoostingRegressor,
+                              HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomForestClassifier,
+                              RandomForestRegressor, StackingClassifier, StackingRegressor, VotingClassifier,
+                              VotingRegressor)
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import (LinearRegression, LogisticRegression, Perceptron, Ridge, RidgeClassifier,
-                                  SGDClassifier, SGDRegressor)
+from sklearn.linear_model import (LinearRegression, LogisticRegression, PassiveAggressiveClassifier, Perceptron,
+                                  Ridge, RidgeClassifier, SGDClassifier, SGDRegressor)
 from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.naive_bayes import BernoulliNB, ComplementNB, GaussianNB, MultinomialNB
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestCentroid, RadiusNeighborsClassifier
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, MinMaxScaler, OneHotEncoder, OrdinalEncoder,
-                                   PolynomialFeatures, RobustScaler, StandardScaler)
+from sklearn.preprocessing import (Binarizer, FunctionTransformer, KBinsDiscretizer, MaxAbsScaler, MinMaxScaler,
+                                   Normalizer, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, PowerTransformer,
+                                   QuantileTransformer, RobustScaler, StandardScaler)
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -156,6 +159,11 @@ MATRIX: dict[str, tuple[Callable[[], tuple[np.ndarray, np.ndarray, Schema]], Cal
     "iris_knn_brute": (lambda: _dataset(load_iris),
                        lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(4, algorithm="brute")),
                        "classification"),
+    "iris_radius_neighbours_kd_tree": (lambda: _dataset(load_iris), lambda: make_pipeline(
+        StandardScaler(), RadiusNeighborsClassifier(1.5, algorithm="kd_tree", outlier_label="most_frequent")),
+        "classification"),
+    "iris_nearest_centroid": (lambda: _dataset(load_iris), lambda: make_pipeline(StandardScaler(), NearestCentroid()),
+                              "classification"),
     "wine_random_forest": (lambda: _dataset(load_wine),
                            lambda: RandomForestClassifier(n_estimators=20, random_state=0), "classification"),
     "wine_extra_trees": (lambda: _dataset(load_wine),
@@ -261,13 +269,77 @@ MATRIX: dict[str, tuple[Callable[[], tuple[np.ndarray, np.ndarray, Schema]], Cal
         StandardScaler(), RidgeClassifier()), "classification"),
     "diabetes_sgd_regressor": (lambda: _dataset(load_diabetes), lambda: make_pipeline(
         StandardScaler(), SGDRegressor(random_state=0)), "regression"),
+    "wine_passive_aggressive_no_proba": (lambda: _dataset(load_wine), lambda: make_pipeline(
+        StandardScaler(), PassiveAggressiveClassifier(random_state=0)), "classification"),
+    # neighbours: the training set in the bundle, ties decided as scikit-learn's search decides them
+    "frame_knn_kd_tree_distance": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(), KNeighborsClassifier(7, weights="distance")),
+        "classification"),
+    "frame_knn_brute_binary": (_binary(_machine_frame), lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(), KNeighborsClassifier(5, algorithm="brute")),
+        "classification"),
+    "frame_knn_ball_tree_regressor": (_regression_target(_machine_frame), lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), MinMaxScaler(),
+        KNeighborsRegressor(6, weights="distance", algorithm="ball_tree", p=1)), "regression"),
+    "machine_knn_grid_ties": (_machine, lambda: Pipeline([  # one-hot and binned readings: many equal distances
+        ("features", ColumnTransformer([("type", OneHotEncoder(sparse_output=False), [0]),
+                                        ("readings", KBinsDiscretizer(4, encode="ordinal", strategy="uniform"),
+                                         [1, 2, 5])])),
+        ("classify", KNeighborsClassifier(8, weights="distance", metric="chebyshev"))]), "classification"),
+    # ensembles over portable members, the members' own pipelines inside them
+    "frame_voting_soft": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), VotingClassifier([
+            ("logistic", make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))), ("bayes", GaussianNB()),
+            ("forest", RandomForestClassifier(n_estimators=10, random_state=0))], voting="soft", weights=[2, 1, 1])),
+        "classification"),
+    "frame_voting_hard_no_proba": (_binary(_machine_frame), lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), VotingClassifier([
+            ("svc", make_pipeline(StandardScaler(), SVC())), ("tree", DecisionTreeClassifier(max_depth=5, random_state=0)),
+            ("knn", make_pipeline(StandardScaler(), KNeighborsClassifier()))])), "classification"),
+    "diabetes_voting_regressor": (lambda: _dataset(load_diabetes), lambda: VotingRegressor([
+        ("ridge", make_pipeline(StandardScaler(), Ridge())), ("forest", RandomForestRegressor(10, random_state=0))],
+        weights=[3, 1]), "regression"),
+    "frame_stacking_passthrough": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), StandardScaler(), StackingClassifier([
+            ("svc", SVC()), ("forest", RandomForestClassifier(n_estimators=10, random_state=0)), ("bayes", GaussianNB())],
+            final_estimator=LogisticRegression(max_iter=2000), passthrough=True)), "classification"),
+    "cancer_stacking_binary": (lambda: _dataset(load_breast_cancer), lambda: make_pipeline(
+        StandardScaler(), StackingClassifier([("mlp", MLPClassifier((8,), max_iter=300, random_state=0)),
+                                              ("linear_svc", LinearSVC(random_state=0))],
+                                             final_estimator=LogisticRegression()), ), "classification"),
+    "diabetes_stacking_regressor": (lambda: _dataset(load_diabetes), lambda: StackingRegressor([
+        ("ridge", make_pipeline(StandardScaler(), Ridge())), ("svr", make_pipeline(StandardScaler(), SVR(C=10)))],
+        final_estimator=Ridge()), "regression"),
+    "frame_bagging_trees": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), BaggingClassifier(DecisionTreeClassifier(), n_estimators=8,
+                                                                    max_features=0.7, random_state=0)),
+        "classification"),
+    "wine_bagging_svc_votes": (lambda: _dataset(load_wine), lambda: BaggingClassifier(
+        make_pipeline(StandardScaler(), SVC()), n_estimators=6, max_samples=0.4, random_state=0), "classification"),
+    "diabetes_bagging_regressor": (lambda: _dataset(load_diabetes), lambda: BaggingRegressor(
+        n_estimators=8, bootstrap_features=True, random_state=0), "regression"),
+    "frame_adaboost": (_machine_frame, lambda: make_pipeline(
+        _frame_preprocessing(), SimpleImputer(), AdaBoostClassifier(n_estimators=25, random_state=0)),
+        "classification"),
+    "cancer_adaboost_binary": (lambda: _dataset(load_breast_cancer), lambda: AdaBoostClassifier(
+        DecisionTreeClassifier(max_depth=2), n_estimators=20, random_state=0), "classification"),
+    # steps that remap values
+    "frame_value_steps_logistic": (_machine_frame, lambda: make_pipeline(ColumnTransformer([
+        ("type", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["product_type"]),
+        ("power", make_pipeline(SimpleImputer(), PowerTransformer()), ["air", "torque"]),
+        ("quantile", QuantileTransformer(n_quantiles=200), ["speed"]),
+        ("bins", KBinsDiscretizer(5, encode="onehot-dense"), ["process"]),
+        ("ordinal_bins", KBinsDiscretizer(4, encode="ordinal", strategy="uniform"), ["wear"]),
+        ("binary", Binarizer(threshold=1500.0), ["speed"])]), LogisticRegression(max_iter=3000)), "classification"),
+    "wine_normalizer_mlp": (lambda: _dataset(load_wine), lambda: make_pipeline(
+        Normalizer(), MLPClassifier((10,), max_iter=500, random_state=0)), "classification"),
 }
 
 
 #: Entries that cannot load in Pyodide, and the error that says why: a KDTree pickled on 64-bit
 #: CPython holds 64-bit index arrays, and 32-bit WebAssembly's intp cannot take them. The
 #: build-time browser check reports this as a load failure and keeps such a model on the server.
-NOT_IN_PYODIDE = {"iris_knn_kd_tree": "Buffer dtype mismatch, expected 'const intp_t' but got 'long long'"}
+NOT_IN_PYODIDE = {"iris_radius_neighbours_kd_tree": "Buffer dtype mismatch, expected 'const intp_t' but got 'long long'"}
 
 
 #: Entries the exporter does not know, and the words of the reason the manifest gives: they keep
@@ -275,8 +347,8 @@ NOT_IN_PYODIDE = {"iris_knn_kd_tree": "Buffer dtype mismatch, expected 'const in
 NOT_PORTABLE = {
     "cancer_fixed_threshold": "FixedThresholdClassifier is not one of the estimators",
     "cancer_svc_probability": "SVC(probability=True) is not portable: its probabilities come from libsvm's",
-    "iris_knn_kd_tree": "KNeighborsClassifier is not one of the estimators",
-    "iris_knn_brute": "KNeighborsClassifier is not one of the estimators",
+    "iris_radius_neighbours_kd_tree": "RadiusNeighborsClassifier is not one of the estimators",
+    "iris_nearest_centroid": "NearestCentroid is not one of the estimators",
 }
 
 

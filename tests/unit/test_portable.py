@@ -150,16 +150,16 @@ def test_server_runs_a_dataframe_fitted_pipeline_with_missing_values(matrix, eng
 def test_server_refuses_pickles_when_told_to(matrix, tmp_path):
     import shutil
 
-    for key in ("iris_logistic_multinomial", "iris_knn_brute"):
+    for key in ("iris_logistic_multinomial", "iris_nearest_centroid"):
         shutil.copytree(matrix[key][0], tmp_path / key / "1.0.0")
     client = create_app({"TESTING": True, "MODEL_DIR": str(tmp_path), "SITE_DIR": "",
                          "ALLOW_PICKLE": False}).test_client()
     assert api_predict(client, "iris_logistic_multinomial", matrix["iris_logistic_multinomial"][1][:3]).status_code == 200
-    refused = api_predict(client, "iris_knn_brute", matrix["iris_knn_brute"][1][:3])
+    refused = api_predict(client, "iris_nearest_centroid", matrix["iris_nearest_centroid"][1][:3])
     assert refused.status_code == 503
     error = refused.get_json()["error"]
     assert error["code"] == "model_unavailable"
-    assert "refuses pickled models (ALLOW_PICKLE=false)" in error["message"] and "KNeighborsClassifier" in error["message"]
+    assert "refuses pickled models (ALLOW_PICKLE=false)" in error["message"] and "NearestCentroid" in error["message"]
     assert client.get("/readyz").status_code == 200  # the others serve
 
 
