@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -85,7 +85,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest tests/browser
 
-bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families
+bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -114,6 +114,9 @@ bench-feature-package: install chromium build
 
 bench-families: install build
 	$(BIN)/python bench/families.py
+
+bench-boosters: install build
+	$(BIN)/python bench/boosters.py
 
 bench-engines: install wrk build
 	$(BIN)/python bench/engines.py

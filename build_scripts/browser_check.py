@@ -32,7 +32,7 @@ from py_pipeline.registry import scan_manifests, write_index
 from .build_envs import pickle_runs_on_server
 from .golden import rows_for
 from .paths import MODELS, PYODIDE_DIST, ROOT
-from .reference import compare, load_estimator, sklearn_answer
+from .reference import compare, load_estimator, sklearn_answer, spec_of, tolerance_for
 
 DEFAULT_BUDGET_MB = float(os.environ.get("BROWSER_SIZE_BUDGET_MB", 25))
 
@@ -98,7 +98,7 @@ def check_bundles(bundles: list[tuple[Path, Manifest]],
             verdict["browser"] = False
             verdict["reason"] = f"failed to predict in Pyodide: {by_key[key]['error']['message']}"
         else:
-            same, why, worst = compare(by_key[key]["result"], reference[key])
+            same, why, worst = compare(by_key[key]["result"], reference[key], tolerance_for(spec_of(directory)))
             verdict["browser"], verdict["reason"] = same, why
             verdict["max_abs_probability_difference"] = worst
             verdict["engine"] = answers["engines"][key]
@@ -122,7 +122,7 @@ def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference
         (["sklearn"] if pickle_runs_on_server(manifest.library_versions) else [])
     for engine in engines:
         model = Model(manifest, load_engine(directory, manifest, engine))
-        same, why, worst = compare(model.predict(rows), reference)
+        same, why, worst = compare(model.predict(rows), reference, tolerance_for(spec_of(directory)))
         if not same:
             raise SystemExit(f"server check {manifest.name} {manifest.version} ({engine} engine): {why}; "
                              f"no runtime may serve this model")

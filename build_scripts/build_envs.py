@@ -36,6 +36,9 @@ NUMPY = {1: "1.26.4", 2: "2.0.2"}
 #: The rest of every environment, pinned alike (what the import, export and checks import).
 SHARED = ("scipy==1.14.1", "pandas==2.2.3", "joblib==1.4.0", "threadpoolctl==3.5.0", "pyarrow==25.0.1",
           "packaging==26.4", "build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0")
+#: The boosting libraries a pickle may hold, pinned as the server pins them: a model from another
+#: release of either loads with these (their pickles carry the model in the library's own format).
+BOOSTERS = {"lightgbm": "lightgbm==4.7.0", "xgboost": "xgboost-cpu==3.4.1"}
 #: What the project's own environment runs, and what the browser (Pyodide 0.27.7) and the server run.
 PROJECT = {"scikit-learn": "1.6.1", "numpy": 2}
 ENVS = Path(os.environ.get("PY_PIPELINE_ENVS") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -57,28 +60,33 @@ class Fitted:
     def env(self) -> "BuildEnv":
         """The environment that loads this pickle (raises :class:`Unsupported`)."""
         major = self.numpy_major or PROJECT["numpy"]
+        boosters = tuple(sorted(b for b in BOOSTERS if any(m.split(".")[0] == b for m in self.modules)))
         if self.sklearn is None:
-            return BuildEnv(PROJECT["scikit-learn"], major)
+            return BuildEnv(PROJECT["scikit-learn"], major, boosters)
         minor = ".".join(self.sklearn.split(".")[:2])
         if minor not in SUPPORTED:
             raise Unsupported(f"the model was fitted with scikit-learn {self.sklearn}, which the import does not "
                               f"support (supported: {', '.join(SUPPORTED.values())}): refit it with one of those, or "
                               f"try that release with `python -m build_scripts.build_envs --try {self.sklearn}`")
-        return BuildEnv(SUPPORTED[minor], major)
+        return BuildEnv(SUPPORTED[minor], major, boosters)
 
 
 @dataclass(frozen=True)
 class BuildEnv:
-    """An environment keyed by its scikit-learn and numpy major version."""
+    """An environment keyed by its scikit-learn and numpy major version, and the boosting
+    libraries (LightGBM, XGBoost) the pickle needs, with their versions."""
 
     sklearn: str
     numpy_major: int
+    boosters: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         """The folder's name: the versions, and a digest of every pin (a changed pin is a new environment)."""
         pins = hashlib.sha256(" ".join(self.requirements).encode()).hexdigest()[:8]
-        return f"sklearn-{self.sklearn}-numpy{self.numpy_major}-py{sys.version_info.major}.{sys.version_info.minor}-{pins}"
+        libraries = "".join(f"-{BOOSTERS[b].replace('==', '-')}" for b in self.boosters)
+        return (f"sklearn-{self.sklearn}-numpy{self.numpy_major}{libraries}-py{sys.version_info.major}."
+                f"{sys.version_info.minor}-{pins}")
 
     @property
     def is_project(self) -> bool:
@@ -87,7 +95,8 @@ class BuildEnv:
 
     @property
     def requirements(self) -> list[str]:
-        return [f"scikit-learn=={self.sklearn}", f"numpy=={NUMPY[self.numpy_major]}", *SHARED]
+        return [f"scikit-learn=={self.sklearn}", f"numpy=={NUMPY[self.numpy_major]}", *SHARED,
+                *(BOOSTERS[b] for b in self.boosters)]
 
     @property
     def python(self) -> Path:

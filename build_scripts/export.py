@@ -30,7 +30,7 @@ from py_pipeline.registry import scan_manifests, write_index
 from .golden import rows_for, sampled_rows
 from .paths import MODELS, PYODIDE_DIST
 from .pyodide_dist import ROOT_PACKAGES, closure
-from .reference import compare, load_estimator, sklearn_answer
+from .reference import compare, load_estimator, sklearn_answer, tolerance_for
 
 SAMPLED_ROWS = 2000
 
@@ -61,7 +61,7 @@ def export_manifest(directory: Path, manifest: Manifest) -> tuple[Manifest, dict
         raise SystemExit(f"{manifest.name} {manifest.version}: scikit-learn itself cannot predict rows drawn "
                          f"from the schema: {why}") from None
     engine = PortableEngine.from_bytes(spec_bytes(spec), buffer)  # the bytes a runtime will load
-    same, why, worst = compare(Model(manifest, engine).predict(rows), reference)
+    same, why, worst = compare(Model(manifest, engine).predict(rows), reference, tolerance_for(spec))
     if not same:
         reason = f"the portable engine's answers differ from scikit-learn's: {why}"
         manifest = without_portable(directory, manifest, reason)

@@ -1,5 +1,6 @@
 """Import a handed-over model: a fitted scikit-learn estimator or pipeline (a joblib or pickle
-file, or an MLflow model URI) and a sample of its input (CSV or Parquet) become a bundle beside
+file, or an MLflow model URI), or a LightGBM or XGBoost model file (``.txt``, ``.json``, ``.ubj``)
+or bare booster, and a sample of its input (CSV or Parquet) become a bundle beside
 the trained ones, with the same checks (portable export, the Pyodide check, the server check),
 then the site is rebuilt.
 
@@ -42,6 +43,7 @@ from py_pipeline.names import check_name
 from py_pipeline.registry import write_index
 
 from . import browser_check, export
+from .booster_files import MODEL_FILES, NotABooster, from_model_file, is_booster, wrap
 from .build_envs import PROJECT, BuildEnv, Unsupported, ensure, fitted_versions, pickle_runs_on_server
 from .feature_packages import PackageError, add_to_bundle, build_package, importable
 from .golden import BUNDLE_GOLDEN
@@ -64,7 +66,8 @@ class FailedInBuildEnv(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("artifact", nargs="?", type=Path, help="a joblib or pickle file of a fitted estimator")
+    parser.add_argument("artifact", nargs="?", type=Path, help="a joblib or pickle file of a fitted estimator, "
+                        "or a LightGBM (.txt) or XGBoost (.json, .ubj) model file")
     parser.add_argument("--mlflow", metavar="URI", help="an MLflow model URI instead of a file")
     parser.add_argument("--tracking-uri", help="MLflow tracking server or store (default: MLFLOW_TRACKING_URI)")
     parser.add_argument("--sample", type=Path, help="a sample of the model's input, CSV or Parquet")
@@ -225,6 +228,7 @@ def _build_env(args: argparse.Namespace) -> BuildEnv | None:
     import sklearn
 
     running = BuildEnv(sklearn.__version__, int(np.__version__.split(".")[0]))
+    # this environment has the boosting libraries the server pins (the server group)
     return None if (env.sklearn, env.numpy_major) == (running.sklearn, running.numpy_major) else env
 
 
@@ -268,6 +272,13 @@ def _source(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]] | None,
                                                                        "fitted_with": fitted_with(caught)}
     if not args.artifact.is_file():
         raise ImportFailed(f"{args.artifact} is not a file")
+    if args.artifact.suffix.lower() in MODEL_FILES:  # a LightGBM or XGBoost model file: no code runs
+        try:
+            estimator = from_model_file(args.artifact)
+        except NotABooster as exc:
+            raise ImportFailed(str(exc)) from None
+        return estimator, None, None, {"source": "handoff", "artifact": args.artifact.name,
+                                       "artifact_sha256": sha256_file(args.artifact), "fitted_with": {}}
     print(f"loading {args.artifact}: a joblib or pickle file runs code from it as it loads; "
           "import only a file from someone you trust", file=sys.stderr)
     import joblib
@@ -285,6 +296,8 @@ def _source(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]] | None,
         except Exception as exc:  # unpickling runs arbitrary code: any error is the file's
             raise ImportFailed(f"{args.artifact} could not be loaded: {type(exc).__name__}: {exc}") from None
     estimator = loaded.get("estimator") if isinstance(loaded, dict) else loaded
+    if is_booster(estimator):  # from lgb.train or xgb.train: into the library's scikit-learn estimator
+        estimator = wrap(estimator)
     if not hasattr(estimator, "predict"):
         raise ImportFailed(f"{args.artifact} holds a {type(loaded).__name__}, not a fitted estimator with predict()")
     return estimator, None, None, {"source": "handoff", "artifact": args.artifact.name,

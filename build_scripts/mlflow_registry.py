@@ -26,6 +26,7 @@ import pandas as pd
 
 from py_pipeline.bundle import manifest_sha256, read_manifest
 
+from .booster_files import is_booster, wrap
 from .golden import middle_value
 from .reference import load_estimator
 
@@ -35,6 +36,10 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 #: The MLflow column types a schema can take, as our feature types.
 TYPES = {"double": "number", "float": "number", "long": "integer", "integer": "integer", "string": "string",
          "boolean": "string"}
+
+
+#: The flavors the import reads, in this order: a pipeline logged with both keeps its scikit-learn one.
+FLAVORS = ("sklearn", "lightgbm", "xgboost")
 
 
 @dataclass
@@ -48,7 +53,7 @@ class FromMlflow:
 
 
 def load(uri: str, tracking_uri: str | None = None) -> FromMlflow:
-    """The scikit-learn flavor of the model at ``uri``, its signature and input example, and its
+    """The scikit-learn flavor (else the lightgbm or xgboost one) of the model at ``uri``, its signature and input example, and its
     lineage (registered name and version, run id, source URI)."""
     import mlflow
     from mlflow.tracking import MlflowClient
@@ -71,11 +76,15 @@ def load(uri: str, tracking_uri: str | None = None) -> FromMlflow:
         raise ValueError(f"{uri!r} is not an MLflow model URI: expected models:/<name>/<version>, "
                          "models:/<name>@<alias> or runs:/<run id>/<path>")
     info = mlflow.models.get_model_info(uri)
-    if "sklearn" not in (info.flavors or {}):
-        raise ValueError(f"{uri} has no scikit-learn flavor (it has {', '.join(info.flavors or {}) or 'none'})")
+    flavor = next((f for f in FLAVORS if f in (info.flavors or {})), None)
+    if flavor is None:
+        raise ValueError(f"{uri} has no scikit-learn, lightgbm or xgboost flavor "
+                         f"(it has {', '.join(info.flavors or {}) or 'none'})")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        estimator = mlflow.sklearn.load_model(uri)
+        estimator = getattr(mlflow, flavor).load_model(uri)
+    if is_booster(estimator):  # logged from lgb.train or xgb.train
+        estimator = wrap(estimator)
     signature = None
     if info.signature is not None and info.signature.inputs is not None and info.signature.inputs.has_input_names():
         signature = [{"name": c.name, "type": TYPES.get(str(c.type).lower().split(".")[-1], "number")}

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import estimators, transforms
 from .estimators import Arrays, Estimator, softmax
+from .boosters import LightGBM, XGBoost
 from .neighbours import Neighbours
 
 
@@ -152,4 +153,5 @@ class AdaBoost(Ensemble):
 
 BUILDERS: dict[str, Callable[[dict[str, Any], Arrays], Estimator]] = {
     "voting": Voting, "stacking": Stacking, "bagging": Bagging, "adaboost": AdaBoost, "knn": Neighbours,
+    "lightgbm": LightGBM, "xgboost": XGBoost,
 }

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..schema import Schema
 from .engine import ARRAYS_FILE, FORMAT
+from .export_boosters import BOOSTERS
 from .export_ensembles import ENSEMBLES
 from .export_families import FAMILIES, _linear, _logistic
 from .spec_parts import Buffer, NotPortable, _classes, _jsonable, _name
@@ -309,6 +310,7 @@ EXPORTERS: list[tuple[str, str, str, Callable[[Any, Buffer], dict[str, Any]]]] =
     ("sklearn.linear_model", "SGDRegressor", "estimator", _linear),
     *FAMILIES,
     *ENSEMBLES,
+    *BOOSTERS,
 ]
 
 
@@ -320,12 +322,22 @@ def _exporter(est: Any, role: str) -> Callable[[Any, Buffer], dict[str, Any]] | 
     for module, name, kind, export_one in EXPORTERS:
         if not kind.endswith(role):
             continue
-        cls = getattr(importlib.import_module(module), name, None)  # None: not in this scikit-learn
+        if kind != "step" and est_module(est) != module.split(".")[0]:
+            continue  # an exact class from another library: no need to import that library
+        try:
+            cls = getattr(importlib.import_module(module), name, None)  # None: not in this scikit-learn
+        except ImportError:  # a library this environment does not have: nothing of it to export
+            continue
         if cls is None:
             continue
         if type(est) is cls or (kind == "step" and isinstance(est, cls)):
             return export_one
     return None
+
+
+def est_module(est: Any) -> str:
+    """The top-level package an object's class comes from ("sklearn", "lightgbm", ...)."""
+    return type(est).__module__.split(".")[0]
 
 
 def covered() -> dict[str, list[str]]:

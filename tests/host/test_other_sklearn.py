@@ -147,3 +147,32 @@ def test_every_family_exports_in_every_release(release):
     assert out["sklearn"] == release
     assert len(out["checked"]) >= 30
     assert {name: said for name, said in out["checked"].items() if said != "ok"} == {}
+
+
+def test_a_booster_pipeline_from_another_release_imports_in_an_environment_with_its_library(tmp_path):
+    """A scikit-learn 1.9.1 pipeline ending in an LGBMClassifier: the pickle names lightgbm, so its
+    build environment (keyed by lightgbm's pinned version too) has it; exported there, portable."""
+    env = BuildEnv("1.9.1", 2, ("lightgbm",))
+    assert "lightgbm-4.7.0" in env.key and "lightgbm==4.7.0" in env.requirements
+    python = ensure(env)
+    script = ("import joblib, json, pandas as pd, sys; from lightgbm import LGBMClassifier; "
+              "from sklearn.compose import ColumnTransformer; from sklearn.pipeline import make_pipeline; "
+              "from sklearn.preprocessing import OrdinalEncoder; "
+              "s = pd.read_csv(sys.argv[1]); X, y = s.drop(columns=['grade']), s.grade; "
+              "p = make_pipeline(ColumnTransformer([('d', OrdinalEncoder(), ['district'])], remainder='passthrough'), "
+              "LGBMClassifier(n_estimators=30, verbose=-1)).fit(X, y); joblib.dump(p, sys.argv[2]); "
+              "json.dump({'predictions': p.predict(X).tolist(), 'probabilities': p.predict_proba(X).tolist()}, "
+              "open(sys.argv[3], 'w'))")
+    subprocess.run([str(python), "-c", script, str(FIXTURES / "sample.csv"), str(tmp_path / "lgbm.joblib"),
+                    str(tmp_path / "answers.json")], check=True, timeout=300)
+    fitted = fitted_versions(tmp_path / "lgbm.joblib")
+    assert fitted.env() == env
+    done = import_model(tmp_path / "lgbm.joblib", tmp_path / "models", "lgbm", "--no-check")
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((tmp_path / "models" / "lgbm" / "1.0.0" / "manifest.json").read_text())
+    assert manifest["library_versions"]["scikit-learn"] == "1.9.1"
+    assert manifest["engines"] == {"browser": "portable", "server": "portable"}
+    rows = sample_rows()
+    answer = load_model(tmp_path / "models" / "lgbm" / "1.0.0").predict(
+        [[None if v != v else v for v in row] for row in rows.itertuples(index=False)])
+    assert_same(answer, json.loads((tmp_path / "answers.json").read_text()))

@@ -14,7 +14,7 @@ from py_pipeline import PipelineError, load_model
 from py_pipeline.bundle import read_manifest, without_portable, write_manifest
 from py_pipeline.registry import scan_manifests
 
-from build_scripts.reference import sklearn_answer
+from build_scripts.reference import sklearn_answer, spec_of, tolerance_for
 
 from ..support.bundles import edit_manifest
 from ..support.parity import (assert_same_predictions, bad_row_sets, browser_models, bundle_dir, golden_rows, model_ids,
@@ -120,7 +120,7 @@ def test_matrix_pipeline_equals_scikit_learn_in_pyodide(answers, matrix, key):
     assert out["load"][key]["ok"], out["load"][key]
     answer = out["calls"][index[key]]
     assert answer["ok"], answer
-    assert_same_predictions(answer["result"], sklearn_answer(directory, rows))
+    assert_same_predictions(answer["result"], sklearn_answer(directory, rows), tolerance_for(spec_of(directory)))
 
 
 @pytest.mark.parametrize("key", model_ids())

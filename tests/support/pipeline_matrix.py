@@ -40,6 +40,9 @@ from sklearn.preprocessing import (Binarizer, FunctionTransformer, KBinsDiscreti
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from lightgbm import LGBMClassifier, LGBMRegressor
+from xgboost import XGBClassifier, XGBRegressor
+
 from build_scripts.data import machine_failures
 from build_scripts.export import export_bundle
 from build_scripts.feature_packages import add_to_bundle, build_package
@@ -132,6 +135,19 @@ def _regression_target(data: Callable[[], tuple[Any, np.ndarray, Schema]]) -> Ca
         return X, np.asarray(X["speed"], dtype=np.float64) * 0.01 + (y != "none") * 5.0, \
             Schema(tuple(f for f in schema.features))
     return load
+
+
+def _int_labels(data: Callable[[], tuple[Any, np.ndarray, Schema]]) -> Callable[[], tuple[Any, np.ndarray, Schema]]:
+    """Labels as 0 .. n-1, which XGBoost's classifier requires."""
+    def load() -> tuple[Any, np.ndarray, Schema]:
+        X, y, schema = data()
+        return X, np.unique(y, return_inverse=True)[1], schema
+    return load
+
+
+def _native_missing() -> ColumnTransformer:
+    """Categories as ordinal codes, the readings passed on with their NaN (the booster routes them)."""
+    return ColumnTransformer([("type", OrdinalEncoder(), ["product_type", "shift"])], remainder="passthrough")
 
 
 # key -> (data, pipeline to fit, task)
@@ -333,6 +349,21 @@ MATRIX: dict[str, tuple[Callable[[], tuple[np.ndarray, np.ndarray, Schema]], Cal
         ("binary", Binarizer(threshold=1500.0), ["speed"])]), LogisticRegression(max_iter=3000)), "classification"),
     "wine_normalizer_mlp": (lambda: _dataset(load_wine), lambda: make_pipeline(
         Normalizer(), MLPClassifier((10,), max_iter=500, random_state=0)), "classification"),
+    # LightGBM and XGBoost as a pipeline's last step (issue 30), NaN routed by the booster
+    "frame_lightgbm_multiclass": (_machine_frame, lambda: make_pipeline(
+        _native_missing(), LGBMClassifier(n_estimators=40, num_leaves=15, verbose=-1, random_state=0)),
+        "classification"),
+    "frame_lightgbm_binary_zero_as_missing": (_binary(_machine_frame), lambda: make_pipeline(
+        _native_missing(), LGBMClassifier(n_estimators=30, zero_as_missing=True, verbose=-1, random_state=0)),
+        "classification"),
+    "frame_lightgbm_regressor": (_regression_target(_machine_frame), lambda: make_pipeline(
+        _native_missing(), LGBMRegressor(n_estimators=40, verbose=-1, random_state=0)), "regression"),
+    "frame_xgboost_multiclass": (_int_labels(_machine_frame), lambda: make_pipeline(
+        _native_missing(), XGBClassifier(n_estimators=30, max_depth=4, random_state=0)), "classification"),
+    "frame_xgboost_binary": (_int_labels(_binary(_machine_frame)), lambda: make_pipeline(
+        _native_missing(), XGBClassifier(n_estimators=40, max_depth=5, random_state=0)), "classification"),
+    "frame_xgboost_regressor": (_regression_target(_machine_frame), lambda: make_pipeline(
+        _native_missing(), XGBRegressor(n_estimators=40, max_depth=5, random_state=0)), "regression"),
 }
 
 
