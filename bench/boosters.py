@@ -1,8 +1,10 @@
 """LightGBM and XGBoost on the portable engine (issue 30): a 200-tree, depth-6 booster of each
 on the machine-failure data (a DataFrame with a category and missing readings, six failure
 types), one row and 10,000 rows on CPython and inside Pyodide under Node, beside the library's
-own ``predict_proba`` on CPython (the library does not load in our Pyodide); agreement with the
-library on 10,000 sampled rows; ``portable.bin`` beside the library's own saved model.
+own ``predict_proba`` on CPython (the library does not load in our Pyodide), and beside
+onnxruntime-web (WebAssembly, one thread, under Node) running the booster converted by
+onnxmltools (fed the already preprocessed rows, as float32); agreement of each with the library
+on 10,000 sampled rows; ``portable.bin`` beside the library's own saved model.
 
     .venv/bin/python bench/boosters.py
 
@@ -27,7 +29,7 @@ import numpy as np  # noqa: E402
 from build_scripts.export import export_bundle  # noqa: E402
 from build_scripts.golden import sampled_rows  # noqa: E402
 from build_scripts.reference import compare, load_estimator, sklearn_answer, spec_of, tolerance_for  # noqa: E402
-from engine_timing import _per_call_ms, measure  # noqa: E402
+from engine_timing import _per_call_ms, measure, measure_in_pyodide  # noqa: E402
 from py_pipeline import load_model, read_manifest, write_bundle  # noqa: E402
 from stats import write_figures  # noqa: E402
 
@@ -75,6 +77,44 @@ def library_figures(directory: Path, rows: list) -> dict:
             "batch_rows_per_s": round(len(rows) / batch_ms * 1000)}
 
 
+def onnx_runs(bundles: dict[str, Path], data: dict[str, list], work: Path) -> dict:
+    """Each booster converted by onnxmltools and run by onnxruntime-web under Node; its agreement
+    with the library (labels, largest probability difference) on the same rows."""
+    from onnxmltools import convert_lightgbm, convert_xgboost
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    from py_pipeline.engines import FrameMaker
+
+    job: dict = {"models": {}, "input": {}}
+    expected = {}
+    for key, directory in bundles.items():
+        pipeline = load_estimator(directory)
+        schema = read_manifest(directory).schema
+        frame = FrameMaker(schema, list(pipeline.feature_names_in_))(schema.validate(data[key]))
+        matrix = np.asarray(pipeline[:-1].transform(frame), dtype=np.float64)
+        booster = pipeline.steps[-1][1]
+        convert = convert_lightgbm if key.startswith("lightgbm") else convert_xgboost
+        types = [("input", FloatTensorType([None, matrix.shape[1]]))]
+        onnx = convert(booster, initial_types=types, target_opset=15,
+                       **({"zipmap": False} if key.startswith("lightgbm") else {}))
+        path = work / f"{key.replace(', ', '_').replace(' ', '_')}.onnx"
+        path.write_bytes(onnx.SerializeToString())
+        job["models"][key] = str(path)
+        job["input"][key] = {"rows": [[None if v != v else float(v) for v in row] for row in matrix.tolist()],
+                             "width": matrix.shape[1]}
+        expected[key] = booster.predict_proba(matrix)
+    done = subprocess.run(["node", str(Path(__file__).parent / "ort_run.mjs")], input=json.dumps(job),
+                          capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"the onnxruntime-web run failed:\n{done.stderr[-3000:]}")
+    out = json.loads(done.stdout)
+    for key, figures in out.items():
+        proba = np.asarray(figures.pop("probabilities"), dtype=np.float64).reshape(expected[key].shape)
+        figures["labels_differing"] = int((np.argmax(proba, axis=1) != np.argmax(expected[key], axis=1)).sum())
+        figures["max_abs_difference"] = float(np.abs(proba - expected[key]).max())
+    return out
+
+
 def saved_model_bytes(directory: Path, name: str) -> int:
     final = load_estimator(directory).steps[-1][1]
     lightgbm = name.startswith("lightgbm")
@@ -98,13 +138,8 @@ def main() -> None:
             agreement[key] = {"same": same, "why": why, "max_abs_difference": worst, "rows": BATCH}
         cpython = measure(bundles, data)
         library = {k: library_figures(d, data[k]) for k, d in bundles.items()}
-        job = {"bundles": {k: str(v) for k, v in bundles.items()}, "input": data, "packages": ["scikit-learn", "pandas"],
-               "script": (Path(__file__).parent / "engine_timing.py").read_text()}
-        done = subprocess.run(["node", str(Path(__file__).parent / "pyodide_python.mjs"), str(ROOT / "dist" / "pyodide")],
-                              input=json.dumps(job), capture_output=True, text=True, timeout=1800, cwd=ROOT)
-        if done.returncode != 0:
-            raise SystemExit(f"the Pyodide run failed:\n{done.stderr[-3000:]}")
-        pyodide = json.loads(done.stdout)
+        pyodide = measure_in_pyodide(bundles, data)
+        ort = onnx_runs(bundles, data, work)
         sizes = {k: {"portable_bin": read_manifest(d).portable["arrays"]["size"], "library_model": saved_model_bytes(d, k)}
                  for k, d in bundles.items()}
     finally:
@@ -122,8 +157,13 @@ def main() -> None:
               f"{'labels identical, max |diff| %.2g' % a['max_abs_difference'] if a['same'] else a['why']}"
               f"  (target {TARGET_ROWS_PER_S:,} rows/s in Pyodide: {met})")
     print(f"  imported by the portable engine in Pyodide: {pyodide['imported_by_portable'] or 'numpy alone'}")
+    print("onnxruntime-web (WebAssembly, 1 thread, Node) on the booster converted by onnxmltools, fed preprocessed "
+          "float32 rows")
+    for key, o in ort.items():
+        print(f"  {key:22s} 1 row {o['single_row_ms']:.3f} ms, 10k {o['batch_rows_per_s']:,} rows/s; against the "
+              f"library: {o['labels_differing']} of {BATCH:,} labels differ, max |diff| {o['max_abs_difference']:.2g}")
     write_figures("boosters", {"cpython": cpython, "pyodide": pyodide, "library": library, "bytes": sizes,
-                               "agreement": agreement})
+                               "agreement": agreement, "onnxruntime_web": ort})
 
 
 if __name__ == "__main__":

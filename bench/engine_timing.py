@@ -87,5 +87,22 @@ def measure(bundles: dict, rows: dict, single_calls: int = 200) -> dict:
     return out
 
 
+def measure_in_pyodide(bundles: dict, rows: dict) -> dict:
+    """``measure`` run inside Pyodide under Node (bench/pyodide_python.mjs), scikit-learn and
+    pandas loaded for the scikit-learn engine's figures."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    job = {"bundles": {k: str(v) for k, v in bundles.items()}, "input": rows, "packages": ["scikit-learn", "pandas"],
+           "script": (here / "engine_timing.py").read_text()}
+    done = subprocess.run(["node", str(here / "pyodide_python.mjs"), str(here.parent / "dist" / "pyodide")],
+                          input=json.dumps(job), capture_output=True, text=True, timeout=1800, cwd=here.parent)
+    if done.returncode != 0:
+        raise SystemExit(f"the Pyodide run failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout)
+
+
 if __name__ == "__main__" and "INPUT" in globals():  # inside Pyodide: the runner set INPUT and BUNDLES
     OUTPUT = measure(BUNDLES, INPUT)  # noqa: F821

@@ -13,9 +13,7 @@ AdaBoost). The k-neighbours' portable.bin holds their training set.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_scripts.golden import sampled_rows  # noqa: E402
-from engine_timing import measure  # noqa: E402
+from engine_timing import measure, measure_in_pyodide  # noqa: E402
 from py_pipeline import read_manifest  # noqa: E402
 from stats import write_figures  # noqa: E402
 
@@ -45,13 +43,7 @@ def main() -> None:
         bundles = {k: d for k, (d, _) in written.items()}
         data = {k: sampled_rows(read_manifest(d).schema, BATCH, seed=1) for k, d in bundles.items()}
         cpython = measure(bundles, data)
-        job = {"bundles": {k: str(v) for k, v in bundles.items()}, "input": data, "packages": ["scikit-learn", "pandas"],
-               "script": (Path(__file__).parent / "engine_timing.py").read_text()}
-        done = subprocess.run(["node", str(Path(__file__).parent / "pyodide_python.mjs"), str(ROOT / "dist" / "pyodide")],
-                              input=json.dumps(job), capture_output=True, text=True, timeout=1800, cwd=ROOT)
-        if done.returncode != 0:
-            raise SystemExit(f"the Pyodide run failed:\n{done.stderr[-3000:]}")
-        pyodide = json.loads(done.stdout)
+        pyodide = measure_in_pyodide(bundles, data)
         sizes = {k: read_manifest(d).portable["arrays"]["size"] for k, d in bundles.items()}
     finally:
         shutil.rmtree(work, ignore_errors=True)

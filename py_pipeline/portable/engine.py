@@ -54,6 +54,8 @@ class PortableEngine:
         self._in_order = bool(np.array_equal(self._order, np.arange(len(self._order))))
         self._transform = transforms.build({"op": "pipeline", "steps": spec["transforms"]}, arrays)
         self._final = estimators.build(spec["estimator"], arrays)
+        self._arrays = arrays
+        self._explain: Any = None
 
     @classmethod
     def from_bytes(cls, spec_bytes: bytes, buffer: bytes) -> "PortableEngine":
@@ -71,6 +73,15 @@ class PortableEngine:
 
     def classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         return self._final.classify(self._prepare(X))
+
+    def explain_columns(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact contributions of the final estimator's input columns: (rows, columns, outputs),
+        and the base values (outputs,); raises ``explain.Unexplained`` with the reason."""
+        from .explain import explainer
+
+        if self._explain is None:
+            self._explain = explainer(self.spec["estimator"], self._arrays)
+        return self._explain(self._prepare(X))
 
     @property
     def classes(self) -> list[Any] | None:

@@ -181,6 +181,11 @@ def _flatten(trees: list[dict[str, np.ndarray]], float32_inputs: bool, buf: Buff
             "left": buf.put(np.concatenate(left), "<i4"), "right": buf.put(np.concatenate(right), "<i4"),
             "missing_left": buf.put(np.concatenate(missing_left), "|u1"), "roots": buf.put(roots, "<i4"),
             "depth": depth, "float32_inputs": float32_inputs}
+    if trees and all("cover" in t for t in trees):  # what TreeSHAP weighs each node by
+        cover = np.concatenate([np.asarray(t["cover"], dtype=np.float64) for t in trees])
+        # counts (no sample weights) are exact in float32: half the bytes every visitor downloads
+        exact32 = bool(np.all(cover.astype(np.float32).astype(np.float64) == cover))
+        spec["cover"] = buf.put(cover, "<f4" if exact32 else "<f8")
     return spec, leaf_ids
 
 
@@ -197,7 +202,8 @@ def _sk_tree(tree: Any) -> dict[str, np.ndarray]:
     nodes = t.__getstate__()["nodes"]
     return {"left": t.children_left.astype(np.int64), "right": t.children_right.astype(np.int64),
             "feature": t.feature.astype(np.int64), "threshold": t.threshold.astype(np.float64),
-            "is_leaf": t.children_left == -1, "missing_left": nodes["missing_go_to_left"].astype(np.uint8)}
+            "is_leaf": t.children_left == -1, "missing_left": nodes["missing_go_to_left"].astype(np.uint8),
+            "cover": t.weighted_n_node_samples}
 
 
 def _forest(trees: list[Any], est: Any, buf: Buffer) -> dict[str, Any]:
@@ -250,7 +256,8 @@ def _hist_gradient_boosting(est: Any, buf: Buffer) -> dict[str, Any]:
             n = p.nodes
             trees.append({"left": n["left"].astype(np.int64), "right": n["right"].astype(np.int64),
                           "feature": n["feature_idx"].astype(np.int64), "threshold": n["num_threshold"],
-                          "is_leaf": n["is_leaf"].astype(bool), "missing_left": n["missing_go_to_left"]})
+                          "is_leaf": n["is_leaf"].astype(bool), "missing_left": n["missing_go_to_left"],
+                          "cover": n["count"]})
     spec, _ = _flatten(trees, False, buf)
     values = np.concatenate([p.nodes["value"] for predictors in est._predictors for p in predictors])
     out = {"op": "boosting", "kind": "boosting_gt" if classifier else "regression", "trees": spec,

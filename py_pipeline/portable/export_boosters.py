@@ -64,11 +64,12 @@ def _lightgbm(est: Any, buf: Buffer) -> dict[str, Any]:
 
 def _lightgbm_tree(root: dict[str, Any], zero_missing: set[int], est: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One LightGBM tree, numbered parent before children; NaN routed as LightGBM routes it."""
-    rows: list[list[Any]] = []  # feature, threshold, left, right, is_leaf, missing_left, value
+    rows: list[list[Any]] = []  # feature, threshold, left, right, is_leaf, missing_left, value, cover
 
     def add(node: dict[str, Any]) -> int:
         i = len(rows)
-        rows.append([0, np.inf, -1, -1, "leaf_value" in node, 0, float(node.get("leaf_value", 0.0))])
+        cover = node.get("leaf_count", node.get("internal_count", 0))
+        rows.append([0, np.inf, -1, -1, "leaf_value" in node, 0, float(node.get("leaf_value", 0.0)), cover])
         if "leaf_value" in node:
             return i
         if node["decision_type"] != "<=":
@@ -90,7 +91,8 @@ def _lightgbm_tree(root: dict[str, Any], zero_missing: set[int], est: Any) -> tu
     columns = list(zip(*rows))
     tree = {"feature": np.asarray(columns[0], dtype=np.int64), "threshold": np.asarray(columns[1], dtype=np.float64),
             "left": np.asarray(columns[2], dtype=np.int64), "right": np.asarray(columns[3], dtype=np.int64),
-            "is_leaf": np.asarray(columns[4], dtype=bool), "missing_left": np.asarray(columns[5], dtype=np.uint8)}
+            "is_leaf": np.asarray(columns[4], dtype=bool), "missing_left": np.asarray(columns[5], dtype=np.uint8),
+            "cover": np.asarray(columns[7], dtype=np.float64)}
     return tree, np.asarray(columns[6], dtype=np.float64)
 
 
@@ -123,7 +125,9 @@ def _xgboost(est: Any, buf: Buffer) -> dict[str, Any]:
         below = np.nextafter(cond, np.float32(-np.inf)).astype(np.float64)
         trees.append({"feature": np.asarray(t["split_indices"], dtype=np.int64), "threshold": below, "left": left,
                       "right": np.asarray(t["right_children"], dtype=np.int64), "is_leaf": left == -1,
-                      "missing_left": np.asarray(t["default_left"], dtype=np.uint8)})
+                      "missing_left": np.asarray(t["default_left"], dtype=np.uint8),
+                      # stored as float32: read back exactly (JSON prints the shortest decimal)
+                      "cover": np.asarray(t["sum_hessian"], dtype=np.float64).astype(np.float32)})
         values.append(np.where(left == -1, cond, np.float32(0)))
     outputs = max(int(learner["learner_model_param"]["num_class"]), 1)
     if sorted(set(groups)) != list(range(outputs)) and groups:
