@@ -88,6 +88,12 @@ class ModelFailed(PipelineError):
     code = "model_failed"
 
 
+class ExplanationUnavailable(PipelineError):
+    """The model predicts, but its answers cannot be explained exactly here; the message says why."""
+
+    code = "explanation_unavailable"
+
+
 class ModelUnavailable(PipelineError):
     """The model exists but this runtime will not run it (for example, it refuses pickles)."""
 

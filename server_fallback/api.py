@@ -169,8 +169,9 @@ def _query_number(name: str, default: int | None) -> int | None:
     return int(text)
 
 
-def predict_body(name: str, version: str | None, first_row: int = 1) -> dict[str, Any]:
-    """JSON rows in (their first row ``first_row``, unless the body says), JSON out."""
+def json_rows(first_row: int = 1) -> tuple[Any, Locator]:
+    """A JSON body's rows, and where they start (``first_row`` unless the body says); 400 for a
+    body of another shape."""
     body = read_json()
     if not isinstance(body, dict):
         raise ApiError("invalid_request", 'the body must be a JSON object like {"rows": [...]}',
@@ -180,9 +181,14 @@ def predict_body(name: str, version: str | None, first_row: int = 1) -> dict[str
         raise ApiError("invalid_request", f"unknown field(s) in the body: {', '.join(unknown)}; "
                        "expected only 'rows' (and 'first_row')",
                        [{"field": k, "expected": "only 'rows' and 'first_row'"} for k in unknown])
-    at = starting_at(body.get("first_row", first_row))
+    return body.get("rows"), starting_at(body.get("first_row", first_row))
+
+
+def predict_body(name: str, version: str | None, first_row: int = 1) -> dict[str, Any]:
+    """JSON rows in (their first row ``first_row``, unless the body says), JSON out."""
+    rows, at = json_rows(first_row)
     model = registry().get(name, version)  # unknown model before bad rows: 404 is the more useful answer
-    result = run(model, body.get("rows"), at)
+    result = run(model, rows, at)
     result["backend"] = "server"
     return result
 
@@ -217,7 +223,7 @@ def predict_version(name: str, version: str):
 @api.get("/openapi.json")
 def openapi_document():
     config = current_app.config
-    return jsonify(openapi.build(registry(), config["MAX_ROWS"], config["DEFAULT_MODEL"]))
+    return jsonify(openapi.build(registry(), config["MAX_ROWS"], config["DEFAULT_MODEL"], config["MAX_EXPLAIN_ROWS"]))
 
 
 @classic.post("/predict")

@@ -14,6 +14,7 @@ from flask_cors import CORS
 from py_pipeline import Registry
 
 from . import errors, observability, site
+from . import explain_api  # noqa: F401  (its routes join the api blueprint)
 from .api import api, classic
 from .config import from_environment
 from .models import ModelStore

@@ -50,6 +50,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "SITE_PATH": ("/", str, "URL path the site is served under, e.g. /tools/predict/ (the API stays at /api/v1)"),
     "DEFAULT_MODEL": ("iris", str, "model the classic POST /predict uses"),
     "MAX_ROWS": (10_000, _positive_int, "most rows one request may carry (413 beyond)"),
+    "MAX_EXPLAIN_ROWS": (1_000, _positive_int, "most rows one /explain request may carry (413 beyond): an "
+                                               "explanation costs tens of predictions"),
     "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, _positive_int, "largest request body in bytes (413 beyond)"),
     "CORS_ORIGINS": ([], _origins, "comma-separated origins allowed to call the API from a browser; none by default"),
     "LOAD_MODELS": ("sync", _choice("sync", "background"),

@@ -12,6 +12,7 @@ from typing import Any
 from py_pipeline import Registry
 from py_pipeline.bundle import Manifest
 from py_pipeline.error_codes import CATALOGUE, STATUS_BY_CODE
+from py_pipeline.explanations import unavailable
 from py_pipeline.manifest_types import json_schema
 from py_pipeline.problems import PROBLEM_CODES
 from py_pipeline.schema import Feature
@@ -88,22 +89,48 @@ def ok(schema: dict[str, Any], description: str, media: str = JSON) -> dict[str,
                     "content": {media: {"schema": schema}}}}
 
 
-def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[str, Any]:
+def rows_body(manifest: Manifest, max_rows: int) -> dict[str, Any]:
+    """The request body predict and explain take: JSON rows, or a CSV file."""
     rows = row_schemas(manifest)
+    return {"required": True, "content": {JSON: {"schema": {
+        "type": "object",
+        "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": max_rows,
+                                "items": {"oneOf": [rows["object"], rows["array"]]}},
+                       "first_row": FIRST_ROW},
+        "required": ["rows"],
+        "additionalProperties": False,
+    }}, CSV: {"schema": {"type": "string", "description": CSV_BODY}}}}
+
+
+def explain_operation(manifest: Manifest, max_rows: int) -> dict[str, Any]:
+    """Why each prediction: the newest version's explanation route."""
+    return {"post": {
+        "summary": f"Explain predictions of {manifest.name} (the newest version)",
+        "description": "Exact, additive contributions per input feature for each row (TreeSHAP for tree models): "
+                       "base_values + the sum of a row's contributions is the model's output. Listed for the "
+                       "models that can be explained; another answers 422 explanation_unavailable.",
+        "operationId": f"explain_{manifest.name}",
+        "tags": [manifest.name],
+        "requestBody": rows_body(manifest, max_rows),
+        "parameters": [
+            {"name": "first_row", "in": "query", "required": False, "schema": FIRST_ROW},
+            {"name": "columns", "in": "query", "required": False, "schema": {
+                "type": "string", "enum": ["true", "false"], "default": "false",
+                "description": "true adds column_contributions: the values of the columns the model's final "
+                               "estimator reads"}}],
+        "responses": {**ok({"$ref": "#/components/schemas/Explanation"}, "Contributions per row"),
+                      **errors("400", "404", "405", "413", "415", "422", "500", "503")},
+    }}
+
+
+def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[str, Any]:
     which = f"version {manifest.version}" if pinned else "the newest version"
     return {"post": {
         "summary": f"Predict with {manifest.name} ({which})",
         "description": manifest.description,
         "operationId": f"predict_{manifest.name}" + (f"_{manifest.version}".replace(".", "_") if pinned else ""),
         "tags": [manifest.name],
-        "requestBody": {"required": True, "content": {JSON: {"schema": {
-            "type": "object",
-            "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": max_rows,
-                                    "items": {"oneOf": [rows["object"], rows["array"]]}},
-                           "first_row": FIRST_ROW},
-            "required": ["rows"],
-            "additionalProperties": False,
-        }}, CSV: {"schema": {"type": "string", "description": CSV_BODY}}}},
+        "requestBody": rows_body(manifest, max_rows),
         "parameters": [
             {"name": "first_row", "in": "query", "required": False, "schema": FIRST_ROW},
             {"name": "first_line", "in": "query", "required": False, "schema": {
@@ -126,7 +153,7 @@ def csv_too(answer: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def build(registry: Registry, max_rows: int, default_model: str) -> dict[str, Any]:
+def build(registry: Registry, max_rows: int, default_model: str, max_explain_rows: int = 1_000) -> dict[str, Any]:
     """The whole document for the models in ``registry``."""
     paths: dict[str, Any] = {
         "/api/v1/models": {"get": {
@@ -142,6 +169,8 @@ def build(registry: Registry, max_rows: int, default_model: str) -> dict[str, An
     for name in registry.names():
         newest = registry.get(name).manifest
         paths[f"/api/v1/models/{name}/predict"] = predict_operation(newest, max_rows, pinned=False)
+        if unavailable(registry.get(name)) is None:  # listed where it answers
+            paths[f"/api/v1/models/{name}/explain"] = explain_operation(newest, max_explain_rows)
         for version in registry.versions(name):
             manifest = registry.get(name, version).manifest
             paths[f"/api/v1/models/{name}/versions/{version}/predict"] = predict_operation(manifest, max_rows, True)
@@ -209,6 +238,22 @@ SCHEMAS: dict[str, Any] = {
                                     "the same, flagged; the first 100"},
         "warning_count": {"type": "integer", "description": "how many warnings in all"},
         "backend": {"const": "server"}}},
+    "Explanation": {"type": "object", "required": ["model", "output", "outputs", "features", "derived", "base_values",
+                                                    "contributions", "backend"], "properties": {
+        "model": {"type": "object"}, "backend": {"const": "server"},
+        "output": {"type": "string", "enum": ["probability", "margin", "value"],
+                   "description": "what base_values + contributions add up to"},
+        "outputs": {"type": "array", "description": "the class (or 'value') each output column is for"},
+        "features": {"type": "array", "items": {"type": "string"}, "description": "one line per input feature, "
+                     "then one per set of features some columns are computed from (see derived)"},
+        "derived": {"type": "array", "items": {"type": "object", "required": ["name", "from"], "properties": {
+            "name": {"type": "string"}, "from": {"type": "array", "items": {"type": "string"}}}}},
+        "base_values": {"type": "array", "items": {"type": "number"}},
+        "contributions": {"type": "array", "description": "rows x lines (as features) x outputs",
+                          "items": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}},
+        "column_contributions": {"type": "array", "description": "with ?columns=true: rows x columns x outputs"},
+        "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+        "warning_count": {"type": "integer"}}},
     "PartialScore": {"type": "object", "required": ["model", "backend", "columns", "rows", "scored", "invalid_rows",
                                                      "problems", "result", "errors", "preview"], "properties": {
         "model": {"type": "object"}, "backend": {"const": "server"},

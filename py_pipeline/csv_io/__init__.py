@@ -24,7 +24,8 @@ same way, with no second parser to keep in step.
 
 from ..errors import InvalidInput
 from .read import CsvParseError, DELIMITERS, NOT_UTF8, match_columns, read_csv, records, rows_of, sniff_delimiter
-from .score import Scoring, category_value, cell_value, error_for, score, text_batch, text_numbers, validate
+from .score import (Scoring, category_value, cell_value, error_for, score, text_batch, text_numbers, validate,
+                    validated_rows)
 from .table import CsvTable, Scored
 from .write import (ERROR_COLUMNS, FORMULA_START, PREDICTION_COLUMN, PROBABILITY_PREFIX, cell, errors_csv,
                     lines_text, probability_cell, probability_column, problem_cells, raw_cells, result_columns,
@@ -35,4 +36,5 @@ __all__ = ["CsvParseError", "CsvTable", "DELIMITERS", "ERROR_COLUMNS", "FORMULA_
            "error_for", "errors_csv", "lines_text", "match_columns", "probability_cell", "probability_column",
            "problem_cells", "raw_cells", "read_csv", "records", "result_columns", "result_csv", "result_header",
            "result_lines", "result_rows", "result_text", "result_writer", "rows_of", "rows_writer", "safe_cell",
-           "safe_cells", "safe_column", "score", "sniff_delimiter", "text_batch", "text_numbers", "validate"]
+           "safe_cells", "safe_column", "score", "sniff_delimiter", "text_batch", "text_numbers", "validate",
+           "validated_rows"]

@@ -188,6 +188,16 @@ class Scoring:
         return self.take()
 
 
+def validated_rows(table: CsvTable, schema: Schema) -> np.ndarray:
+    """All the file's records as one validated batch (what :func:`score` predicts); raises the
+    API's error listing the problems that reject rows, as :func:`error_for` words it."""
+    _, X, problems, _ = _validated(table, schema, 0, None)
+    errors = errors_only(problems)
+    if errors or X is None:
+        raise InvalidInput.listing(errors, rows=rows_with(problems), most=100)
+    return X
+
+
 def error_for(scored: Scored, most: int = 100) -> InvalidInput | None:
     """The problems that reject rows as the API's error (the first ``most`` listed, all counted), or
     None when none does (warnings alone reject nothing)."""

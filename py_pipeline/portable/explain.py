@@ -18,6 +18,10 @@ Arrays = dict[str, np.ndarray]
 Explain = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+#: The final estimators explained exactly (path-dependent TreeSHAP).
+EXPLAINED = ("forest", "boosting", "lightgbm", "xgboost")
+
+
 class Unexplained(Exception):
     """The final estimator has no exact explanation here; the message says why."""
 
@@ -29,7 +33,7 @@ def _tree_of_nodes(roots: np.ndarray, nodes: np.ndarray) -> np.ndarray:
 def explainer(node: dict[str, Any], arrays: Arrays) -> Explain:
     """How to explain the final estimator of a spec (built once, on the first explanation)."""
     op = node.get("op")
-    if op not in ("forest", "boosting", "lightgbm", "xgboost"):
+    if op not in EXPLAINED:
         raise Unexplained(f"a {op} estimator has no exact explanation in the portable engine yet")
     if "cover" not in node["trees"]:
         raise Unexplained("the model was exported before node covers were stored: export it again")

@@ -32,7 +32,7 @@ def test_document_describes_each_models_features(client):
 def server(model_dir, tmp_path_factory):
     """The production server with 2 workers; yields its URL and its log file."""
     log = tmp_path_factory.mktemp("server") / "stderr.log"
-    proc, url = start_server(model_dir, log)
+    proc, url = start_server(model_dir, log, MAX_EXPLAIN_ROWS="5")  # explanations cost more: small fuzzed batches
     yield url, log
     stop_server(proc)
 
