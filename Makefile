@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -85,7 +85,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest tests/browser
 
-bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters
+bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -117,6 +117,9 @@ bench-families: install build
 
 bench-boosters: install build
 	$(BIN)/python bench/boosters.py
+
+bench-explain: install build
+	$(BIN)/python bench/explain.py
 
 bench-engines: install wrk build
 	$(BIN)/python bench/engines.py

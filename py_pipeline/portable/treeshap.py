@@ -5,10 +5,10 @@ The recursion of Algorithm 2 reaches each leaf with a path of unique features, e
 zero fraction (the product of the cover ratios of its splits on the path: the same for every
 row) and a one fraction (1 when the row takes every one of its splits the path's way, else 0:
 the only thing that depends on the row). A leaf's contribution to each feature on its path
-depends on those alone. So the paths are laid out once, at load (every path padded to the
-longest with features of zero and one fraction 1, which change no Shapley value), and
-``extend_path`` and ``unwound_path_sum`` run as array operations over all rows and leaves at
-once: about 3 D^2 numpy calls for paths of D unique features, whatever the number of trees.
+depends on those alone. So the paths are laid out once, at load, grouped by their number of
+unique features, and ``extend_path`` and ``unwound_path_sum`` run as array operations over all
+rows and a group's leaves at once: about 3 d^2 numpy calls per group of paths of d unique
+features, whatever the number of trees.
 """
 
 from __future__ import annotations
@@ -21,8 +21,24 @@ from .trees import Forest
 PAIRS = 1 << 19
 
 
+class Group:
+    """The paths of one length: their leaves, unique features, zero fractions, and the splits that
+    decide their one fractions (padding none: a path is worked at its own length)."""
+
+    def __init__(self, depth: int, leaves: np.ndarray, paths: list[list[tuple[int, float, list]]]) -> None:
+        self.depth, self.leaves = depth, leaves  # leaves: positions in Paths.leaves
+        self.feature = np.array([[p[pos][0] for p in paths] for pos in range(depth)], dtype=np.intp).reshape(depth, -1)
+        self.zero = np.array([[p[pos][1] for p in paths] for pos in range(depth)], dtype=np.float64).reshape(depth, -1)
+        steps = [(pos, j, node, left) for j, p in enumerate(paths) for pos, (_, _, nodes) in enumerate(p)
+                 for node, left in nodes]
+        steps_a = np.asarray(steps, dtype=np.intp).reshape(-1, 4)
+        self.step_pos, self.step_leaf, self.step_node = steps_a[:, 0], steps_a[:, 1], steps_a[:, 2]
+        self.step_left = steps_a[:, 3].astype(bool)
+
+
 class Paths:
-    """Every root-to-leaf path of a set of flattened trees, as unique features and fractions."""
+    """Every root-to-leaf path of a set of flattened trees, as unique features and fractions,
+    grouped by the number of unique features (a path is never worked at another's length)."""
 
     def __init__(self, forest: Forest, cover: np.ndarray) -> None:
         self.forest = forest
@@ -32,23 +48,9 @@ class Paths:
         parent[forest.right[internal]] = internal
         self.leaves = np.flatnonzero(forest.is_leaf)
         paths = [self._path(leaf, parent, cover) for leaf in self.leaves]
-        depth = max((len(p) for p in paths), default=0)
-        n = len(paths)
-        self.depth = depth
-        # per leaf and position: the feature (-1: padding), its zero fraction, and the nodes
-        # (with the side taken) whose splits decide its one fraction
-        self.feature = np.full((depth, n), -1, dtype=np.intp)
-        self.zero = np.ones((depth, n))
-        self.checks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        steps: list[tuple[int, int, int, bool]] = []  # (position, leaf, node, went left)
-        for j, path in enumerate(paths):
-            for pos, (feature, zero, nodes) in enumerate(path):
-                self.feature[pos, j] = feature
-                self.zero[pos, j] = zero
-                steps.extend((pos, j, node, left) for node, left in nodes)
-        steps_a = np.asarray(steps, dtype=np.intp).reshape(-1, 4)
-        self.step_pos, self.step_leaf, self.step_node = steps_a[:, 0], steps_a[:, 1], steps_a[:, 2]
-        self.step_left = steps_a[:, 3].astype(bool)
+        lengths = np.asarray([len(p) for p in paths], dtype=np.intp)
+        self.groups = [Group(int(d), np.flatnonzero(lengths == d), [paths[i] for i in np.flatnonzero(lengths == d)])
+                       for d in np.unique(lengths) if d > 0]
         root_cover = cover[self._roots_of(parent)]
         self.leaf_weight = cover[self.leaves] / root_cover  # the probability of reaching each leaf
 
@@ -86,18 +88,16 @@ class Paths:
         return [(f, zero[f], nodes[f]) for f in order]
 
 
-def _one_fractions(paths: Paths, X: np.ndarray) -> np.ndarray:
+def _one_fractions(forest: Forest, group: Group, X: np.ndarray) -> np.ndarray:
     """(depth, rows, leaves): 1 where the row takes all of the feature's splits the path's way."""
-    f = paths.forest
-    x = X[:, f.feature[paths.step_node]]  # (rows, steps)
-    if f.float32_inputs:
+    x = X[:, forest.feature[group.step_node]]  # (rows, steps)
+    if forest.float32_inputs:
         x = x.astype(np.float32).astype(np.float64)
     with np.errstate(invalid="ignore"):
-        goes_left = np.where(np.isnan(x), ~f.missing_right[paths.step_node], x <= f.threshold[paths.step_node])
-    agrees = goes_left == paths.step_left
-    one = np.ones((paths.depth, len(X), len(paths.leaves)))
-    disagree = np.nonzero(~agrees)
-    one[paths.step_pos[disagree[1]], disagree[0], paths.step_leaf[disagree[1]]] = 0.0
+        goes_left = np.where(np.isnan(x), ~forest.missing_right[group.step_node], x <= forest.threshold[group.step_node])
+    disagree = np.nonzero(goes_left != group.step_left)
+    one = np.ones((group.depth, len(X), len(group.leaves)))
+    one[group.step_pos[disagree[1]], disagree[0], group.step_leaf[disagree[1]]] = 0.0
     return one
 
 
@@ -105,20 +105,20 @@ def contributions(paths: Paths, leaf_values: np.ndarray, X: np.ndarray, n_featur
     """(rows, features, outputs): the sum over the trees of each leaf's Shapley contributions.
     ``leaf_values``: (leaves, outputs), in the order of ``paths.leaves``."""
     rows = len(X)
-    phi = np.zeros((rows, n_features + 1, leaf_values.shape[1]))  # the last column: padding
-    if paths.depth == 0:
-        return phi[:, :n_features]
-    step = max(1, PAIRS // max(1, len(paths.leaves)))
-    for start in range(0, rows, step):
-        chunk = np.asarray(X[start:start + step], dtype=np.float64)
-        phi[start:start + step] = _chunk(paths, leaf_values, chunk, n_features)
-    return phi[:, :n_features]
+    phi = np.zeros((rows, n_features, leaf_values.shape[1]))
+    X = np.asarray(X, dtype=np.float64)
+    for group in paths.groups:
+        values = leaf_values[group.leaves]
+        step = max(1, PAIRS // max(1, len(group.leaves)))
+        for start in range(0, rows, step):
+            phi[start:start + step] += _chunk(paths.forest, group, values, X[start:start + step], n_features)
+    return phi
 
 
-def _chunk(paths: Paths, leaf_values: np.ndarray, X: np.ndarray, n_features: int) -> np.ndarray:
-    depth = paths.depth
-    one = _one_fractions(paths, X)  # (D, R, L)
-    zero = np.broadcast_to(paths.zero[:, None, :], one.shape)
+def _chunk(forest: Forest, group: Group, leaf_values: np.ndarray, X: np.ndarray, n_features: int) -> np.ndarray:
+    depth = group.depth
+    one = _one_fractions(forest, group, X)  # (D, R, L)
+    zero = np.broadcast_to(group.zero[:, None, :], one.shape)
     # extend_path: the dummy root element (weight 1), then each unique feature in turn
     weight = np.zeros((depth + 1,) + one.shape[1:])
     weight[0] = 1.0
@@ -128,7 +128,7 @@ def _chunk(paths: Paths, leaf_values: np.ndarray, X: np.ndarray, n_features: int
             weight[i + 1] += o * weight[i] * (i + 1) / (d + 1)
             weight[i] = z * weight[i] * (d - i) / (d + 1)
     rows = len(X)
-    phi = np.zeros((rows, n_features + 1, leaf_values.shape[1]))
+    phi = np.zeros((rows, n_features, leaf_values.shape[1]))
     row_index = np.arange(rows)[:, None]
     for p in range(1, depth + 1):
         o, z = one[p - 1], zero[p - 1]
@@ -144,11 +144,10 @@ def _chunk(paths: Paths, leaf_values: np.ndarray, X: np.ndarray, n_features: int
                 total_zero += weight[i] / (z * (depth - i))
         w = np.where(o != 0, total_one, np.where(z != 0, total_zero, 0.0)) * (depth + 1)
         factor = w * (o - z)  # (R, L)
-        feature = np.where(paths.feature[p - 1] < 0, n_features, paths.feature[p - 1])  # padding: the spare column
-        flat = (row_index * (n_features + 1) + feature[None, :]).ravel()
+        flat = (row_index * n_features + group.feature[p - 1][None, :]).ravel()
         for k in range(leaf_values.shape[1]):
             phi[:, :, k] += np.bincount(flat, weights=(factor * leaf_values[:, k][None, :]).ravel(),
-                                        minlength=rows * (n_features + 1)).reshape(rows, n_features + 1)
+                                        minlength=rows * n_features).reshape(rows, n_features)
     return phi
 
 
