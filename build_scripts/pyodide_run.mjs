@@ -3,7 +3,7 @@
 // Pyodide's file system, call py_pipeline.bridge.
 //
 // Usage: node build_scripts/pyodide_run.mjs PYODIDE_DIR < job.json > answers.json
-//   job.json: {"bundles": {"<key>": "<bundle dir>"}, "calls": [{"bundle": "<key>", "rows": [...]}],
+//   job.json: {"bundles": {"<key>": "<bundle dir>"}, "calls": [{"bundle": "<key>", "rows": [...], "method"?: "explain"}],
 //              "allow_pickle": true, "manifests": {"<key>": "<manifest text>"}}
 //   A bundle with a manifest in "manifests" is loaded with it, not with one in its folder: the
 //   build checks a bundle before writing its manifest.
@@ -66,7 +66,9 @@ for (const [key, dir] of Object.entries(job.bundles)) {
   answers.load[key] = failed ?? JSON.parse(bridge.load(target, job.allow_pickle ?? true));
 }
 for (const call of job.calls) {
-  answers.calls.push(JSON.parse(bridge.predict(`/models/${call.bundle}`, JSON.stringify(call.rows))));
+  // "method": "explain" asks why; predict by default
+  const method = call.method === "explain" ? bridge.explain : bridge.predict;
+  answers.calls.push(JSON.parse(method(`/models/${call.bundle}`, JSON.stringify(call.rows))));
 }
 // Which engine each bundle ran on, and whether anything beyond numpy was imported to run it.
 answers.engines = JSON.parse(pyodide.runPython(`

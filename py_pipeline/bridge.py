@@ -49,16 +49,19 @@ def unload(directory: str) -> str:
 def predict(directory: str, rows_json: str, first_row: int = 1) -> str:
     """Predict the JSON-encoded ``rows`` with the bundle in ``directory``; problems name rows from
     ``first_row`` (a chunk of a larger batch names them in the whole batch)."""
+    return _answer(lambda: _model(directory).predict(_rows(rows_json), starting_at(first_row)))
 
-    def run() -> dict[str, Any]:
-        at = starting_at(first_row)
-        try:
-            rows = json.loads(rows_json)
-        except ValueError as exc:
-            raise InvalidInput(f"rows are not valid JSON: {exc}") from None
-        return _model(directory).predict(rows, at)
 
-    return _answer(run)
+def explain(directory: str, rows_json: str, first_row: int = 1, columns: bool = False) -> str:
+    """Explain the JSON-encoded ``rows`` (``Model.explain``), validated as :func:`predict` does."""
+    return _answer(lambda: _model(directory).explain(_rows(rows_json), starting_at(first_row), bool(columns)))
+
+
+def _rows(rows_json: str) -> Any:
+    try:
+        return json.loads(rows_json)
+    except ValueError as exc:
+        raise InvalidInput(f"rows are not valid JSON: {exc}") from None
 
 
 def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, out: Any, first_row: int = 1) -> str:
