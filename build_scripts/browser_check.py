@@ -81,6 +81,7 @@ def check_bundles(bundles: list[tuple[Path, Manifest]],
         answers = {"load": {}, "calls": [], "pyodide": "not started", "python": "-", "engines": {}, "modules": []}
     by_key = dict(zip(candidates, answers["calls"]))
     reference = {k: sklearn_answer(d, goldens[k], load_estimator(d, m), m) for k, (d, m) in keys.items()}
+    tolerances = {k: tolerance_for(spec_of(d)) for k, (d, _) in keys.items()}  # each spec read once
     checked = []
     for key, (directory, manifest) in keys.items():
         verdict: dict[str, Any] = {"model": manifest.name, "version": manifest.version,
@@ -98,12 +99,12 @@ def check_bundles(bundles: list[tuple[Path, Manifest]],
             verdict["browser"] = False
             verdict["reason"] = f"failed to predict in Pyodide: {by_key[key]['error']['message']}"
         else:
-            same, why, worst = compare(by_key[key]["result"], reference[key], tolerance_for(spec_of(directory)))
+            same, why, worst = compare(by_key[key]["result"], reference[key], tolerances[key])
             verdict["browser"], verdict["reason"] = same, why
             verdict["max_abs_probability_difference"] = worst
             verdict["engine"] = answers["engines"][key]
             verdict["imported"] = answers["modules"]
-        verdict["server"] = server_check(directory, manifest, goldens[key], reference[key])
+        verdict["server"] = server_check(directory, manifest, goldens[key], reference[key], tolerances[key])
         checked.append((recorded(manifest, verdict), verdict))
     return checked
 
@@ -113,7 +114,8 @@ def browser_bytes(manifest: Manifest) -> int:
     return sum(f["size"] for f in manifest.files_for(manifest.engine_for("browser")))
 
 
-def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference: dict[str, Any]) -> dict[str, Any]:
+def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference: dict[str, Any],
+                 tolerance: float) -> dict[str, Any]:
     """Predict ``rows`` with each engine the server may use; stop the build if one disagrees with scikit-learn.
     A pickle from another scikit-learn (imported in a build environment) has only its portable engine
     there: the server's scikit-learn is the project's."""
@@ -122,7 +124,7 @@ def server_check(directory: Path, manifest: Manifest, rows: list[Any], reference
         (["sklearn"] if pickle_runs_on_server(manifest.library_versions) else [])
     for engine in engines:
         model = Model(manifest, load_engine(directory, manifest, engine))
-        same, why, worst = compare(model.predict(rows), reference, tolerance_for(spec_of(directory)))
+        same, why, worst = compare(model.predict(rows), reference, tolerance)
         if not same:
             raise SystemExit(f"server check {manifest.name} {manifest.version} ({engine} engine): {why}; "
                              f"no runtime may serve this model")

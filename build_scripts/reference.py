@@ -18,6 +18,7 @@ import numpy as np
 
 from py_pipeline.bundle import Manifest, read_manifest, sha256_bytes
 from py_pipeline.engines import FrameMaker
+from py_pipeline.portable.spec_parts import spec_nodes
 
 #: Largest difference allowed between two runtimes' probabilities or regression values.
 TOLERANCE = 1e-9
@@ -29,15 +30,9 @@ FLOAT32_TOLERANCE = 1e-6
 def tolerance_for(spec: dict[str, Any] | None) -> float:
     """The tolerance a portable spec is checked with: float64 models 1e-9, relative above 1;
     XGBoost models whose answer goes through a float32 transform, 1e-6."""
-    def float32_transform(node: Any) -> bool:
-        if isinstance(node, list):
-            return any(float32_transform(n) for n in node)
-        if not isinstance(node, dict):
-            return False
-        if node.get("op") == "xgboost" and node.get("link") not in ("identity", "argmax"):
-            return True
-        return any(float32_transform(v) for k, v in node.items() if k != "arrays")
-    return FLOAT32_TOLERANCE if spec is not None and float32_transform(spec) else TOLERANCE
+    float32 = spec is not None and any(node.get("op") == "xgboost" and node.get("link") not in ("identity", "argmax")
+                                       for node in spec_nodes(spec))
+    return FLOAT32_TOLERANCE if float32 else TOLERANCE
 
 
 def spec_of(directory: str | os.PathLike[str]) -> dict[str, Any] | None:

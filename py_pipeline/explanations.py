@@ -33,7 +33,7 @@ def unavailable(model: Any) -> str | None:
 
     engine = model.engine
     if getattr(engine, "name", None) != "portable":
-        return "runs on the scikit-learn engine: only models on the portable engine are explained"
+        return "it runs on the scikit-learn engine: only models on the portable engine are explained"
     node = engine.spec["estimator"]
     if node.get("op") not in EXPLAINED:
         return f"a {node.get('op')} estimator has no exact explanation in the portable engine yet"
@@ -48,7 +48,7 @@ def unavailable(model: Any) -> str | None:
     leaves = (nodes + count) // 2  # binary trees
     cost = leaves * min(int(trees["depth"]), columns) ** 2
     if cost > EXPLAIN_BUDGET:
-        return (f"has {leaves:,} leaves: an exact explanation would take about {cost / COST_PER_SECOND:.1f} s a row, "
+        return (f"it has {leaves:,} leaves: an exact explanation would take about {cost / COST_PER_SECOND:.1f} s a row, "
                 f"over the explanation budget")
     return None
 
@@ -62,8 +62,7 @@ def explain_rows(model: Any, X: np.ndarray, columns: bool = False) -> dict[str, 
     engine = model.engine
     reason = unavailable(model)
     if reason is not None:
-        raise ExplanationUnavailable(f"model {model.name} {model.version} {reason}"
-                                     if reason.startswith("runs") else f"model {model.name} {model.version}: {reason}")
+        raise ExplanationUnavailable(f"model {model.name} {model.version}: {reason}")
     try:
         phi, base = engine.explain_columns(X)
         sources = final_columns(engine.spec)

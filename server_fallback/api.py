@@ -104,17 +104,7 @@ def predict_answer(name: str, version: str | None) -> Response:
     if request.mimetype != "text/csv":
         return jsonify(predict_body(name, version, first_row))
     model = registry().get(name, version)
-    # reading stops one record past the row limit: a file of a million short rows is refused
-    # after 10,001 of them, never parsed whole
-    limit = current_app.config["MAX_ROWS"]
-    table = csv_io.read_csv(_body(), model.manifest.schema, max_rows=limit, first_row=first_row,
-                            first_line=first_line)
-    if len(table.records) > limit:
-        raise ApiError("too_many_rows", f"the file has more than {limit} rows; at most {limit} rows per request",
-                       [{"field": "rows", "expected": f"at most {limit} rows"}])
-    if not table.records:
-        raise InvalidInput("the file has a header but no rows",
-                           [Problem("no_rows", "at least one row", "got none", "file", line=first_line or 2)])
+    table = csv_body(model, current_app.config["MAX_ROWS"], first_row, first_line)
     scored = csv_io.score(table, model)
     if partial:
         record_prediction(model.name, model.version, len(scored.valid))
@@ -131,6 +121,21 @@ def predict_answer(name: str, version: str | None) -> Response:
     if scored.probabilities is not None:
         result["probabilities"] = scored.probabilities
     return jsonify({**result, "columns": table.matched(), "backend": "server"})
+
+
+def csv_body(model: Model, limit: int, first_row: int, first_line: int | None = None) -> csv_io.CsvTable:
+    """The CSV body read for ``model``: 413 past ``limit`` rows, 422 for a header with no rows.
+    Reading stops one record past the limit: a file of a million short rows is refused after
+    ``limit + 1`` of them, never parsed whole."""
+    table = csv_io.read_csv(_body(), model.manifest.schema, max_rows=limit, first_row=first_row,
+                            first_line=first_line)
+    if len(table.records) > limit:
+        raise ApiError("too_many_rows", f"the file has more than {limit} rows; at most {limit} rows per request",
+                       [{"field": "rows", "expected": f"at most {limit} rows"}])
+    if not table.records:
+        raise InvalidInput("the file has a header but no rows",
+                           [Problem("no_rows", "at least one row", "got none", "file", line=first_line or 2)])
+    return table
 
 
 def partial_answer(model: Model, table: csv_io.CsvTable, scored: csv_io.Scored) -> dict[str, Any]:

@@ -9,11 +9,10 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from py_pipeline import InvalidInput, csv_io
+from py_pipeline import csv_io
 from py_pipeline.explanations import explain_rows
-from py_pipeline.problems import Problem
 
-from .api import _body, _query_flag, _query_number, api, json_rows, registry
+from .api import _query_flag, _query_number, api, csv_body, json_rows, registry
 from .errors import ApiError
 
 
@@ -29,12 +28,7 @@ def explain_answer(name: str, version: str | None) -> Any:
     columns = _query_flag("columns")
     if request.mimetype == "text/csv":
         model = registry().get(name, version)
-        limit = current_app.config["MAX_EXPLAIN_ROWS"]
-        table = csv_io.read_csv(_body(), model.manifest.schema, max_rows=limit, first_row=first_row)
-        _limit(len(table.records))
-        if not table.records:
-            raise InvalidInput("the file has a header but no rows",
-                               [Problem("no_rows", "at least one row", "got none", "file", line=2)])
+        table = csv_body(model, current_app.config["MAX_EXPLAIN_ROWS"], first_row)
         X = csv_io.validated_rows(table, model.manifest.schema)
         result = {**explain_rows(model, X, columns), **model.warnings(X, table.locator(0, None))}
     else:

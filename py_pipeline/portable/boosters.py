@@ -68,14 +68,13 @@ class XGBoost(Estimator):
         self.values = np.asarray(arrays[node["values"]], dtype=F32)
         self.groups = np.asarray(arrays[node["groups"]], dtype=np.intp)
         self.start = np.asarray(arrays[node["start"]], dtype=F32)
+        self.by_group = [np.flatnonzero(self.groups == g) for g in range(len(self.start))]
 
     def margin(self, X: np.ndarray) -> np.ndarray:
-        by_group = [np.flatnonzero(self.groups == g) for g in range(len(self.start))]
-
         def combine(leaves: np.ndarray) -> np.ndarray:
             out = np.empty((len(self.start), leaves.shape[1]), dtype=F32)
             steps = self.values[leaves]  # (trees, rows), float32
-            for g, trees in enumerate(by_group):
+            for g, trees in enumerate(self.by_group):
                 # start, then each tree's leaf, added in tree order: a reduction over the first
                 # axis adds row after row (no pairwise summation), in float32
                 stacked = np.empty((len(trees) + 1, leaves.shape[1]), dtype=F32)

@@ -46,6 +46,7 @@ class Estimator:
         classes = node.get("classes")
         self.classes = None if classes is None else np.asarray(classes)
         self.link = node.get("link", "identity")
+        self.forest: Any = None  # a tree ensemble's trees.Forest
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classify(X)[0]
@@ -167,7 +168,9 @@ def linear(node: dict[str, Any], arrays: Arrays) -> Estimator:
 def forest(node: dict[str, Any], arrays: Arrays) -> Estimator:
     trees = forest_from_arrays(arrays, node["trees"])
     columns = np.ascontiguousarray(arrays[node["values"]].T)  # one row per output
-    return Estimator(node, arrays, lambda X: mean_of_trees(trees, columns, X))
+    estimator = Estimator(node, arrays, lambda X: mean_of_trees(trees, columns, X))
+    estimator.forest = trees  # what an explanation walks
+    return estimator
 
 
 def boosting(node: dict[str, Any], arrays: Arrays) -> Estimator:
@@ -175,7 +178,9 @@ def boosting(node: dict[str, Any], arrays: Arrays) -> Estimator:
     start, scale = arrays[node["start"]], float(node["scale"])
     if len(trees.roots) % len(start):
         raise ValueError("portable spec: boosting trees do not fill whole stages")
-    return Estimator(node, arrays, lambda X: boosted_sum(trees, values, scale, start, X))
+    estimator = Estimator(node, arrays, lambda X: boosted_sum(trees, values, scale, start, X))
+    estimator.forest = trees  # what an explanation walks
+    return estimator
 
 
 def logsumexp(a: np.ndarray) -> np.ndarray:

@@ -11,7 +11,6 @@ from typing import Any, Callable
 import numpy as np
 
 from . import treeshap
-from .trees import forest_from_arrays
 
 Arrays = dict[str, np.ndarray]
 #: (rows, columns) -> (contributions (rows, columns, outputs), base values (outputs,))
@@ -30,14 +29,14 @@ def _tree_of_nodes(roots: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     return np.searchsorted(roots, nodes, side="right") - 1
 
 
-def explainer(node: dict[str, Any], arrays: Arrays) -> Explain:
-    """How to explain the final estimator of a spec (built once, on the first explanation)."""
+def explainer(node: dict[str, Any], arrays: Arrays, forest: Any) -> Explain:
+    """How to explain the final estimator of a spec (built once, on the first explanation);
+    ``forest``: its trees, as the estimator built them."""
     op = node.get("op")
     if op not in EXPLAINED:
         raise Unexplained(f"a {op} estimator has no exact explanation in the portable engine yet")
     if "cover" not in node["trees"]:
         raise Unexplained("the model was exported before node covers were stored: export it again")
-    forest = forest_from_arrays(arrays, node["trees"])
     paths = treeshap.Paths(forest, np.asarray(arrays[node["trees"]["cover"]], dtype=np.float64))
     values = np.asarray(arrays[node["values"]], dtype=np.float64)
     if op == "forest":  # the mean of the trees' outputs (probabilities or values)

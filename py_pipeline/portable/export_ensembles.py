@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .spec_parts import Buffer, NotPortable, _classes, _name
+from .spec_parts import Buffer, NotPortable, _classes, _name, spec_nodes
 
 #: The distances the portable engine computes as scikit-learn's metric objects do.
 METRICS = ("euclidean", "manhattan", "chebyshev", "minkowski")
@@ -51,14 +51,7 @@ def _knn(est: Any, buf: Buffer) -> dict[str, Any]:
 
 def training_rows(spec: dict[str, Any]) -> int:
     """How many training rows the spec's k-neighbours carry (every visitor downloads them)."""
-    def walk(node: Any) -> int:
-        if isinstance(node, list):
-            return sum(walk(n) for n in node)
-        if not isinstance(node, dict):
-            return 0
-        own = spec["arrays"][node["train"]]["shape"][0] if node.get("op") == "knn" else 0
-        return own + sum(walk(v) for k, v in node.items() if k != "arrays")
-    return walk(spec)
+    return sum(spec["arrays"][node["train"]]["shape"][0] for node in spec_nodes(spec) if node.get("op") == "knn")
 
 
 def _member(est: Any, buf: Buffer, method: str = "predict", **extra: Any) -> dict[str, Any]:

@@ -25,9 +25,11 @@ from .estimators import Arrays, Estimator
 CHUNK = 256
 
 
-def _distances(node: dict[str, Any], X: np.ndarray, train: np.ndarray, sq_train: np.ndarray | None) -> np.ndarray:
+def _distances(node: dict[str, Any], X: np.ndarray, train: np.ndarray, sq_train: np.ndarray | None,
+               columns: np.ndarray) -> np.ndarray:
     """The reduced distance from each row to each training row (squared for the euclidean, the
-    sum of |d|^p for Minkowski), as scikit-learn's metric objects compute ``rdist``."""
+    sum of |d|^p for Minkowski), as scikit-learn's metric objects compute ``rdist``. ``columns``:
+    ``train`` transposed and contiguous (made once, at load)."""
     metric = node["metric"]
     if sq_train is not None:  # brute-force euclidean: ArgKmin's matrix-product form, clipped at zero
         d = -2.0 * (X @ train.T)
@@ -36,7 +38,6 @@ def _distances(node: dict[str, Any], X: np.ndarray, train: np.ndarray, sq_train:
         return np.maximum(d, 0.0, out=d)
     out = np.zeros((len(X), len(train)))
     diff = np.empty_like(out)
-    columns = np.ascontiguousarray(train.T)
     for j in range(train.shape[1]):  # feature by feature, in order, as the metric's loop adds them
         np.subtract(X[:, j, None], columns[j][None, :], out=diff)
         if metric == "euclidean":
@@ -154,6 +155,7 @@ class _Tree:
         self.leaf = arrays[node["tree"]["leaf"]]
         self.radius = arrays[node["tree"]["radius"]]
         self.bounds = arrays[node["tree"]["bounds"]]
+        self.centres = np.ascontiguousarray(self.bounds[0].T)  # a ball tree's centroids, by feature
 
     def lower_bounds(self, pt: np.ndarray) -> np.ndarray:
         """``min_rdist`` from the row to every node: the KD-tree's box, the ball tree's ball."""
@@ -166,7 +168,7 @@ class _Tree:
                 d = 0.5 * ((d_lo + np.abs(d_lo)) + (d_hi + np.abs(d_hi)))
                 out = np.maximum(out, d) if metric == "chebyshev" else out + np.power(d, p)
             return out
-        centre = _to_distance(self.node, _distances(self.node, pt[None, :], self.bounds[0], None))[0]
+        centre = _to_distance(self.node, _distances(self.node, pt[None, :], self.bounds[0], None, self.centres))[0]
         dist = np.maximum(0.0, centre - self.radius)
         return dist ** p if metric in ("euclidean", "minkowski") else dist
 
@@ -202,6 +204,7 @@ class Neighbours(Estimator):
         self.y = arrays[node["y"]]
         self.k = int(node["k"])
         self.sq_train = (self.train * self.train).sum(axis=1) if node["gemm"] else None
+        self.columns = np.ascontiguousarray(self.train.T)
         self.tree = _Tree(node, arrays) if node.get("tree") else None
 
     def neighbours(self, X: np.ndarray) -> np.ndarray:
@@ -213,7 +216,7 @@ class Neighbours(Estimator):
         dist = np.empty((len(X), self.k))
         index = np.empty((len(X), self.k), dtype=np.intp)
         for start in range(0, len(X), CHUNK):
-            reduced = _distances(self.node, X[start:start + CHUNK], self.train, self.sq_train)
+            reduced = _distances(self.node, X[start:start + CHUNK], self.train, self.sq_train, self.columns)
             # the k + 1 nearest (in any order), then sorted by distance and training position
             last = min(self.k + 1, len(self.train))
             candidates = np.argpartition(reduced, last - 1, axis=1)[:, :last] if last < len(self.train) \

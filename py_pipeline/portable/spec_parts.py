@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -35,6 +35,18 @@ class Buffer:
 
     def bytes(self) -> bytes:
         return b"".join(self._chunks)
+
+
+def spec_nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """Every node of a spec (or part of one), nested ones included; the array table is not walked."""
+    if isinstance(node, list):
+        for item in node:
+            yield from spec_nodes(item)
+    elif isinstance(node, dict):
+        yield node
+        for key, value in node.items():
+            if key != "arrays":
+                yield from spec_nodes(value)
 
 
 def _name(obj: Any) -> str:
