@@ -20,36 +20,49 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from py_pipeline.bundle import Manifest, read_manifest, with_portable, without_portable, write_manifest
+from py_pipeline.errors import PipelineError
 from py_pipeline.model import Model
-from py_pipeline.portable.engine import PortableEngine, spec_bytes
-from py_pipeline.portable.export import NotPortable, export
+from py_pipeline.portable.engine import PortableEngine, read_arrays, spec_bytes
+from py_pipeline.portable.export import NotPortable, export, training_mean
 from py_pipeline.portable.export_ensembles import training_rows
 from py_pipeline.registry import scan_manifests, write_index
 
 from .golden import rows_for, sampled_rows
 from .paths import MODELS, PYODIDE_DIST
 from .pyodide_dist import ROOT_PACKAGES, closure
-from .reference import compare, load_estimator, sklearn_answer, tolerance_for
+from .reference import compare, load_estimator, sklearn_answer, spec_of, tolerance_for
 
 SAMPLED_ROWS = 2000
 
 
-def export_bundle(directory: Path) -> dict[str, Any]:
-    """Export and check a written bundle again; write its manifest with the outcome, and return it."""
-    manifest, verdict = export_manifest(directory, read_manifest(directory))
+def export_bundle(directory: Path, training: Any = None) -> dict[str, Any]:
+    """Export and check a written bundle again; write its manifest with the outcome, and return it.
+    Without ``training`` rows, a linear model keeps the training mean of its earlier export."""
+    mean = _previous_mean(directory) if training is None else None
+    manifest, verdict = export_manifest(directory, read_manifest(directory), training, mean)
     write_manifest(directory, manifest)
     return verdict
 
 
-def export_manifest(directory: Path, manifest: Manifest) -> tuple[Manifest, dict[str, Any]]:
+def export_manifest(directory: Path, manifest: Manifest, training: Any = None,
+                    mean: np.ndarray | None = None) -> tuple[Manifest, dict[str, Any]]:
     """Export and check the bundle in ``directory`` (its artifact written, its manifest not yet):
     the portable files are written when they match scikit-learn; answer the manifest that says
-    which engine the model got, and the verdict."""
+    which engine the model got, and the verdict. ``training``: the rows the model was fitted on
+    (or a sample of them, in schema order), whose mean a linear model is explained against;
+    ``mean``: that mean, already known."""
     estimator = load_estimator(directory, manifest)
     verdict: dict[str, Any] = {"model": manifest.name, "version": manifest.version}
+    if training is not None:
+        try:
+            mean = training_mean(estimator, manifest.schema, training)
+        except (PipelineError, ValueError) as exc:  # e.g. a schema edited to refuse some of its sample's rows
+            verdict["unexplained"] = f"no training mean for its explanations: {exc}"
     try:
-        spec, buffer = export(estimator, manifest.schema)
+        spec, buffer = export(estimator, manifest.schema, mean)
     except NotPortable as exc:
         manifest = without_portable(directory, manifest, str(exc))
         return manifest, {**verdict, "portable": False, "reason": str(exc), "browser_cost": browser_cost(manifest)}
@@ -69,6 +82,15 @@ def export_manifest(directory: Path, manifest: Manifest) -> tuple[Manifest, dict
     manifest = with_portable(directory, manifest, spec, buffer, {"rows": len(rows), "max_abs_difference": worst})
     return manifest, {**verdict, "portable": True, "rows": len(rows), "max_abs_difference": worst,
                       "bytes": len(buffer), "training_rows": training_rows(spec)}
+
+
+def _previous_mean(directory: Path) -> np.ndarray | None:
+    """The training mean a bundle's earlier export stored (a linear model's), if any."""
+    spec = spec_of(directory)
+    key = spec["estimator"].get("mean") if spec else None
+    if key is None:
+        return None
+    return read_arrays(spec["arrays"], (directory / spec["arrays_file"]).read_bytes())[key].copy()
 
 
 #: What a scikit-learn engine in the page adds to the time to ready, on this machine: 9.6 s against
@@ -114,6 +136,8 @@ def report(v: dict[str, Any]) -> None:
         print(f"engine {v['model']} {v['version']}: scikit-learn, because {v['reason']}", flush=True)
         if v.get("browser_cost"):
             print(f"  in the browser: {v['browser_cost']}", flush=True)
+    if v.get("unexplained"):
+        print(f"  {v['unexplained']}", flush=True)
 
 
 if __name__ == "__main__":

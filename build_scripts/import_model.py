@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> Path | None:
                                  feature_packages=add_to_bundle(staged, packages))
         write_atomic(staged / BUNDLE_GOLDEN, json.dumps({"rows": rows}) + "\n")
         manifest = manifest.with_fields({"profile": _write_profile(staged, sample, schema)})
-        manifest, verdict = export.export_manifest(staged, manifest)
+        manifest, verdict = export.export_manifest(staged, manifest, sample)
         export.report(verdict)
         if not manifest.portable and not pickle_runs_on_server(manifest.library_versions):
             raise ImportFailed(

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
                                      feature_packages=feature_packages.add_to_bundle(staging, packages))
             print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
                   f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
-            manifest, verdict = export.export_manifest(staging, manifest)
+            manifest, verdict = export.export_manifest(staging, manifest, trained.training)
             export.report(verdict)
             staged.append((staging, manifest))
         if checking:

@@ -7,7 +7,7 @@ columns sum to the category feature; scalers, imputers and encoders pass through
 computed from several features add to a line of their own that names them, never split
 between them by a guess. For every row and output: ``base_values + sum(contributions)`` is the
 model's own output in scikit-learn's output space (``output``: probabilities for trees and
-forests, the raw margin for boosting, the value for regressors).
+forests, the raw margin for boosting and linear classifiers, the value for regressors).
 """
 
 from __future__ import annotations
@@ -28,21 +28,22 @@ COST_PER_SECOND = 170_000_000
 def unavailable(model: Any) -> str | None:
     """Why ``model`` cannot be explained, or None when it can: read from its spec, without
     building anything (the OpenAPI document lists explain routes only where this is None)."""
-    from .portable.explain import EXPLAINED
+    from .portable.explain import TREES, why_not
     from .portable.provenance import UnknownProvenance, final_columns
 
     engine = model.engine
     if getattr(engine, "name", None) != "portable":
         return "it runs on the scikit-learn engine: only models on the portable engine are explained"
     node = engine.spec["estimator"]
-    if node.get("op") not in EXPLAINED:
-        return f"a {node.get('op')} estimator has no exact explanation in the portable engine yet"
-    if "cover" not in node["trees"]:
-        return "the model was exported before node covers were stored: export it again"
+    reason = why_not(node)
+    if reason is not None:
+        return reason
     try:
         columns = len(final_columns(engine.spec))
     except UnknownProvenance as exc:
         return str(exc)
+    if node["op"] not in TREES:
+        return None
     trees = node["trees"]
     nodes, count = (engine.spec["arrays"][trees[k]]["shape"][0] for k in ("left", "roots"))
     leaves = (nodes + count) // 2  # binary trees

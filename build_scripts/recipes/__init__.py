@@ -33,6 +33,9 @@ class Trained:
     compress: int = 3  # joblib compression level of the artifact
     #: folders of the feature packages the pipeline's own code lives in (feature_packages/README.md)
     packages: tuple[Path, ...] = ()
+    #: the rows it was fitted on (a DataFrame with the schema's columns, or rows in schema order):
+    #: a linear model's explanations are measured against their mean
+    training: Any = None
 
 
 #: (name, version) -> recipe function, filled by the decorator as modules are imported.

@@ -19,7 +19,7 @@ def random_forest() -> Trained:
                                                           class_weight="balanced_subsample", random_state=0,
                                                           n_jobs=1))]).fit(X_train, y_train)
     return Trained(
-        estimator=model, schema=SCHEMA, task="classification", packages=PACKAGES,
+        estimator=model, schema=SCHEMA, task="classification", packages=PACKAGES, training=X_train,
         description="Failure mode of a machine process (random forest): none, tool wear, heat dissipation, "
                     "power, overstrain or random.",
         extra={"example": EXAMPLE, "examples": named_examples("failure_type"), "class_labels": FAILURE_MODES,

@@ -42,5 +42,6 @@ def train() -> Trained:
         schema=SCHEMA,
         task="classification",
         description="Iris species from sepal and petal measurements (logistic regression).",
+        training=X.tolist(),
         extra={"example": X[0].tolist(), "examples": named_examples("iris"), "metrics": {"test_rows": len(y_test), "accuracy": round(held_out, 4)}},
     )

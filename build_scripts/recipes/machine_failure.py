@@ -23,7 +23,7 @@ def _train(classifier, description: str, compress: int = 3, name: str = "machine
     X_train, X_test, y_train, y_test = split(data, y)
     model = Pipeline([("features", preprocessing()), ("classify", classifier)]).fit(X_train, y_train)
     return Trained(
-        estimator=model, schema=SCHEMA, task="classification", description=description, compress=compress, packages=PACKAGES,
+        estimator=model, schema=SCHEMA, task="classification", description=description, compress=compress, packages=PACKAGES, training=X_train,
         extra={"example": EXAMPLE, "examples": named_examples(name), "positive_class": "failure", "metrics": metrics(model, X_test, y_test, positive="failure"),
                "training_data": training_data(data)},
     )

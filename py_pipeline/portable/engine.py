@@ -80,7 +80,7 @@ class PortableEngine:
         from .explain import explainer
 
         if self._explain is None:
-            self._explain = explainer(self.spec["estimator"], self._arrays, self._final.forest)
+            self._explain = explainer(self.spec["estimator"], self._arrays, self._final)
         return self._explain(self._prepare(X))
 
     @property

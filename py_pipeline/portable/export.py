@@ -16,6 +16,7 @@ from ..schema import Schema
 from .engine import ARRAYS_FILE, FORMAT
 from .export_boosters import BOOSTERS
 from .export_ensembles import ENSEMBLES
+from .explain import LINEAR_MARGINS
 from .export_families import FAMILIES, _linear, _logistic
 from .spec_parts import Buffer, NotPortable, _classes, _jsonable, _name
 from .user_steps import REGISTERED, function_name
@@ -366,8 +367,30 @@ def _split(estimator: Any) -> tuple[list[Any], Any]:
     return [], estimator
 
 
-def export(estimator: Any, schema: Schema) -> tuple[dict[str, Any], bytes]:
-    """The portable spec and its array buffer for a fitted ``estimator``; raises :class:`NotPortable`."""
+def training_mean(estimator: Any, schema: Schema, rows: Any) -> np.ndarray:
+    """The mean of each column the final estimator of ``estimator`` reads, over ``rows`` (its
+    training rows, or a sample of them: a DataFrame with the schema's columns, or anything
+    ``schema.validate`` takes): what a linear model's
+    explanation is measured against. Computed by scikit-learn's own steps; missing values are left
+    out of a column's mean."""
+    from ..engines import FrameMaker
+
+    if hasattr(rows, "columns"):  # a DataFrame: its schema columns, a missing value as None
+        frame = rows[list(schema.names)].astype(object)
+        rows = frame.where(frame.notna(), None).to_numpy().tolist()
+    X: Any = schema.validate(rows)
+    if hasattr(estimator, "feature_names_in_"):
+        X = FrameMaker(schema, list(estimator.feature_names_in_))(X)
+    for step in _split(estimator)[0]:
+        X = step.transform(X)
+    if hasattr(X, "toarray"):  # a sparse matrix (one-hot columns)
+        X = X.toarray()
+    return np.nanmean(np.asarray(X, dtype=np.float64), axis=0)
+
+
+def export(estimator: Any, schema: Schema, mean: np.ndarray | None = None) -> tuple[dict[str, Any], bytes]:
+    """The portable spec and its array buffer for a fitted ``estimator``; raises :class:`NotPortable`.
+    ``mean``: :func:`training_mean`, kept for a linear final estimator (its explanation's reference)."""
     buf = Buffer()
     steps, final = _split(estimator)
     spec = {
@@ -382,5 +405,11 @@ def export(estimator: Any, schema: Schema) -> tuple[dict[str, Any], bytes]:
         "estimator": _estimator(final, buf),
         "classes": _classes(final),
     }
+    node = spec["estimator"]
+    if mean is not None and node["op"] == "linear" and node["kind"] in LINEAR_MARGINS:
+        if np.shape(mean) != (buf.table[node["coef"]]["shape"][-1],):
+            raise ValueError(f"the training mean has {np.size(mean)} columns; {_name(final)} reads "
+                             f"{buf.table[node['coef']]['shape'][-1]}")
+        node["mean"] = buf.put(mean)
     spec["arrays"] = buf.table
     return spec, buf.bytes()

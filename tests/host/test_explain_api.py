@@ -12,7 +12,7 @@ import pytest
 from py_pipeline import load_model
 from server_fallback import create_app
 
-KEYS = ["frame_random_forest_missing", "iris_logistic_multinomial"]
+KEYS = ["frame_random_forest_missing", "iris_logistic_multinomial", "frame_svc_rbf_no_proba"]
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +63,19 @@ def test_its_own_row_limit_and_predicts_errors(client, matrix):
 
 
 def test_a_model_that_cannot_be_explained_answers_422_and_still_predicts(client, matrix):
-    _, rows = matrix["iris_logistic_multinomial"]
-    refused = client.post("/api/v1/models/iris_logistic_multinomial/explain", json={"rows": rows[:2]})
+    _, rows = matrix["frame_svc_rbf_no_proba"]
+    refused = client.post("/api/v1/models/frame_svc_rbf_no_proba/explain", json={"rows": rows[:2]})
     assert refused.status_code == 422
     error = refused.get_json()["error"]
-    assert error["code"] == "explanation_unavailable" and "linear estimator" in error["message"]
-    assert client.post("/api/v1/models/iris_logistic_multinomial/predict", json={"rows": rows[:2]}).status_code == 200
+    assert error["code"] == "explanation_unavailable" and "svm estimator" in error["message"]
+    assert client.post("/api/v1/models/frame_svc_rbf_no_proba/predict", json={"rows": rows[:2]}).status_code == 200
+
+
+def test_a_linear_model_explains_its_margin(client, matrix):
+    _, rows = matrix["iris_logistic_multinomial"]
+    answer = client.post("/api/v1/models/iris_logistic_multinomial/explain", json={"rows": rows[:3]}).get_json()
+    assert answer["output"] == "margin" and answer["outputs"] == ["setosa", "versicolor", "virginica"]
+    assert np.asarray(answer["contributions"]).shape == (3, 4, 3)
 
 
 def test_the_openapi_document_lists_explain(client):

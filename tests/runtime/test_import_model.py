@@ -1,6 +1,7 @@
 """Importing a handed-over model (runtime tier: the import runs the Pyodide check): a DataFrame-fitted
 pipeline in a joblib file plus a CSV sample becomes a bundle whose schema is inferred as expected,
-which predicts in Pyodide and on the server what the notebook's pipeline predicts; the schema can
+which predicts in Pyodide and on the server what the notebook's pipeline predicts and explains
+against its sample's mean; the schema can
 be written, edited and passed back; and a real local MLflow registry (SQLite) is imported from by
 version and by alias, with the lineage in the manifest, and a bundle is logged back to it."""
 
@@ -55,6 +56,13 @@ def test_a_handed_over_pipeline_becomes_a_bundle_that_predicts_as_in_the_noteboo
     assert answer["predictions"] == pipeline.predict(data.drop(columns="churned")).tolist()
     expected = pipeline.predict_proba(data.drop(columns="churned"))
     assert np.abs(np.array(answer["probabilities"]) - expected).max() < 1e-9
+    # explained against the sample's mean of the columns the logistic regression reads
+    shap = pytest.importorskip("shap")
+    final, head = pipeline[-1], pipeline[:-1]
+    theirs = shap.LinearExplainer(final, shap.maskers.Independent(head.transform(sample.drop(columns="churned")),
+                                                                 max_samples=300))
+    columns = np.asarray(model.explain(rows[:20], columns=True)["column_contributions"])[:, :, 0]
+    assert np.abs(columns - theirs.shap_values(head.transform(data.drop(columns="churned").iloc[:20]))).max() < 1e-9
 
 
 def test_the_schema_can_be_written_edited_and_passed_back(notebook, tmp_path, capsys):

@@ -406,8 +406,9 @@ def write_matrix(root: Path, keys: list[str] | None = None) -> dict[str, tuple[P
         directory.mkdir(parents=True)
         write_bundle(directory, estimator, name=key, version="1.0.0", task=task, schema=schema,
                      feature_packages=add_to_bundle(directory, [physics]) if uses_physics else None)
-        export_bundle(directory)
-        out[key] = (directory, schema_rows(X, schema))
+        rows = schema_rows(X, schema)
+        export_bundle(directory, training=rows)
+        out[key] = (directory, rows)
     return out
 
 

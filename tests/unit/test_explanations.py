@@ -64,7 +64,7 @@ def test_rows_are_validated_as_for_predict(matrix):
 
 
 @pytest.mark.parametrize("key, engine, words", [
-    ("iris_logistic_multinomial", "portable", "a linear estimator has no exact explanation"),
+    ("frame_svc_rbf_no_proba", "portable", "an? svm estimator has no exact explanation"),
     ("wine_random_forest", "sklearn", "runs on the scikit-learn engine"),
 ])
 def test_what_cannot_be_explained_says_why_and_still_predicts(matrix, key, engine, words):
