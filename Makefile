@@ -118,7 +118,7 @@ bench-families: install build
 bench-boosters: install build
 	$(BIN)/python bench/boosters.py
 
-bench-explain: install build
+bench-explain: install wrk build
 	$(BIN)/python bench/explain.py
 
 bench-engines: install wrk build

@@ -5,11 +5,16 @@ separate file of the rejected rows (file, row, field, what was expected, why).
     python -m scoring machine_failure@1.1.0 logs/ --out scored.csv --errors rejected.csv
     python -m scoring dist/models/iris/1.0.0 big.parquet --out scored.parquet --local-cluster 2
     python -m scoring machine_failure logs/ --out scored.csv --scheduler tcp://10.0.0.5:8786
+    python -m scoring machine_failure sensors/*.csv --out explained.csv --explain
 
 On one machine the files stream a chunk at a time (constant memory); with --local-cluster N or
 --scheduler ADDRESS, Dask scores them by partition, with the same output (Parquet output on Dask
 is a directory of part files). Exit status: 0 when done (rejected rows are in the error file), 2
-when the model, the files or the options are wrong (the message says which).
+when the model, the files or the options are wrong (the message says which, and a model that
+cannot be explained says why before anything is written).
+
+--explain adds each row's exact, additive explanation (the README's "Why this prediction"):
+base_value plus the contribution_ columns is the model's output for the explained class.
 
 Nothing is lost: an output that names an input is refused, and so is an existing file unless
 --overwrite is given, before anything is opened for writing; results are written under temporary
@@ -26,6 +31,7 @@ import sys
 from pathlib import Path
 
 from py_pipeline.errors import PipelineError, UnknownModel
+from py_pipeline.explanations import FILE_MODES
 from py_pipeline.model import load_model
 from py_pipeline.registry import scan_manifests, version_key
 
@@ -50,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--local-cluster", metavar="N", type=int, help="start a Dask cluster of N worker processes here")
     parser.add_argument("--blocksize", default="4MB", help="bytes of CSV per Dask partition "
                         "(default 4MB; 'none': one per file, for quoted line breaks)")
+    parser.add_argument("--explain", nargs="?", const="predicted", choices=FILE_MODES,
+                        help="add each row's exact explanation: a contribution_<feature> column per input feature "
+                        "(and derived line), base_value and, for a classifier, explained_class; of the predicted "
+                        "class (the default), or 'all' outputs (columns suffixed _<class>)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing result and error files")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -75,7 +85,7 @@ def run(args: argparse.Namespace):
     directory = bundle_directory(args.model, args.models)
     model = load_model(directory)
     files, fmt = input_files(args.inputs)
-    layout = read_layout(model, files, fmt)
+    layout = read_layout(model, files, fmt, args.explain)
     if fmt == "csv" and args.out.suffix.lower() not in (".csv", ".tsv", ".txt"):
         raise PipelineError(f"--out {args.out}: CSV input is written as CSV; name it .csv")
     if fmt == "parquet" and args.out.suffix.lower() not in (".parquet", ".pq"):

@@ -16,6 +16,7 @@ import pandas as pd
 
 from py_pipeline import csv_io
 from py_pipeline.columns import ColumnBatch, category_codes, flag_numbers, partition
+from py_pipeline.explanations import EXPLAINED_CLASS_COLUMN, explanation_columns, file_columns
 from py_pipeline.model import Model
 from py_pipeline.problems import Problem, file_rows
 from py_pipeline.schema import Schema
@@ -37,6 +38,8 @@ class Layout:
     regression: bool
     raw: bool = False  # the pipeline asked for raw cells (no neutralising of formulas)
     arrow_schema: Any = None  # Parquet: the result's schema (the input's columns, typed as stored, then ours)
+    explain: str | None = None  # explanations.FILE_MODES: add the rows' explanations
+    explained: tuple[str, ...] = ()  # their columns
 
     def table(self, records: list[list[str]], first_row: int, lines: list[int] | None = None) -> csv_io.CsvTable:
         """Records of this file set as ``csv_io`` scores them: data rows from ``first_row``, each
@@ -50,26 +53,30 @@ class Layout:
         out[csv_io.PREDICTION_COLUMN] = pd.Series([], dtype=_prediction_dtype(self))
         for c in self.classes or ():
             out[csv_io.probability_column(c)] = pd.Series([], dtype=np.float64)
+        for name in self.explained:
+            out[name] = pd.Series([], dtype=_explanation_dtype(self, name))
         return out
 
 
 def layout_for(model: Model, columns: list[str], *, text: bool, delimiter: str = ",",
-               arrow_schema: Any = None) -> Layout:
+               arrow_schema: Any = None, explain: str | None = None) -> Layout:
     """Match a header to the model's features (by name, as the page does); raises InvalidInput
-    naming a missing column."""
+    naming a missing column, and ExplanationUnavailable when ``explain`` asks what the model cannot give."""
     schema = model.manifest.schema
     mapping = csv_io.match_columns(columns, schema)
     classes = tuple(model.manifest.classes or ()) if model.manifest.task == "classification" else None
     layout = Layout(tuple(columns), tuple(mapping[f.name] for f in schema.features),
                     tuple(f.name for f in schema.features), delimiter, text, classes,
-                    model.manifest.task == "regression", csv_io.raw_cells(model.manifest))
+                    model.manifest.task == "regression", csv_io.raw_cells(model.manifest), explain=explain,
+                    explained=tuple(file_columns(model, explain)) if explain else ())
     return layout if arrow_schema is None else replace(layout, arrow_schema=_result_schema(arrow_schema, layout))
 
 
 def header(layout: Layout, out: TextIO) -> Any:
     """Write a CSV result file's header to ``out``; answer the writer for its rows."""
     classes = list(layout.classes) if layout.classes else None
-    none_scored = csv_io.Scored([], [], [] if classes else None, classes)  # the columns a scored chunk has
+    none_scored = csv_io.Scored([], [], [] if classes else None, classes,  # the columns a scored chunk has
+                                explained=list(layout.explained))
     return csv_io.result_writer(out, layout.table([], 1), none_scored, layout.raw)
 
 
@@ -79,7 +86,7 @@ def score_records(records: list[list[str]], lines: list[int], model: Model, layo
     the header), each starting on its line of ``lines``: the result file's text for the valid ones,
     how many they are, and every problem of the others."""
     table = layout.table(records, first_row, lines)
-    scored = csv_io.score(table, model)
+    scored = csv_io.score(table, model, explain=layout.explain)
     text = csv_io.result_text(csv_io.result_columns(table, scored, layout.raw), layout.delimiter)
     return text, len(scored.valid), in_file(scored.problems, file)
 
@@ -109,6 +116,9 @@ def score_frame(frame: pd.DataFrame, model: Model, layout: Layout, first_row: in
             proba = np.full((len(keep), len(layout.classes)), np.nan)
         for k, c in enumerate(layout.classes):
             out[csv_io.probability_column(c)] = proba[:, k]
+    if layout.explain:
+        for name, column in zip(layout.explained, explanation_columns(model, X, predictions, layout.explain)):
+            out[name] = pd.Series(column, dtype=_explanation_dtype(layout, name))
     return out, in_file(problems, file)
 
 
@@ -153,6 +163,8 @@ def _result_schema(arrow_schema: Any, layout: Layout) -> Any:
     prediction = pa.float64() if layout.regression else pa.array(list(layout.classes or [""])).type
     fields.append(pa.field(csv_io.PREDICTION_COLUMN, prediction))
     fields += [pa.field(csv_io.probability_column(c), pa.float64()) for c in layout.classes or ()]
+    fields += [pa.field(name, prediction if name == EXPLAINED_CLASS_COLUMN else pa.float64())
+               for name in layout.explained]
     return pa.schema(fields)
 
 
@@ -168,3 +180,7 @@ def _text(v: Any) -> str:
 
 def _prediction_dtype(layout: Layout) -> Any:
     return np.float64 if layout.regression else object
+
+
+def _explanation_dtype(layout: Layout, name: str) -> Any:
+    return _prediction_dtype(layout) if name == EXPLAINED_CLASS_COLUMN else np.float64

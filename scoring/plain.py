@@ -19,6 +19,7 @@ import numpy as np
 
 from py_pipeline import csv_io
 from py_pipeline.columns import ColumnBatch, flag_numbers, partition
+from py_pipeline.explanations import explanation_columns
 from py_pipeline.model import Model
 from py_pipeline.problems import Problem, file_rows
 
@@ -126,6 +127,8 @@ def score_plain(chunk: PlainChunk, model: Model, layout: Layout, first_row: int,
     columns: list[Any] = [suffix if layout.raw else csv_io.safe_column(suffix)]
     if layout.classes and proba is not None:
         columns += [list(map(csv_io.probability_cell, column)) for column in proba.T.tolist()]
+    if layout.explain:
+        columns += csv_io.explanation_cells(explanation_columns(model, X, predictions, layout.explain), layout.raw)
     text = csv_io.lines_text(map(delimiter.join, zip(kept, csv_io.result_lines(columns, delimiter))))
     return text, len(kept), in_file(problems, file)
 

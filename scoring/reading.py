@@ -20,9 +20,9 @@ from py_pipeline.problems import Problem
 from .partition import Layout, layout_for
 
 
-def read_layout(model: Model, files: list[Path], fmt: str) -> Layout:
+def read_layout(model: Model, files: list[Path], fmt: str, explain: str | None = None) -> Layout:
     """The first file's header matched to the model's features; every other file must have the
-    same header (the result is one file)."""
+    same header (the result is one file). ``explain``: the result explains its rows too."""
     headers = [_csv_header(f, model) if fmt == "csv" else (_parquet_header(f), ",") for f in files]
     (columns, delimiter), first = headers[0], files[0]
     for file, (other, _) in zip(files[1:], headers[1:]):
@@ -30,7 +30,7 @@ def read_layout(model: Model, files: list[Path], fmt: str) -> Layout:
             raise _file_error(file, f"its header differs from {first.name}'s: every file must have the same columns",
                               "the header of the first file")
     return layout_for(model, columns, text=fmt == "csv", delimiter=delimiter,
-                      arrow_schema=None if fmt == "csv" else _parquet_schema(files[0]))
+                      arrow_schema=None if fmt == "csv" else _parquet_schema(files[0]), explain=explain)
 
 
 def parse_records(lines: Iterable[str], layout: Layout, *, header: bool) -> Iterator[tuple[int, list[str]]]:

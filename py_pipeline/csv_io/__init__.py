@@ -28,13 +28,13 @@ from .score import (Scoring, category_value, cell_value, error_for, score, text_
                     validated_rows)
 from .table import CsvTable, Scored
 from .write import (ERROR_COLUMNS, FORMULA_START, PREDICTION_COLUMN, PROBABILITY_PREFIX, cell, errors_csv,
-                    lines_text, probability_cell, probability_column, problem_cells, raw_cells, result_columns,
+                    explanation_cells, lines_text, probability_cell, probability_column, problem_cells, raw_cells, result_columns,
                     result_csv, result_header, result_lines, result_rows, result_text, result_writer, rows_writer,
                     safe_cell, safe_cells, safe_column)
 __all__ = ["CsvParseError", "CsvTable", "DELIMITERS", "ERROR_COLUMNS", "FORMULA_START", "InvalidInput", "NOT_UTF8",
            "PREDICTION_COLUMN", "PROBABILITY_PREFIX", "Scored", "Scoring", "category_value", "cell", "cell_value",
-           "error_for", "errors_csv", "lines_text", "match_columns", "probability_cell", "probability_column",
-           "problem_cells", "raw_cells", "read_csv", "records", "result_columns", "result_csv", "result_header",
+           "error_for", "errors_csv", "explanation_cells", "lines_text", "match_columns", "probability_cell",
+           "probability_column", "problem_cells", "raw_cells", "read_csv", "records", "result_columns", "result_csv", "result_header",
            "result_lines", "result_rows", "result_text", "result_writer", "rows_of", "rows_writer", "safe_cell",
            "safe_cells", "safe_column", "score", "sniff_delimiter", "text_batch", "text_numbers", "validate",
            "validated_rows"]

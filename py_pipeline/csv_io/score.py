@@ -13,6 +13,7 @@ import numpy as np
 
 from ..columns import ColumnBatch, category_codes, flag_numbers, partition
 from ..errors import InvalidInput
+from ..explanations import explanation_columns, file_columns
 from ..model import Model
 from ..problems import Problem, errors_only, rows_with
 from ..schema import Feature, Schema
@@ -113,16 +114,21 @@ def cell_value(feature: Feature, text: str) -> Any:
     return _value(feature, text)
 
 
-def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None) -> Scored:
-    """Validate records ``start`` to ``end`` (all by default), predict the valid ones."""
+def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None,
+          explain: str | None = None) -> Scored:
+    """Validate records ``start`` to ``end`` (all by default), predict the valid ones; ``explain``
+    (``explanations.FILE_MODES``): explain them too, raising ExplanationUnavailable when the model
+    cannot be explained."""
     valid, X, problems, cells = _validated(table, model.manifest.schema, start, end)
     invalid_rows = rows_with(problems)
     classes = list(model.manifest.classes or []) if model.manifest.task == "classification" else None
+    explained = [] if explain is None else file_columns(model, explain)
     if X is None:
-        return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows)
+        return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows, explained=explained)
     answer, predictions, proba = model.predict_arrays(X)
+    why = [] if explain is None else explanation_columns(model, X, predictions, explain)
     return Scored(valid, predictions.tolist(), None if proba is None else proba.tolist(), answer.get("classes"),
-                  problems, invalid_rows, cells)
+                  problems, invalid_rows, cells, explained, why)
 
 
 class Scoring:
@@ -130,17 +136,17 @@ class Scoring:
     result file grows as rows are scored, and the page reports progress and can cancel between
     chunks. The files are those :func:`score` and :func:`result_csv` give for the whole file."""
 
-    def __init__(self, data: bytes | str, model: Model) -> None:
+    def __init__(self, data: bytes | str, model: Model, explain: str | None = None) -> None:
         schema = model.manifest.schema
         self.raw = raw_cells(model.manifest)
         reader, columns, delimiter, shift = _open(data, schema)
-        self.model, self.records = model, _records(reader, shift)
+        self.model, self.records, self.explain = model, _records(reader, shift), explain
         self.table = CsvTable(columns, [], [], delimiter, match_columns(columns, schema))
         # an estimate for progress (exact unless quoted cells hold line breaks); `done` is exact
         newline = b"\n" if isinstance(data, bytes) else "\n"
         self.total = max(data.count(newline) + (0 if data.endswith(newline) else 1) - reader.line_num, 0)
         self.done = self.rows_scored = 0
-        self.scored = score(self.table, model, 0, 0)  # the problems so far, and the model's classes
+        self.scored = score(self.table, model, 0, 0, explain)  # the problems so far, the model's classes
         self.counts = dict.fromkeys(self.scored.classes or [], 0)
         positive = (model.manifest.extra or {}).get("positive_class")
         self.histogram_of = positive if positive in self.counts else None
@@ -154,7 +160,7 @@ class Scoring:
         chunk = list(itertools.islice(self.records, rows))
         table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
                          self.table.mapping, first_row=self.done + 1)  # problems name rows in the whole file
-        part = score(table, self.model)
+        part = score(table, self.model, explain=self.explain)
         columns = result_columns(table, part, self.raw)
         self.out.write(result_text(columns, table.delimiter))
         self.preview += list(itertools.islice(zip(*columns), 10 - len(self.preview)))

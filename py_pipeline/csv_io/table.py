@@ -40,3 +40,6 @@ class Scored:
     invalid_rows: int = 0
     #: the valid records' cells, a column at a time (the result file is written from them)
     cells: list[Sequence[str]] | None = field(default=None, repr=False)
+    #: explanation columns asked for (``explanations.file_columns``), and theirs for the valid records
+    explained: list[str] = field(default_factory=list)
+    explanations: list[Any] = field(default_factory=list, repr=False)

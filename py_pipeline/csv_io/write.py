@@ -9,6 +9,8 @@ import io
 import re
 from typing import Any, Iterable, Iterator, Sequence, TextIO
 
+import numpy as np
+
 from ..problems import Problem
 from .table import CsvTable, Scored
 
@@ -67,7 +69,7 @@ def rows_writer(out: TextIO, delimiter: str = ",") -> Any:
 def result_header(table: CsvTable, scored: Scored) -> list[str]:
     """The result file's columns: the file's own, the prediction, a probability per class."""
     classes = scored.classes if scored.probabilities is not None else []
-    return [*table.columns, PREDICTION_COLUMN, *(probability_column(c) for c in classes)]
+    return [*table.columns, PREDICTION_COLUMN, *(probability_column(c) for c in classes), *scored.explained]
 
 
 def probability_column(label: Any) -> str:
@@ -91,7 +93,14 @@ def result_columns(table: CsvTable, scored: Scored, raw: bool = False) -> list[S
     columns = [column if raw else safe_column(column) for column in columns]
     if scored.probabilities is not None:
         columns += [list(map(probability_cell, column)) for column in zip(*scored.probabilities)]
-    return columns
+    return columns + explanation_cells(scored.explanations, raw)
+
+
+def explanation_cells(columns: list[Any], raw: bool = False) -> list[Sequence[str]]:
+    """Explanation columns (``explanations.explanation_columns``) as result cells: numbers by their
+    repr (exact, so a row's contributions add up as computed), the explained class as a prediction is."""
+    cells = [list(map(cell, np.asarray(column).tolist())) for column in columns]
+    return [c if raw else safe_column(c) for c in cells]
 
 
 def result_rows(table: CsvTable, scored: Scored, raw: bool = False) -> list[tuple[str, ...]]:

@@ -56,6 +56,7 @@ class PortableEngine:
         self._final = estimators.build(spec["estimator"], arrays)
         self._arrays = arrays
         self._explain: Any = None
+        self.explanation_lines: Any = None  # explanations.Lines, kept by the first explanation
 
     @classmethod
     def from_bytes(cls, spec_bytes: bytes, buffer: bytes) -> "PortableEngine":
