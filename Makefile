@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain clean
+.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain bench-explain-page clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -85,7 +85,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest tests/browser
 
-bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain
+bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain bench-explain-page
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -120,6 +120,9 @@ bench-boosters: install build
 
 bench-explain: install wrk build
 	$(BIN)/python bench/explain.py
+
+bench-explain-page: install chromium build
+	$(BIN)/python bench/page_ready.py --explain
 
 bench-engines: install wrk build
 	$(BIN)/python bench/engines.py

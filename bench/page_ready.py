@@ -17,7 +17,12 @@ fresh profiles, median [min-max]:
 - bytes over the network on a first visit; main-thread long tasks while loading and scoring;
 - the first visit through an emulated 20 Mbit/s, 40 ms link (bench/throttled_static.py).
 
+With ``--explain`` it measures explanations instead (issue 32): ``predictor.explain`` in browser
+mode, one row (median of 50 calls) and 1,000 varied rows (median of 3) for iris, the forest and
+HistGradientBoosting 1.1.0, with the main thread's longest task meanwhile.
+
     make bench-ready     # or: .venv/bin/python bench/page_ready.py --runs 3
+    make bench-explain-page     # .venv/bin/python bench/page_ready.py --explain
 """
 
 from __future__ import annotations
@@ -198,10 +203,44 @@ def summarise(got: dict[str, list], who: str) -> dict[str, list[float]]:
     return out
 
 
+EXPLAIN_MODELS = {("iris", "1.0.0"): 1, ("machine_failure", "1.0.0"): 20, ("machine_failure", "1.1.0"): 10}
+EXPLAIN_BATCH_TARGET = {("machine_failure", "1.0.0"): 2000}  # 1,000 rows of the forest, ms
+
+
+def explain_figures(p, origin: str, runs: int) -> dict:
+    """``predictor.explain`` in the page (browser mode), for each model of EXPLAIN_MODELS."""
+    out = {}
+    for name, version in EXPLAIN_MODELS:
+        got = []
+        for _ in range(runs):
+            profile = Profile(p)
+            got.append(profile.visit(page_url(origin, "ours", name, version, measure="explain")))
+            profile.close()
+        out[f"{name} {version}"] = {"one_row_ms": [statistics.median(g["explainSingleMs"]) for g in got],
+                                    "one_row_mean_ms": [statistics.fmean(g["explainSingleMs"]) for g in got],
+                                    "batch_ms": [statistics.median(g["explainBatchMs"]) for g in got],
+                                    "longest_task_ms": [max(g["explainLongTasks"], default=0) for g in got]}
+    print(f"predictor.explain in headless Chromium (browser mode, loopback), {runs} fresh profile(s) per model, "
+          "median [min-max]")
+    for (name, version), target in EXPLAIN_MODELS.items():
+        f = out[f"{name} {version}"]
+        one = statistics.median(f["one_row_ms"])
+        batch, longest = statistics.median(f["batch_ms"]), max(f["longest_task_ms"])
+        mean = statistics.median(f["one_row_mean_ms"])
+        print(f"  {name} {version}: 1 row {spread(f['one_row_ms'], ' ms', 2)} (mean {mean:.2f} ms), "
+              f"target < {target} ms: {'met' if one < target else 'MISSED'}")
+        batch_target = EXPLAIN_BATCH_TARGET.get((name, version))
+        print(f"    1,000 rows {spread(f['batch_ms'], ' ms', 0)}"
+              + (f", target < {batch_target} ms: {'met' if batch < batch_target else 'MISSED'}" if batch_target else "")
+              + f"; longest main-thread task {longest:.0f} ms, target <= 50 ms: {'met' if longest <= 50 else 'MISSED'}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="fresh-profile rounds per model (default 3)")
     parser.add_argument("--throttled-runs", type=int, default=1, help="rounds that include the emulated link")
+    parser.add_argument("--explain", action="store_true", help="measure predictor.explain instead (issue 32)")
     args = parser.parse_args()
     if not (DIST / "site" / "index.html").exists():
         raise SystemExit("dist/site is missing: run `make build` first")
@@ -213,6 +252,9 @@ def main() -> None:
     results: dict[str, dict[str, list]] = {}
     try:
         with sync_playwright() as p:
+            if args.explain:
+                write_figures("page_explain", explain_figures(p, origin, args.runs))
+                return
             for name, version in MODELS:
                 merged: dict[str, list] = {}
                 for i in range(args.runs):

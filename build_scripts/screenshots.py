@@ -1,8 +1,9 @@
-"""Screenshots of the demo page, of its element whole (the what-if chart included), of an answer
-flagged for a reading outside its typical range, of the demo after scoring a CSV file, and of the
+"""Screenshots of the demo page, of its element whole (the what-if chart included), of an answer's
+"Why?" chart, of an answer flagged for a reading outside its typical range, of the demo after
+scoring a CSV file with its explanations, and of the
 <model-predictor> example page, for review and the README: a phone (390x844) and a laptop
 (1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated);
-the README's three small JPEG copies go to docs/screenshots/ (committed).
+the README's four small JPEG copies go to docs/screenshots/ (committed).
 
     .venv/bin/python -m build_scripts.screenshots     # needs `make build`; starts its own server
 """
@@ -53,6 +54,10 @@ def main() -> None:
                 page.select_option("#examples", label="Overstrain failure")
                 page.wait_for_selector("#result:not([hidden])")
                 page.screenshot(path=str(out / f"demo-{name}.png"))
+                page.wait_for_selector("#why:not([hidden])", timeout=120_000)
+                page.locator("#why").screenshot(path=str(out / f"why-{name}.png"))
+                if name == "phone":  # the README's: why this answer, on a phone, small
+                    page.locator("#why").screenshot(path=str(DOCS / "why.jpg"), type="jpeg", quality=60)
                 page.wait_for_selector("#whatif-chart polyline", state="attached", timeout=120_000)
                 page.select_option("#whatif-feature", "tool_wear_min")
                 page.wait_for_timeout(1000)  # the new sweep: one 100-row batch
@@ -66,6 +71,7 @@ def main() -> None:
                 page.click("#predict")
                 page.wait_for_selector("#warnings:not([hidden])")
                 page.locator("#result").screenshot(path=str(out / f"warning-{name}.png"))
+                page.check("#explain-file")
                 page.set_input_files("#file", files=[{"name": "sensor-log.csv", "mimeType": "text/csv",
                                                       "buffer": sample_file().encode()}])
                 page.wait_for_selector("#file-result:not([hidden])", timeout=120_000)

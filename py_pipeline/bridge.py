@@ -17,6 +17,7 @@ from . import csv_io
 from .errors import InvalidInput, PipelineError
 from .bundle import choose_engine, load_engine, read_manifest
 from .columns import ColumnBatch, validate_batch
+from .explanations import explain_rows
 from .model import Model, load_model
 from .problems import starting_at
 
@@ -52,9 +53,27 @@ def predict(directory: str, rows_json: str, first_row: int = 1) -> str:
     return _answer(lambda: _model(directory).predict(_rows(rows_json), starting_at(first_row)))
 
 
-def explain(directory: str, rows_json: str, first_row: int = 1, columns: bool = False) -> str:
-    """Explain the JSON-encoded ``rows`` (``Model.explain``), validated as :func:`predict` does."""
-    return _answer(lambda: _model(directory).explain(_rows(rows_json), starting_at(first_row), bool(columns)))
+def explain(directory: str, rows_json: str, first_row: int = 1, columns: bool = False, flat: bool = False) -> str:
+    """Explain the JSON-encoded ``rows`` (``Model.explain``), validated as :func:`predict` does;
+    ``flat``: the contributions as one row-major list with their ``shape`` (the page's form)."""
+    return _answer(lambda: _model(directory).explain(_rows(rows_json), starting_at(first_row), bool(columns),
+                                                     bool(flat)))
+
+
+def explain_columns(directory: str, meta_json: str, numbers: Any, codes: Any, first_row: int = 1) -> str:
+    """Explain a column batch (``columns.py``), validated as :func:`predict_columns` does; answer
+    JSON as :func:`explain` gives it, the contributions flattened row-major (rows x lines x
+    outputs) for the page to hold as one Float64Array."""
+
+    def run() -> dict[str, Any]:
+        model = _model(directory)
+        at = starting_at(first_row)
+        batch = ColumnBatch.from_wire(model.manifest.schema, json.loads(meta_json), _buffer(numbers), _buffer(codes))
+        X = validate_batch(model.manifest.schema, batch, at)
+        result = {**explain_rows(model, X, flat=True), **model.warnings(X, at)}
+        return result
+
+    return _answer(run)
 
 
 def _rows(rows_json: str) -> Any:
@@ -101,14 +120,16 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
 _scorings: dict[int, csv_io.Scoring] = {}
 
 
-def csv_open(directory: str, data: Any) -> str:
+def csv_open(directory: str, data: Any, explain: bool = False) -> str:
     """Read a CSV file for the bundle in ``directory`` and hold it for scoring a chunk at a time
     (:func:`csv_step`): answer its id, row count and which column feeds each feature. ``data`` is
     the file's bytes (a JS Uint8Array under Pyodide, copied once into the wasm heap and decoded as
-    it is read) or its text."""
+    it is read) or its text. ``explain``: each scored row's explanation too (the predicted class's
+    contribution columns), and a summary of them at the end."""
 
     def run() -> dict[str, Any]:
-        scoring = csv_io.Scoring(data.to_bytes() if hasattr(data, "to_bytes") else data, _model(directory))
+        scoring = csv_io.Scoring(data.to_bytes() if hasattr(data, "to_bytes") else data, _model(directory),
+                                 "predicted" if explain else None)
         handle = max(_scorings, default=0) + 1
         _scorings[handle] = scoring
         return {"id": handle, "total": scoring.total, "columns": scoring.table.matched(),
@@ -134,6 +155,8 @@ def csv_finish(handle: int, preview: int = 10) -> str:
         header = [csv_io.result_header(scoring.table, s)]
         answer: dict[str, Any] = {"problems": [p.to_dict() for p in s.problems], "scored": scoring.rows_scored,
                                   "invalid_rows": s.invalid_rows, "preview": header + scoring.preview[:preview]}
+        if scoring.explain:
+            answer["contribution_sums"] = scoring.contribution_sums
         if scoring.counts:
             answer["counts"] = scoring.counts
             answer["histogram"] = {"of": scoring.histogram_of or "predicted class",

@@ -80,14 +80,18 @@ def unavailable(model: Any) -> str | None:
     return None
 
 
-def explain_rows(model: Any, X: np.ndarray, columns: bool = False) -> dict[str, Any]:
+def explain_rows(model: Any, X: np.ndarray, columns: bool = False, flat: bool = False) -> dict[str, Any]:
     """The explanation of validated rows ``X`` (see the module doc); ``columns``: also the
-    column-level contributions, in the order the final estimator reads them."""
+    column-level contributions, in the order the final estimator reads them; ``flat``: the
+    contributions as one row-major list, with their ``shape`` (rows, lines, outputs)."""
     phi, by_line, base = _explained(model, X)
     lines = Lines.of(model)
     answer = {"model": {"name": model.name, "version": model.version}, "output": lines.output,
               "outputs": lines.outputs, "features": lines.features, "derived": lines.derived,
-              "base_values": base.tolist(), "contributions": by_line.tolist()}
+              "base_values": base.tolist(),
+              "contributions": by_line.ravel().tolist() if flat else by_line.tolist()}
+    if flat:
+        answer["shape"] = list(by_line.shape)
     if columns:
         answer["column_contributions"] = phi.tolist()
     return answer
@@ -135,6 +139,13 @@ def explanation_columns(model: Any, X: np.ndarray | None, predictions: np.ndarra
         picked, labels = values[np.arange(len(X)), :, which], np.asarray(predictions, dtype=object)
     columns = [picked[:, j] for j in range(picked.shape[1])]
     return columns + ([labels] if model.manifest.task == "classification" else [])
+
+
+def contribution_sums(names: list[str], columns: list[Any]) -> dict[str, float]:
+    """The sum of each line's absolute contribution over a scored chunk's explanation columns (as
+    :func:`file_columns` names them), by line: a file's summary chart shows their mean."""
+    return {name[len(CONTRIBUTION_PREFIX):]: float(np.abs(np.asarray(column, dtype=np.float64)).sum())
+            for name, column in zip(names, columns) if name.startswith(CONTRIBUTION_PREFIX)}
 
 
 def _refuse_unavailable(model: Any) -> None:

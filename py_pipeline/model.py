@@ -49,16 +49,16 @@ class Model:
         result.update(self.warnings(X, at))
         return result
 
-    def explain(self, rows: Any, at: Locator = JSON_ROWS, columns: bool = False) -> dict[str, Any]:
+    def explain(self, rows: Any, at: Locator = JSON_ROWS, columns: bool = False, flat: bool = False) -> dict[str, Any]:
         """Validate ``rows`` (as :meth:`predict` does, with the same errors) and explain each one:
         exact, additive contributions per input feature, lines of their own for columns computed
         from several features, and the base values (``py_pipeline.explanations``). Raises
         :class:`~py_pipeline.errors.ExplanationUnavailable` for a model that cannot be explained;
-        its predictions are unaffected."""
+        its predictions are unaffected. ``columns``, ``flat``: as ``explain_rows`` takes them."""
         from .explanations import explain_rows
 
         X = self.manifest.schema.validate(rows, at)
-        return {**explain_rows(self, X, columns), **self.warnings(X, at)}
+        return {**explain_rows(self, X, columns, flat), **self.warnings(X, at)}
 
     def warnings(self, X: np.ndarray, at: Locator = JSON_ROWS) -> dict[str, Any]:
         """``{"warnings", "warning_count"}`` for validated rows with values outside their typical

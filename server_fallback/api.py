@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from py_pipeline import InvalidInput, Model, Registry, csv_io
+from py_pipeline.explanations import contribution_sums
 from py_pipeline.problems import JSON_ROWS, Locator, Problem, starting_at
 
 from . import openapi
@@ -97,15 +98,18 @@ def predict_answer(name: str, version: str | None) -> Response:
     one probability column per class). A part of a larger file says where it sits with the query's
     ``first_row`` (its first record's data row) and ``first_line`` (the line after its header), so
     problems name the whole file's rows and lines. ``partial=true`` scores a file's valid rows and
-    lists the others (:func:`partial_answer`) instead of refusing the whole file."""
+    lists the others (:func:`partial_answer`) instead of refusing the whole file. ``explain=true``
+    (CSV bodies, at most ``MAX_EXPLAIN_ROWS`` rows): the result file's rows carry their explanations."""
     first_row = _query_number("first_row", 1)  # checked whatever the body: a bad one is never ignored
     first_line = _query_number("first_line", None)
     partial = _query_flag("partial")
+    explain = _query_flag("explain")
     if request.mimetype != "text/csv":
         return jsonify(predict_body(name, version, first_row))
     model = registry().get(name, version)
-    table = csv_body(model, current_app.config["MAX_ROWS"], first_row, first_line)
-    scored = csv_io.score(table, model)
+    limit = current_app.config["MAX_EXPLAIN_ROWS" if explain else "MAX_ROWS"]
+    table = csv_body(model, limit, first_row, first_line)
+    scored = csv_io.score(table, model, explain="predicted" if explain else None)
     if partial:
         record_prediction(model.name, model.version, len(scored.valid))
         return jsonify(partial_answer(model, table, scored))
@@ -144,9 +148,11 @@ def partial_answer(model: Model, table: csv_io.CsvTable, scored: csv_io.Scored) 
     browser's ``scoreCsv`` answers the same figures, so a client joins parts alike in both modes."""
     raw = csv_io.raw_cells(model.manifest)
     columns = csv_io.result_columns(table, scored, raw)
-    result_header = csv_io.result_csv(table, csv_io.Scored([], [], scored.probabilities, scored.classes), raw)
+    result_header = csv_io.result_csv(table, csv_io.Scored([], [], scored.probabilities, scored.classes,
+                                                           explained=scored.explained), raw)
     errors_header = csv_io.lines_text([",".join(csv_io.ERROR_COLUMNS)])
-    return {"model": {"name": model.name, "version": model.version}, "backend": "server",
+    sums = {"contribution_sums": contribution_sums(scored.explained, scored.explanations)} if scored.explained else {}
+    return {**sums, "model": {"name": model.name, "version": model.version}, "backend": "server",
             "columns": table.matched(), "rows": len(table.records), "scored": len(scored.valid),
             "invalid_rows": scored.invalid_rows, "problems": [p.to_dict() for p in scored.problems],
             "result": {"header": result_header, "rows": csv_io.result_text(columns, table.delimiter)},

@@ -139,7 +139,13 @@ def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[s
             {"name": "partial", "in": "query", "required": False, "schema": {
                 "type": "string", "enum": ["true", "false"], "default": "false",
                 "description": "CSV body only: true scores the valid rows and lists the others (a PartialScore "
-                               "answer, 200) instead of refusing the whole file (422)"}}],
+                               "answer, 200) instead of refusing the whole file (422)"}},
+            {"name": "explain", "in": "query", "required": False, "schema": {
+                "type": "string", "enum": ["true", "false"], "default": "false",
+                "description": "CSV body only: the result file's rows carry their explanations (contribution_ "
+                               "columns of the predicted class, base_value, explained_class; a PartialScore also sums "
+                               "them per feature); at most the explain row limit; 422 explanation_unavailable for a "
+                               "model that cannot be explained"}}],
         "responses": {**csv_too(ok({"oneOf": [{"$ref": "#/components/schemas/Prediction"},
                                               {"$ref": "#/components/schemas/PartialScore"}]},
                                    "Predictions (a PartialScore for a CSV body with partial=true)")),
@@ -267,6 +273,9 @@ SCHEMAS: dict[str, Any] = {
         "errors": {"type": "object", "required": ["header", "rows"], "description": "the error file's header line "
                    "and its lines, one per problem", "properties": {"header": {"type": "string"},
                                                                      "rows": {"type": "string"}}},
+        "contribution_sums": {"type": "object", "additionalProperties": {"type": "number"},
+                              "description": "explain=true: each feature's absolute contributions summed over the "
+                                             "scored rows"},
         "preview": {"type": "array", "items": {"type": "array"}, "description": "the result's header, then its "
                     "first rows"}}},
     "ModelList": {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {

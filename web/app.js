@@ -92,7 +92,8 @@ const file = {
   input: $("file"), drop: $("drop"), progress: $("file-progress"), bar: $("file-bar"), cancel: $("cancel"),
   status: $("file-status"), error: $("file-error"), result: $("file-result"), summary: $("file-summary"),
   downloadResult: $("download-result"), downloadErrors: $("download-errors"), histogram: $("histogram"),
-  preview: $("preview"), problems: $("file-problems"), byField: $("file-by-field"),
+  preview: $("preview"), problems: $("file-problems"), byField: $("file-by-field"), explain: $("explain-file"),
+  drivers: $("drivers"),
 };
 /** @type {AbortController | null} */
 let scoring = null;
@@ -121,6 +122,7 @@ async function scoreFile(chosen) {
   try {
     const scored = await predictor.scoreCsv(chosen, { // the File: read in the worker, off this thread
       signal: mine.signal,
+      explain: file.explain.checked,
       onProgress: (p) => {
         file.bar.value = p.done / p.total;
         file.status.textContent = `${p.done.toLocaleString()} of ${p.total.toLocaleString()} rows, `
@@ -169,6 +171,7 @@ function showScored(name, scored) {
   file.problems.replaceChildren(...(scored.problems ?? []).slice(0, 20).map((p) =>
     Object.assign(document.createElement("li"), { textContent: p.message })));
   file.histogram.replaceChildren(scored.histogram ? histogram(scored.histogram, scored.counts) : "");
+  file.drivers.replaceChildren(scored.explanationSummary ? drivers(scored.explanationSummary) : "");
   file.result.hidden = false;
   document.body.dataset.scored = String(scored.scored ?? 0);
 }
@@ -226,5 +229,34 @@ function histogram({ of, counts }, perClass) {
   const predicted = Object.entries(perClass ?? {}).map(([c, n]) => `${classLabel(manifest, c)}, ${n.toLocaleString()} rows`)
     .join("; ");
   figure.append(svg, Object.assign(document.createElement("figcaption"), { textContent: `Predicted: ${predicted}` }));
+  return figure;
+}
+
+/**
+ * What drives the file's predictions: each feature's mean absolute contribution over the scored
+ * rows, largest first, as bars (sized through the CSSOM: no inline style attribute, as the CSP asks).
+ * @param {{rows: number, features: string[], meanAbs: number[]}} summary
+ */
+function drivers({ rows, features, meanAbs }) {
+  const described = new Map((ui.predictor.manifest?.features ?? []).map((f) => [f.name, f.description || f.name]));
+  const named = (/** @type {string} */ line) => line.split(" & ").map((n) => described.get(n) ?? n).join(" and ");
+  const most = Math.max(...meanAbs, 1e-300);
+  const figure = document.createElement("figure");
+  figure.className = "drivers";
+  figure.append(Object.assign(document.createElement("figcaption"),
+    { textContent: `What drives these predictions: each feature's mean absolute contribution over ${rows.toLocaleString()} rows` }));
+  features.slice(0, 10).forEach((feature, i) => {
+    const item = Object.assign(document.createElement("div"), { className: "driver" });
+    item.dataset.feature = feature;
+    item.dataset.meanAbs = String(meanAbs[i]);
+    const fill = Object.assign(document.createElement("span"), { className: "fill" });
+    fill.style.width = `${((meanAbs[i] / most) * 100).toFixed(1)}%`;
+    const track = Object.assign(document.createElement("span"), { className: "track" });
+    track.append(fill);
+    item.append(Object.assign(document.createElement("span"), { className: "name",
+      textContent: feature.includes(" & ") ? `Computed from ${named(feature)}` : named(feature) }), track,
+    Object.assign(document.createElement("span"), { className: "value", textContent: String(Number(meanAbs[i].toPrecision(2))) }));
+    figure.append(item);
+  });
   return figure;
 }

@@ -59,3 +59,44 @@ function columnsOf(rows) {
   return Object.fromEntries(names.map((name, j) => [name, typeof rows[0][j] === "number"
     ? Float64Array.from(rows, (r) => r[j]) : rows.map((r) => r[j])]));
 }
+
+/**
+ * Explanations, end to end through the client library: one row (the example; median of 50 calls
+ * after 5), and `batch` rows drawn across the model's typical ranges (varied rows: identical ones
+ * would share every TreeSHAP pattern), median of 3; the main thread's long tasks meanwhile.
+ * @param {{explain: (rows: unknown[]) => Promise<unknown>}} predictor @param {unknown[]} row
+ * @param {any} manifest @param {object} out @param {number} [batch]
+ */
+export async function explainFigures(predictor, row, manifest, out, batch = 1000) {
+  for (let i = 0; i < 5; i++) await predictor.explain([row]);
+  const single = [];
+  for (let i = 0; i < 50; i++) {
+    const t = performance.now();
+    await predictor.explain([row]);
+    single.push(performance.now() - t);
+  }
+  out.explainSingleMs = single;
+  const rows = variedRows(manifest, batch);
+  const start = performance.now();
+  out.explainBatchMs = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await predictor.explain(rows);
+    out.explainBatchMs.push(performance.now() - t);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200)); // long-task entries arrive late
+  out.explainLongTasks = longTasks.filter((t) => t.start + t.duration >= start).map((t) => t.duration);
+}
+
+/** `n` rows drawn (seeded) inside each feature's typical range, or among its categories. */
+function variedRows(manifest, n) {
+  let seed = 12345;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return Array.from({ length: n }, () => manifest.features.map((f) => {
+    if (f.type === "category") return f.categories[Math.floor(next() * f.categories.length)];
+    const low = f.typical_minimum ?? f.minimum ?? 0;
+    const high = f.typical_maximum ?? f.maximum ?? low + 1;
+    const x = low + next() * (high - low);
+    return f.type === "integer" ? Math.round(x) : x;
+  }));
+}

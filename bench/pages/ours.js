@@ -1,6 +1,6 @@
 // The client library as a page would use it: createPredictor, then predict.
-import { finish, params } from "./measure.js";
-import { createPredictor } from "../lib/predictor.js";
+import { explainFigures, finish, params } from "./measure.js";
+import { createPredictor, readManifest } from "../lib/predictor.js";
 import { registerOffline } from "../lib/offline.js";
 
 const row = JSON.parse(params.get("row"));
@@ -15,7 +15,11 @@ if (warmup) { // when the browser takes over from the server
   while (predictor.backend !== "browser") await new Promise((resolve) => setTimeout(resolve, 5));
   out.browserReady = performance.now();
 }
-await finish((rows) => predictor.predict(rows), row, out, (columns) => predictor.predictColumns(columns));
+if (params.get("measure") === "explain") {
+  await explainFigures(predictor, row, await readManifest({ model: params.get("model"), version: params.get("version") }), out);
+} else {
+  await finish((rows) => predictor.predict(rows), row, out, (columns) => predictor.predictColumns(columns));
+}
 // after measuring: the service worker's precaching (20 MB hashed) would compete for the CPU
 if (params.get("sw") === "1") await registerOffline();
 window.__bench = out;

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..columns import ColumnBatch, category_codes, flag_numbers, partition
 from ..errors import InvalidInput
-from ..explanations import explanation_columns, file_columns
+from ..explanations import contribution_sums, explanation_columns, file_columns
 from ..model import Model
 from ..problems import Problem, errors_only, rows_with
 from ..schema import Feature, Schema
@@ -123,8 +123,9 @@ def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None,
     invalid_rows = rows_with(problems)
     classes = list(model.manifest.classes or []) if model.manifest.task == "classification" else None
     explained = [] if explain is None else file_columns(model, explain)
-    if X is None:
-        return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows, explained=explained)
+    if X is None:  # no valid row: the explanation columns are empty
+        return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows, explained=explained,
+                      explanations=[] if explain is None else explanation_columns(model, None, None, explain))
     answer, predictions, proba = model.predict_arrays(X)
     why = [] if explain is None else explanation_columns(model, X, predictions, explain)
     return Scored(valid, predictions.tolist(), None if proba is None else proba.tolist(), answer.get("classes"),
@@ -151,6 +152,8 @@ class Scoring:
         positive = (model.manifest.extra or {}).get("positive_class")
         self.histogram_of = positive if positive in self.counts else None
         self.histogram = np.zeros(10, dtype=np.int64)
+        #: explaining: each line's absolute contributions summed over the rows scored so far
+        self.contribution_sums = dict.fromkeys(contribution_sums(self.scored.explained, self.scored.explanations), 0.0)
         self.out = io.StringIO(newline="")
         result_writer(self.out, self.table, self.scored, self.raw)
         self.preview: list[tuple[str, ...]] = []
@@ -171,6 +174,8 @@ class Scoring:
         if self.counts:
             for label in part.predictions:
                 self.counts[label] += 1
+        for line, total in contribution_sums(part.explained, part.explanations).items():
+            self.contribution_sums[line] += total
         if part.probabilities:
             proba = np.asarray(part.probabilities)
             column = proba[:, part.classes.index(self.histogram_of)] if self.histogram_of else proba.max(axis=1)

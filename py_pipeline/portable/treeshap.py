@@ -44,8 +44,11 @@ class Group:
                  for node, left in nodes]
         steps_a = np.asarray(steps, dtype=np.intp).reshape(-1, 4)
         self.step_pos, self.step_leaf = steps_a[:, 0], steps_a[:, 1]
-        self.step_split = split_index[steps_a[:, 2]]  # the step's node among Paths.splits
-        self.step_left = steps_a[:, 3].astype(bool)
+        # the column of _directions' answer that is True when a row does not take the step: the
+        # node's "goes left" for a step right, its "goes right" for a step left
+        self.step_missed = split_index[steps_a[:, 2]] + (split_index.max() + 1) * steps_a[:, 3]
+        self.bits = np.uint8 if depth <= 8 else np.uint16 if depth <= 16 else np.uint32 if depth <= 32 else np.uint64
+        self.step_bit = (np.ones(len(steps_a), dtype=np.uint64) << steps_a[:, 0].astype(np.uint64)).astype(self.bits)
         self.step_start = np.flatnonzero(np.r_[True, self.step_leaf[1:] != self.step_leaf[:-1]])  # each leaf's first
 
 
@@ -104,23 +107,25 @@ class Paths:
         return [(f, zero[f], nodes[f]) for f in order]
 
 
-def _one_fractions(group: Group, goes_left: np.ndarray) -> np.ndarray:
+def _one_fractions(group: Group, directions: np.ndarray) -> np.ndarray:
     """(rows, leaves) bit patterns: bit ``pos`` set where the row takes all of the splits on the
-    path's ``pos``-th unique feature the path's way (its one fraction is 1). ``goes_left``:
-    (rows, nodes) where each row goes at each split (:func:`_directions`)."""
-    bits = np.int32 if group.depth < 31 else np.int64
+    path's ``pos``-th unique feature the path's way (its one fraction is 1). ``directions``:
+    :func:`_directions`' answer."""
     # each split a row does not follow clears its feature's bit (the steps are laid out leaf by leaf)
-    missed = (goes_left[:, group.step_split] != group.step_left).astype(bits) << group.step_pos.astype(bits)[None, :]
-    return ((1 << group.depth) - 1) & ~np.bitwise_or.reduceat(missed, group.step_start, axis=1)
+    missed = directions[:, group.step_missed] * group.step_bit
+    full = group.bits((1 << group.depth) - 1)
+    return (full & ~np.bitwise_or.reduceat(missed, group.step_start, axis=1)).astype(np.int64)
 
 
 def _directions(forest: Forest, splits: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """(rows, splits): whether each row goes left at each of the split nodes ``splits``."""
+    """(rows, 2 x splits): whether each row goes left at each of the split nodes ``splits``, then
+    whether it goes right (a step's "missed" is one gather, with no comparison)."""
     x = X[:, forest.feature[splits]]
     if forest.float32_inputs:
         x = x.astype(np.float32).astype(np.float64)
     with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(x), ~forest.missing_right[splits], x <= forest.threshold[splits])
+        left = np.where(np.isnan(x), ~forest.missing_right[splits], x <= forest.threshold[splits])
+    return np.concatenate([left, ~left], axis=1)
 
 
 def contributions(paths: Paths, leaf_values: np.ndarray, X: np.ndarray, n_features: int) -> np.ndarray:

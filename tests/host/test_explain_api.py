@@ -83,3 +83,28 @@ def test_the_openapi_document_lists_explain(client):
     operation = document["paths"]["/api/v1/models/frame_random_forest_missing/explain"]["post"]
     assert operation["requestBody"]["content"]["application/json"]["schema"]["properties"]["rows"]["maxItems"] == 50
     assert "Explanation" in document["components"]["schemas"]
+
+
+def test_a_csv_part_scored_partially_can_carry_its_explanations(client, matrix):
+    """What the page's file tool asks the server for (?partial=true&explain=true): the result's rows
+    carry the contribution columns, and the answer sums each feature's absolute contributions."""
+    model = load_model(matrix["frame_random_forest_missing"][0])
+    _, rows = matrix["frame_random_forest_missing"]
+    names = model.manifest.schema.names
+    lines = [",".join(names)] + [",".join("" if v is None else str(v) for v in row) for row in rows[:20]]
+    route = "/api/v1/models/frame_random_forest_missing/predict"
+    answer = client.post(f"{route}?partial=true&explain=true", data="\n".join(lines) + "\n",
+                         headers={"Content-Type": "text/csv"}).get_json()
+    header = answer["result"]["header"].strip().split(",")
+    assert header[-2:] == ["base_value", "explained_class"] and f"contribution_{names[0]}" in header
+    explained = model.explain(rows[:20])
+    k = [explained["outputs"].index(p) for p in model.predict(rows[:20])["predictions"]]
+    contributions = np.asarray(explained["contributions"])[np.arange(20), :, k]
+    assert answer["contribution_sums"] == pytest.approx(
+        dict(zip(explained["features"], np.abs(contributions).sum(axis=0))), rel=1e-12)
+    as_csv = client.post(f"{route}?explain=true", data="\n".join(lines) + "\n",  # a whole file, as CSV
+                         headers={"Content-Type": "text/csv", "Accept": "text/csv"})
+    assert as_csv.status_code == 200 and as_csv.text.split("\r\n")[0].endswith("base_value,explained_class")
+    too_many = "\n".join(lines[:1] + lines[1:] * 3) + "\n"  # 60 rows, over MAX_EXPLAIN_ROWS (50)
+    assert client.post(f"{route}?partial=true&explain=true", data=too_many,
+                       headers={"Content-Type": "text/csv"}).status_code == 413

@@ -9,24 +9,29 @@
  *   batch: the backend names each problem's row in the whole batch.
  * @typedef {{done: number, total: number, rowsPerSecond: number, secondsLeft: number, scored: number,
  *   invalidRows: number}} FileProgress
- * @typedef {{chunkSize?: number, signal?: AbortSignal, onProgress?: (p: FileProgress) => void}} ScoreOptions
+ * @typedef {{chunkSize?: number, signal?: AbortSignal, onProgress?: (p: FileProgress) => void,
+ *   explain?: boolean}} ScoreOptions `explain`: add each scored row's explanation (contribution_
+ *   columns of its predicted class, base_value, explained_class) and a summary of them
  * @typedef {{code?: string, row: number | null, line: number | null, field: string | null, expected: string,
  *   got?: string, message: string}} Problem
  * @typedef {{
  *   columns: Record<string, string>, total: number, scored: number, invalidRows: number,
  *   result: Blob, errors: Blob, problems: Problem[], preview: unknown[][],
  *   counts?: Record<string, number>, histogram?: {of: string, counts: number[]}, backend: string,
+ *   explanationSummary?: {rows: number, features: string[], meanAbs: number[]},
  * }} ScoredFile A scored file, the same in both modes: which column fed each feature, rows read,
  *   scored and rejected, the result file (the file's columns, then the prediction and one
  *   probability column per class), the error file (`row, line, field, expected, problem`), every
  *   problem with its row and line, a preview (the result's header, then its first rows) and, in
- *   the browser, `counts` per class and a `histogram` of the probabilities
+ *   the browser, `counts` per class and a `histogram` of the probabilities; when explained, each
+ *   feature's mean absolute contribution over the scored rows, largest first
  */
 
 /**
  * @typedef {object} Backend
  * @property {"browser" | "server"} name which backend answers the next call
  * @property {(rows: unknown[], options?: PredictOptions) => Promise<any>} predict
+ * @property {(rows: unknown[], options?: PredictOptions) => Promise<import("./explanation.js").Explanation>} explain
  * @property {(columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>} predictColumns
  * @property {(file: string | Blob, options?: ScoreOptions) => Promise<ScoredFile>} scoreCsv
  * @property {() => void} close

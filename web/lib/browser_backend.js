@@ -1,6 +1,7 @@
 // Prediction in this browser: py_pipeline in Pyodide inside the page's shared module Web Worker.
 import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock } from "./batch.js";
 import { columnarResult, encodeColumns, encodeRows, plainResult } from "./columns.js";
+import { fileSummary, toExplanation } from "./explanation.js";
 import { MessageType } from "./protocol.js";
 import { acquireRuntime } from "./runtime.js";
 
@@ -96,6 +97,21 @@ export class BrowserBackend {
     return this.#predictBatch(encodeColumns(columns, this.#features));
   }
 
+  /**
+   * Why each row's answer: batches cross as typed-array columns (as for predict), a few rows as
+   * JSON; the contributions come back as one Float64Array. The rows never leave the device.
+   * @param {unknown[]} rows @param {import("./backend.js").PredictOptions} [options]
+   * @returns {Promise<import("./explanation.js").Explanation>}
+   */
+  async explain(rows, { firstRow = 1 } = {}) {
+    const batch = Array.isArray(rows) && rows.length >= COLUMNS_FROM_ROWS ? encodeRows(rows, this.#features) : null;
+    const answer = batch
+      ? await this.#call({ type: MessageType.EXPLAIN_COLUMNS, model: this.#model, batch, firstRow }, undefined,
+        [batch.numbers.buffer, batch.codes.buffer])
+      : await this.#call({ type: MessageType.EXPLAIN, model: this.#model, rows, firstRow });
+    return toExplanation(answer, this.name);
+  }
+
   /** @param {import("./columns.js").ColumnBatch} batch @param {number} [firstRow] */
   async #predictBatch(batch, firstRow = 1) {
     batch.out = new Float64Array(batch.rows * (1 + this.#classes)); // the worker writes the answer here
@@ -109,16 +125,13 @@ export class BrowserBackend {
    * py_pipeline's CSV module in the worker, so the file never leaves the device. Valid rows are
    * scored; every invalid one is listed with its line. `signal` cancels between chunks.
    * @param {string | Blob} text the file's text, or the File itself (read in the worker, off the main thread)
-   * @param {{chunkSize?: number, signal?: AbortSignal,
-   *   onProgress?: (p: {done: number, total: number, scored: number, invalidRows: number, rowsPerSecond: number,
-   *     secondsLeft: number}) => void}} [options]
-   * @returns {Promise<any>} {columns, total, scored, invalidRows, result (a Blob), errors (a Blob), problems,
-   *   preview, counts?, histogram?, backend}
+   * @param {import("./backend.js").ScoreOptions} [options] `explain`: each row's explanation too
+   * @returns {Promise<import("./backend.js").ScoredFile>}
    */
-  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress } = {}) {
+  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress, explain = false } = {}) {
     checkChunkSize(chunkSize);
     if (signal?.aborted) throw cancelled();
-    const opened = await this.#call({ type: MessageType.CSV_OPEN, model: this.#model, text });
+    const opened = await this.#call({ type: MessageType.CSV_OPEN, model: this.#model, text, explain });
     // the file is held by the runtime that opened it: if that one dies, the file's calls fail
     const runtime = this.#runtime;
     const call = (/** @type {object} */ message) => runtime.call(message);
@@ -134,7 +147,8 @@ export class BrowserBackend {
       const files = await call({ type: MessageType.CSV_FINISH, file: opened.id });
       return { columns: opened.columns, total: opened.total, scored: files.scored, invalidRows: files.invalid_rows,
                result: files.result, errors: files.errors, problems: files.problems, preview: files.preview,
-               counts: files.counts, histogram: files.histogram, backend: this.name };
+               counts: files.counts, histogram: files.histogram, backend: this.name,
+               ...(files.contribution_sums ? { explanationSummary: fileSummary(files.contribution_sums, files.scored) } : {}) };
     } catch (error) {
       if (runtime.alive) call({ type: MessageType.CSV_CANCEL, file: opened.id }).catch(() => {});
       throw error;

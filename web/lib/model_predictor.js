@@ -11,19 +11,23 @@
 // Attributes: model (required), version (default: newest), mode ("auto" | "browser" | "server"),
 // server-url, assets-url (the folder holding models/, pyodide/ and lib/; default: the folder above
 // this module), server-warmup (boolean), offline (boolean: register the assets' service worker, so
-// the page predicts offline after its first visit; the page must lie within the worker's scope).
+// the page predicts offline after its first visit; the page must lie within the worker's scope),
+// explain (boolean: a "Why?" chart under each answer, each feature's exact contribution; in browser
+// mode the row stays on the device).
 // Events (bubbling, composed): "ready" {backend, fallbackReason, model}, "progress" (the client's
-// progress object), "prediction" (the same result object as predictor.predict), "error" (the
-// same PredictionError).
+// progress object), "prediction" (the same result object as predictor.predict), "explanation"
+// (predictor.explain's answer, with `explain`), "error" (the same PredictionError).
 // Styling: CSS custom properties --mp-accent, --mp-text, --mp-muted, --mp-surface, --mp-error,
-// --mp-radius, --mp-font; parts: form, field, label, input, hint, problem, button, progress,
-// result, prediction, badge, headline, bars, bar, error, note, description.
+// --mp-radius, --mp-font, --mp-positive and --mp-negative (the "Why?" bars); parts: form, field,
+// label, input, hint, problem, button, progress, result, prediction, badge, headline, bars, bar,
+// why, why-title, why-bar, error, note, description.
 import { ErrorCode, PredictionError, createPredictor, readManifest } from "./predictor.js";
 import { modelCard } from "./element/card.js";
 import { checkField, examplePicker, formFields, formRow, markFields } from "./element/fields.js";
 import { fieldAdvice } from "./element/labels.js";
 import { SERVER_FAULTS, SERVER_MISSING, elements, serverReachable, showBlocked } from "./element/lifecycle.js";
 import { showResult } from "./element/result.js";
+import { hideWhy, showWhy } from "./element/why.js";
 import { TEMPLATE, sheet } from "./element/style.js";
 import { drawWhatIf, sweep, sweepable } from "./element/whatif.js";
 
@@ -226,9 +230,11 @@ export class ModelPredictor extends HTMLElement {
     const button = /** @type {HTMLButtonElement} */ (this.#el("predict"));
     button.disabled = true;
     try {
-      const result = await predictor.predict([this.readRow()]);
+      const row = this.readRow();
+      const result = await predictor.predict([row]);
       this.#renderResult(result);
       this.#emit("prediction", result);
+      await this.#why(row, result.predictions[0]);
       this.#whatIf().catch(() => {}); // the chart is extra: a failure there leaves the answer shown
       return result;
     } catch (error) {
@@ -238,6 +244,26 @@ export class ModelPredictor extends HTMLElement {
       return undefined;
     } finally {
       button.disabled = false;
+    }
+  }
+
+  /**
+   * With `explain`: why the row got its answer. A model that cannot be explained says so there;
+   * any other failure leaves the answer shown without the view.
+   * @param {Record<string, unknown>} row @param {unknown} predicted
+   */
+  async #why(row, predicted) {
+    const el = (/** @type {string} */ id) => this.#el(id);
+    if (!this.hasAttribute("explain") || !this.#predictor) {
+      hideWhy(el);
+      return;
+    }
+    try {
+      const explanation = await this.#predictor.explain([row]);
+      showWhy(el, this.#manifest, explanation, row, predicted);
+      this.#emit("explanation", explanation);
+    } catch (error) {
+      hideWhy(el, error?.code === ErrorCode.EXPLANATION_UNAVAILABLE ? error.message : "");
     }
   }
 

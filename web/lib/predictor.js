@@ -8,6 +8,10 @@
 //   const out = await predictor.predictColumns({ sepal_length_cm: new Float64Array([5.1]), ... });
 //   out.predictions, out.classIndex (Int32Array), out.probabilities (Float64Array, row-major)
 //
+//   // why: each row's exact contributions per feature (in browser mode the rows stay on the device)
+//   const why = await predictor.explain([[5.1, 3.5, 1.4, 0.2]]);
+//   why.features, why.outputs, why.baseValues, why.contributions (Float64Array: row, feature, output)
+//
 //   // or many rows, or a CSV File, a chunk at a time, with progress and cancel:
 //   await predictor.predictBatch(rows, { chunkSize: 5000, onProgress: (p) => p.done, signal });
 import { predictInChunks } from "./batch.js";
@@ -21,6 +25,7 @@ import { WarmupBackend } from "./warmup_backend.js";
 import { resolveBackend } from "./backend.js";
 
 export { PredictionError, ErrorCode, configureRuntime, runtimeStarts };
+export { explainedOutput, rowLines } from "./explanation.js";
 
 /** Where the runtime, wheels and models are served unless `assetsUrl` says otherwise: the
  * folder above this module (<assets>/lib/predictor.js). */
@@ -35,6 +40,7 @@ const SITE_URL = new URL("../", import.meta.url);
  *   model: {name: string, version?: string},
  *   fallbackReason: string | null,
  *   predict: (rows: unknown[]) => Promise<object>,
+ *   explain: (rows: unknown[]) => Promise<import("./explanation.js").Explanation>,
  *   predictColumns: (columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>,
  *   scoreCsv: (text: string | Blob, options?: import("./backend.js").ScoreOptions)
  *     => Promise<import("./backend.js").ScoredFile>,
@@ -253,6 +259,8 @@ function wrap(backend, model, fallbackReason) {
       return fallbackReason ?? /** @type {{fallbackReason?: string}} */ (backend).fallbackReason ?? null;
     },
     predict: (rows) => own(() => backend.predict(rows)),
+    /** Why each row's answer (explanation.js); rejects with `explanation_unavailable` and the reason for a model that cannot be explained. */
+    explain: (rows) => own(() => backend.explain(rows)),
     predictColumns: (columns) => own(() => backend.predictColumns(columns)),
     scoreCsv: (text, options) => own(() => backend.scoreCsv(text, options)),
     /**

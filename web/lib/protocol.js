@@ -9,6 +9,8 @@ export const MessageType = Object.freeze({
   UNLOAD_MODEL: "unload-model",
   PREDICT: "predict",
   PREDICT_COLUMNS: "predict-columns",
+  EXPLAIN: "explain",
+  EXPLAIN_COLUMNS: "explain-columns",
   CSV_OPEN: "csv-open",
   CSV_STEP: "csv-step",
   CSV_FINISH: "csv-finish",
@@ -36,7 +38,12 @@ export const MessageType = Object.freeze({
  *   batch: import("./columns.js").ColumnBatch}} PredictColumnsRequest
  *   A column batch (its buffers transferred); the answer's `result` carries typed arrays
  *   (columns.js TypedAnswer), also transferred.
- * @typedef {{id: number, type: "csv-open", model: {name: string, version: string}, text: string | Blob}} CsvOpenRequest
+ * @typedef {{id: number, type: "explain" | "explain-columns", model: {name: string, version: string},
+ *   rows?: unknown[], batch?: import("./columns.js").ColumnBatch, firstRow?: number}} ExplainRequest
+ *   Explain rows (JSON) or a column batch (its buffers transferred); the answer's `result` is the
+ *   explanation with its contributions as one Float64Array (explanation.js), transferred.
+ * @typedef {{id: number, type: "csv-open", model: {name: string, version: string}, text: string | Blob,
+ *   explain?: boolean}} CsvOpenRequest
  *   Read a CSV file with the model's columns (py_pipeline/csv_io.py) and hold it: the answer has
  *   its `id`, row count (`total`) and which column feeds each feature (`columns`).
  * @typedef {{id: number, type: "csv-step" | "csv-finish" | "csv-cancel", file: number, rows?: number}} CsvStepRequest

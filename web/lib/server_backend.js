@@ -3,9 +3,13 @@ import { DEFAULT_CHUNK_ROWS, cancelled, checkChunkSize, progressClock } from "./
 import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
 import { csvPieces } from "./csv_chunks.js";
 import { ErrorCode, PredictionError } from "./errors.js";
+import { fileSummary, toExplanation } from "./explanation.js";
 import { checkName } from "./names.js";
 
 /** @typedef {import("./backend.js").PredictOptions} PredictOptions */
+
+/** Rows of a CSV piece the server explains at once (its MAX_EXPLAIN_ROWS is 1,000 by default). */
+const EXPLAIN_PIECE_ROWS = 500;
 
 /** How long a call waits for the server's whole answer unless told otherwise. */
 export const DEFAULT_SERVER_TIMEOUT_MS = 10_000;
@@ -28,6 +32,7 @@ export class ServerBackend {
     const base = serverUrl.endsWith("/") ? serverUrl : `${serverUrl}/`;
     const pinned = model.version ? `/versions/${segment(model.version, "version")}` : "";
     this.url = new URL(`api/v1/models/${segment(model.name, "model")}${pinned}/predict`, base).href;
+    this.explainUrl = new URL(`api/v1/models/${segment(model.name, "model")}${pinned}/explain`, base).href;
   }
 
   /**
@@ -36,16 +41,29 @@ export class ServerBackend {
    * @returns {Promise<any>} the server's answer, with backend "server"
    */
   async predict(rows, { signal, firstRow = 1 } = {}) {
+    return { ...await this.#postRows(this.url, rows, firstRow, signal), backend: this.name };
+  }
+
+  /**
+   * Why each row's answer, from the server's /explain (at most its MAX_EXPLAIN_ROWS rows a call).
+   * @param {unknown[]} rows
+   * @param {PredictOptions} [options]
+   * @returns {Promise<import("./explanation.js").Explanation>}
+   */
+  async explain(rows, { signal, firstRow = 1 } = {}) {
+    return toExplanation(await this.#postRows(this.explainUrl, rows, firstRow, signal), this.name);
+  }
+
+  /** @param {string} url @param {unknown[]} rows @param {number} firstRow @param {AbortSignal} [signal] */
+  async #postRows(url, rows, firstRow, signal) {
     // NaN and Infinity go as literals, which the server names in its error; a BigInt is refused here
     const request = toJson(firstRow === 1 ? { rows } : { rows, first_row: firstRow });
-    const answer = await this.#post(this.url, request, "application/json", "application/json", signal);
-    let body;
+    const answer = await this.#post(url, request, "application/json", "application/json", signal);
     try {
-      body = JSON.parse(answer);
+      return JSON.parse(answer);
     } catch {
       throw new PredictionError(ErrorCode.SERVER_ERROR, "the prediction server answered without a JSON body");
     }
-    return { ...body, backend: this.name };
   }
 
   /**
@@ -55,12 +73,16 @@ export class ServerBackend {
    * scored and every other one is listed with its row and line in the whole file, as in the
    * browser. `signal` cancels between pieces.
    * @param {string | Blob} text the file's text, or the File itself
-   * @param {{chunkSize?: number, signal?: AbortSignal,
-   *   onProgress?: (p: import("./batch.js").BatchProgress & {scored: number, invalidRows: number}) => void}} [options]
+   * @param {import("./backend.js").ScoreOptions} [options] `explain`: each row's explanation too,
+   *   in pieces of at most 500 rows
    * @returns {Promise<import("./backend.js").ScoredFile>}
    */
-  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress } = {}) {
+  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress, explain = false } = {}) {
     checkChunkSize(chunkSize);
+    // an explained piece costs tens of predictions: the server takes at most MAX_EXPLAIN_ROWS (1,000 by default)
+    if (explain) chunkSize = Math.min(chunkSize, EXPLAIN_PIECE_ROWS);
+    /** @type {Record<string, number>} */
+    const sums = {};
     const file = typeof text === "string" ? new Blob([text]) : text;
     const clock = progressClock(0);
     /** @type {BlobPart[]} */
@@ -80,7 +102,8 @@ export class ServerBackend {
       if (signal?.aborted) throw cancelled();
       const where = new URL(this.url);
       where.search = new URLSearchParams({ partial: "true", first_row: String(piece.rowsBefore + 1),
-                                           first_line: String(piece.firstLine) }).toString();
+                                           first_line: String(piece.firstLine),
+                                           ...(explain ? { explain: "true" } : {}) }).toString();
       const answer = JSON.parse(await this.#post(where.href, piece.body, "text/csv", "application/json", signal));
       if (!result.length) {
         result.push(answer.result.header);
@@ -93,6 +116,7 @@ export class ServerBackend {
       result.push(new Blob([answer.result.rows]));
       errors.push(new Blob([answer.errors.rows]));
       for (const p of answer.problems) problems.push(p);
+      for (const [line, total] of Object.entries(answer.contribution_sums ?? {})) sums[line] = (sums[line] ?? 0) + total;
       preview.push(...answer.preview.slice(1, 11 - preview.length));
       total += answer.rows;
       scored += answer.scored;
@@ -102,7 +126,8 @@ export class ServerBackend {
     }
     if (!result.length) await this.#post(this.url, file, "text/csv", "text/csv", signal); // no rows: the server says why
     return { columns, total, scored, invalidRows, result: new Blob(result, { type: "text/csv" }),
-             errors: new Blob(errors, { type: "text/csv" }), problems, preview, backend: this.name };
+             errors: new Blob(errors, { type: "text/csv" }), problems, preview, backend: this.name,
+             ...(explain ? { explanationSummary: fileSummary(sums, scored) } : {}) };
   }
 
   /**

@@ -53,6 +53,11 @@ export class WarmupBackend {
     return this.#inOrder(this.#route((backend) => backend.predict(rows, options)));
   }
 
+  /** @param {unknown[]} rows @param {import("./server_backend.js").PredictOptions} [options] */
+  explain(rows, options) {
+    return this.#inOrder(this.#route((backend) => backend.explain(rows, options)));
+  }
+
   /** @param {import("./columns.js").Columns} columns */
   predictColumns(columns) {
     return this.#inOrder(this.#route((backend) => backend.predictColumns(columns)));

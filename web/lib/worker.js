@@ -179,10 +179,25 @@ async function predictColumns(model, batch, firstRow = 1) {
   return answer;
 }
 
+/**
+ * Explain JSON rows or a column batch; the contributions cross to the page as one Float64Array
+ * (made here, off the page's main thread).
+ * @param {{name: string, version: string}} model @param {{rows?: unknown[], batch?: any}} input
+ * @param {number} [firstRow]
+ */
+async function explain(model, { rows, batch }, firstRow = 1) {
+  const { bridge } = await runtime;
+  const dir = bundleDir(model.name, model.version);
+  const answer = JSON.parse(batch
+    ? bridge.explain_columns(dir, batch.meta, batch.numbers, batch.codes, firstRow)
+    : bridge.explain(dir, toJson(rows), firstRow, false, true));
+  if (answer.ok) answer.result.contributions = Float64Array.from(answer.result.contributions);
+  return answer;
+}
+
 /** The buffer of an answer's typed array, to transfer rather than copy. */
 function transferables(answer) {
-  const out = answer?.result?.out;
-  return ArrayBuffer.isView(out) ? [out.buffer] : [];
+  return [answer?.result?.out, answer?.result?.contributions].filter((a) => ArrayBuffer.isView(a)).map((a) => a.buffer);
 }
 
 /** @param {URL} url */
@@ -243,6 +258,10 @@ self.addEventListener("message", async (event) => {
       case MessageType.PREDICT_COLUMNS:
         answer = await predictColumns(request.model, request.batch, request.firstRow);
         break;
+      case MessageType.EXPLAIN:
+      case MessageType.EXPLAIN_COLUMNS:
+        answer = await explain(request.model, request, request.firstRow);
+        break;
       case MessageType.UNLOAD_MODEL:
         answer = await unloadModel(request.model);
         break;
@@ -251,7 +270,8 @@ self.addEventListener("message", async (event) => {
         // it reads, so the file is never held as a JS string or a Python str
         const bytes = typeof request.text === "string" ? new TextEncoder().encode(request.text)
           : new Uint8Array(await request.text.arrayBuffer());
-        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version), bytes));
+        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version), bytes,
+          Boolean(request.explain)));
         if (answer.ok) resultParts.set(answer.result.id, []);
         break;
       }

@@ -8,6 +8,7 @@ import { predictInChunks } from "../../../web/lib/batch.js";
 import { resolveBackend } from "../../../web/lib/backend.js";
 import { csvPieces } from "../../../web/lib/csv_chunks.js";
 import { ErrorCode, PredictionError, asPredictionError } from "../../../web/lib/errors.js";
+import { explainedOutput, fileSummary, rowLines, toExplanation } from "../../../web/lib/explanation.js";
 import { checkName, isValidName } from "../../../web/lib/names.js";
 import { WarmupBackend } from "../../../web/lib/warmup_backend.js";
 
@@ -108,6 +109,45 @@ test("the warm-up answers in call order, whichever backend is quicker", async ()
   releaseServer();
   await Promise.all([first, second]);
   assert.deepEqual(order, [["first", "server"], ["second", "browser"]]);
+});
+
+test("explanations in the warm-up answer in call order with predictions, and read the same way from either backend",
+  async () => {
+    let releaseServer;
+    const serverGate = new Promise((resolve) => { releaseServer = resolve; });
+    // the server answers nested lists; the worker one flat Float64Array with its shape
+    const nested = { features: ["a", "b"], derived: [], output: "margin", outputs: ["yes"], base_values: [0.5],
+                     contributions: [[[0.25], [-1]]], model: { name: "m", version: "1" } };
+    const flat = { ...nested, contributions: Float64Array.from([0.25, -1]), shape: [1, 2, 1] };
+    const server = { name: "server", predict: async () => { await serverGate; return { backend: "server" }; },
+                     explain: async () => toExplanation(nested, "server") };
+    let startBrowser;
+    const browserStart = new Promise((resolve) => { startBrowser = resolve; });
+    const warmup = new WarmupBackend(/** @type {any} */ (server), /** @type {any} */ (browserStart));
+    const order = [];
+    const first = warmup.predict([1]).then((r) => order.push(["predict", r.backend]));
+    const second = warmup.explain([1]).then((r) => order.push(["explain", r.backend, r]));
+    startBrowser({ name: "browser", explain: async () => toExplanation(flat, "browser"), close() {} });
+    await browserStart;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const third = warmup.explain([1]).then((r) => order.push(["explain", r.backend, r]));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(order, []);
+    releaseServer();
+    await Promise.all([first, second, third]);
+    assert.deepEqual(order.map((o) => o.slice(0, 2)), [["predict", "server"], ["explain", "server"], ["explain", "browser"]]);
+    const [fromServer, fromBrowser] = [order[1][2], order[2][2]];
+    for (const why of [fromServer, fromBrowser]) {
+      assert.deepEqual([...why.contributions], [0.25, -1]);
+      assert.equal(why.rows, 1);
+      assert.deepEqual(why.baseValues, [0.5]);
+      assert.deepEqual(rowLines(why, 0).map((l) => [l.feature, l.value]), [["b", -1], ["a", 0.25]]); // by size
+      assert.equal(explainedOutput(why, "yes"), 0);
+    }
+  });
+
+test("a file's explanation summary: each feature's mean absolute contribution, largest first", () => {
+  assert.deepEqual(fileSummary({ a: 2, b: 6, c: 0 }, 4), { rows: 4, features: ["b", "a", "c"], meanAbs: [1.5, 0.5, 0] });
 });
 
 test("names follow the one rule", () => {

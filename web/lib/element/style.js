@@ -32,6 +32,17 @@ button:disabled { opacity: 0.5; cursor: progress; }
 .bar .track { display: block; background: #eceff4; height: 0.8rem; border-radius: 3px; overflow: hidden; }
 .bar .fill { display: block; background: var(--accent); height: 100%; }
 .bar .value { text-align: right; font-variant-numeric: tabular-nums; }
+.why { margin-top: 1rem; font-size: 0.9rem; }
+.why-title { font-weight: 600; margin: 0 0 0.5rem; }
+.why-bar { display: grid; grid-template-columns: minmax(6rem, 1.3fr) 1fr 4.5rem; align-items: center; gap: 0.5rem;
+  margin: 0.3rem 0; }
+.why-bar .name { overflow-wrap: anywhere; font-size: 0.85rem; }
+.why-bar .track { display: block; height: 0.8rem; position: relative; background: #eceff4; border-radius: 3px; }
+.why-bar .track::after { content: ""; position: absolute; left: 50%; top: -2px; bottom: -2px; border-left: 1px solid #888; }
+.why-bar .fill { display: block; height: 100%; border-radius: 2px; }
+.why-bar.up .fill { background: var(--mp-positive, #c0392b); }
+.why-bar.down .fill { background: var(--mp-negative, #2856c6); }
+.why-bar .value { text-align: right; font-variant-numeric: tabular-nums; font-size: 0.85rem; }
 .error { color: var(--error); overflow-wrap: anywhere; }
 .whatif { margin-top: 1rem; font-size: 0.85rem; }
 .whatif select, .examples select { font-size: 16px; min-height: 44px; margin-left: 0.25rem; max-width: 100%; }
@@ -45,7 +56,8 @@ button:disabled { opacity: 0.5; cursor: progress; }
 .card table { border-collapse: collapse; width: 100%; }
 .card th, .card td { text-align: left; padding: 0.2rem 0.4rem; border-bottom: 1px solid #e3e6ec; vertical-align: top; }
 .table-wrap { overflow-x: auto; }
-@media (max-width: 480px) { .fields { grid-template-columns: 1fr; } button { width: 100%; } }
+@media (max-width: 480px) { .fields { grid-template-columns: 1fr; } button { width: 100%; }
+  .why-bar { grid-template-columns: 1fr 4.5rem; } .why-bar .name { grid-column: 1 / -1; } }
 `;
 
 export const TEMPLATE = `
@@ -67,6 +79,11 @@ export const TEMPLATE = `
   <ul id="warnings" class="warnings" part="warnings" hidden></ul>
   <p class="meta">Model <span id="model-version"></span></p>
   <div id="bars" class="bars" part="bars"></div>
+  <div id="why" class="why" part="why" hidden>
+    <p id="why-title" class="why-title" part="why-title"></p>
+    <div id="why-bars" role="list"></div>
+    <p id="why-note" class="meta"></p>
+  </div>
   <div id="whatif" class="whatif" part="whatif" hidden>
     <label>What if <select id="whatif-feature"></select> changed, the others held?</label>
     <svg id="whatif-chart" viewBox="0 0 320 152" role="img"></svg>
