@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # Fixed timestamp so a rebuild of the same code gives the same model bundles.
 export SOURCE_DATE_EPOCH ?= 1735689600
 
-.PHONY: install chromium nginx wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain bench-explain-page clean
+.PHONY: install chromium nginx promtool wrk build serve demo example-vite example-vite-build test test-unit test-host test-runtime test-browser bench bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain bench-explain-page bench-drift clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -32,6 +32,10 @@ chromium:
 # nginx (Debian's, with its brotli_static module) runs the tested hosting example.
 nginx:
 	@test -x /usr/sbin/nginx -a -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null)
+
+# promtool (Debian's prometheus package) tests the alert rules in deploy/prometheus/.
+promtool:
+	@command -v promtool >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null)
 
 # wrk (Debian's package) drives the server benchmark.
 wrk:
@@ -68,7 +72,7 @@ example-vite-build:
 	cd examples/vite && npm ci --no-audit --no-fund --loglevel=error && node_modules/.bin/vite build --logLevel warn
 
 # Lanes are folders of tests/ (tests/README.md): unit needs no build; the others need `make build`.
-test: install chromium nginx build
+test: install chromium nginx promtool build
 	node --test tests/unit/js/
 	$(BIN)/pytest
 
@@ -76,7 +80,7 @@ test-unit: install
 	node --test tests/unit/js/
 	$(BIN)/pytest tests/unit
 
-test-host: install build
+test-host: install promtool build
 	$(BIN)/pytest tests/host
 
 test-runtime: install build
@@ -85,7 +89,7 @@ test-runtime: install build
 test-browser: install chromium nginx build
 	$(BIN)/pytest tests/browser
 
-bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain bench-explain-page
+bench: bench-ready bench-browser bench-server bench-engines bench-file bench-score bench-csv-limit bench-column-path bench-feature-package bench-families bench-boosters bench-explain bench-explain-page bench-drift
 
 bench-ready: install chromium build
 	$(BIN)/python bench/page_ready.py
@@ -120,6 +124,10 @@ bench-boosters: install build
 
 bench-explain: install wrk build
 	$(BIN)/python bench/explain.py
+
+# Evidently goes into a venv of its own (.venv-bench-evidently), made on the first run.
+bench-drift: install wrk build
+	$(BIN)/python bench/drift.py
 
 bench-explain-page: install chromium build
 	$(BIN)/python bench/page_ready.py --explain

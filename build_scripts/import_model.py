@@ -35,7 +35,7 @@ import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 
 from py_pipeline import Schema
-from py_pipeline.bundle import pickle_bundle, sha256_bytes, write_manifest
+from py_pipeline.bundle import pickle_bundle, write_manifest
 from py_pipeline.pickled_code import missing_code, moved
 from py_pipeline.errors import PipelineError
 from py_pipeline.files import replace_dir, write_atomic
@@ -49,11 +49,10 @@ from .feature_packages import PackageError, add_to_bundle, build_package, import
 from .golden import BUNDLE_GOLDEN
 from .paths import MODELS, PYODIDE_DIST, ROOT
 from .pyodide_dist import sha256_file
-from .schema_inference import DEFAULT_MARGIN, infer_schema, reference_profile
+from .profiles import write_profile
+from .schema_inference import DEFAULT_MARGIN, infer_schema
 
 GOLDEN_ROWS = 50
-#: The sample's statistics per feature, the model's reference profile (drift monitoring reads it).
-PROFILE_FILE = "profile.json"
 
 
 class ImportFailed(Exception):
@@ -182,7 +181,7 @@ def run(args: argparse.Namespace) -> Path | None:
                                  schema=schema, description=description, extra=extra,
                                  feature_packages=add_to_bundle(staged, packages))
         write_atomic(staged / BUNDLE_GOLDEN, json.dumps({"rows": rows}) + "\n")
-        manifest = manifest.with_fields({"profile": _write_profile(staged, sample, schema)})
+        manifest = write_profile(staged, manifest, estimator, sample)
         manifest, verdict = export.export_manifest(staged, manifest, sample)
         export.report(verdict)
         if not manifest.portable and not pickle_runs_on_server(manifest.library_versions):
@@ -244,13 +243,6 @@ def _import_in(env: BuildEnv, args: argparse.Namespace, out: Path) -> Path:
         raise FailedInBuildEnv()
     _publish(args)
     return out
-
-
-def _write_profile(directory: Path, sample: pd.DataFrame, schema: Schema) -> dict[str, Any]:
-    """The sample's reference profile (``profile.json``, never published by the site): its entry."""
-    data = (json.dumps(reference_profile(sample, schema), indent=1) + "\n").encode()
-    write_atomic(directory / PROFILE_FILE, data)
-    return {"file": PROFILE_FILE, "sha256": sha256_bytes(data), "size": len(data)}
 
 
 def golden_rows(sample: pd.DataFrame, schema: Schema, n: int = GOLDEN_ROWS) -> list[list[Any]]:

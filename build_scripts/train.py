@@ -21,7 +21,7 @@ from py_pipeline import write_index
 from py_pipeline.bundle import pickle_bundle, write_manifest
 from py_pipeline.files import staged_dir
 
-from . import browser_check, export, feature_packages, site
+from . import browser_check, export, feature_packages, profiles, site
 from .paths import MODELS, PYODIDE_DIST
 from .recipes import discover
 
@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
                                      feature_packages=feature_packages.add_to_bundle(staging, packages))
             print(f"trained {name} {version}: {manifest.artifact_size / 1e6:.2f} MB, sha256 "
                   f"{manifest.artifact_sha256[:12]}, {trained.extra.get('metrics', {})}", flush=True)
+            if trained.training is not None:
+                manifest = profiles.write_profile(staging, manifest, trained.estimator, trained.training)
             manifest, verdict = export.export_manifest(staging, manifest, trained.training)
             export.report(verdict)
             staged.append((staging, manifest))

@@ -43,6 +43,8 @@ CATALOGUE: dict[str, Code] = {
     "model_unavailable": Code(503, "a model this runtime will not run (it refuses pickles and the model has no portable engine)"),
     "explanation_unavailable": Code(422, "a model that predicts but cannot be explained exactly (no portable engine, or an "
                                          "estimator without an implementation); the message says why"),
+    "drift_unavailable": Code(422, "a model version without a reference profile: its drift cannot be measured "
+                                   "(it predicts all the same)"),
     "not_ready": Code(503, "the server is still loading its models"),
     "offline": Code(503, "a file of the site that is neither saved for offline use nor reachable (the service worker)"),
     # the client's own

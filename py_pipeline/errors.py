@@ -88,6 +88,12 @@ class ModelFailed(PipelineError):
     code = "model_failed"
 
 
+class DriftUnavailable(PipelineError):
+    """The model version has no reference profile: its drift cannot be measured."""
+
+    code = "drift_unavailable"
+
+
 class ExplanationUnavailable(PipelineError):
     """The model predicts, but its answers cannot be explained exactly here; the message says why."""
 

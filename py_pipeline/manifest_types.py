@@ -126,8 +126,9 @@ class ManifestDocument:
     target_unit: str = _doc("the unit of a regression's answer, shown beside it", None)
     metrics: dict[str, Any] = _doc("held-out scores from training", None)
     training_data: dict[str, Any] = _doc("what the model was fitted on (rows, sha256, source)", None)
-    profile: FileEntry = _doc("the sample's statistics per feature (profile.json): quantiles, category "
-                              "shares, missing share, counts", None)
+    profile: FileEntry = _doc("the reference profile (profile.json): the training rows' (or the sample's) bins "
+                              "and counts per feature and for the predictions, and their statistics; counts only, "
+                              "never rows", None)
     lineage: dict[str, Any] = _doc("where an imported model came from (file, MLflow run), and its versions", None)
     csv_cells: Literal["safe", "raw"] = _doc("raw: write result files' cells as they are (no formula guard)", None)
 

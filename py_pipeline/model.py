@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
@@ -16,9 +17,12 @@ from .problems import JSON_ROWS, Locator
 class Model:
     """A model ready to predict. Build one with :func:`load_model`."""
 
-    def __init__(self, manifest: Manifest, engine: Engine) -> None:
+    def __init__(self, manifest: Manifest, engine: Engine, directory: str | os.PathLike[str] | None = None) -> None:
         self.manifest = manifest
         self.engine = engine
+        self.directory = None if directory is None else Path(directory)  # where its bundle is, when loaded from one
+        #: called with (model, validated rows, predictions) after every prediction (the server's drift counts)
+        self.observer: Callable[[Model, np.ndarray, np.ndarray], None] | None = None
 
     @property
     def name(self) -> str:
@@ -74,11 +78,15 @@ class Model:
         if self.manifest.task != "classification":
             values = np.asarray(self.engine.predict(X))
             self._finite(values, "predictions", at)
+            if self.observer is not None:
+                self.observer(self, X, values)
             return result, values, None
         labels, proba = self.engine.classify(X)
         if proba is not None:
             self._finite(proba, "probabilities", at)
         result["classes"] = list(self.manifest.classes or [])
+        if self.observer is not None:
+            self.observer(self, X, labels)
         return result, labels, proba
 
     def _finite(self, values: np.ndarray, what: str, at: Locator) -> None:
@@ -108,4 +116,5 @@ def load_model(directory: str | os.PathLike[str], engine: str | None = None, all
     unpickling (:func:`~py_pipeline.bundle.choose_engine`).
     """
     manifest = read_manifest(directory)
-    return Model(manifest, load_engine(directory, manifest, choose_engine(manifest, runtime, engine, allow_pickle)))
+    return Model(manifest, load_engine(directory, manifest, choose_engine(manifest, runtime, engine, allow_pickle)),
+                 directory)

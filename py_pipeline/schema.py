@@ -226,3 +226,14 @@ class Schema:
                 if why:
                     report("wrong_value", f.name, f.expected(), why)
         return values, problems, count
+
+
+def schema_rows(data: Any, schema: Schema) -> Any:
+    """Rows as a client sends them, from a table a notebook holds: a DataFrame's schema columns in
+    schema order (a missing value as None), a 2-D array's rows as lists; a list passes as it is."""
+    if hasattr(data, "columns"):  # a DataFrame
+        frame = data[list(schema.names)].astype(object)
+        data = frame.where(frame.notna(), None).to_numpy()
+    if hasattr(data, "tolist"):
+        return [[None if isinstance(v, float) and v != v else v for v in row] for row in data.tolist()]
+    return data

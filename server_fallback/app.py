@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import os
 import re
 import uuid
 from typing import Any, Mapping
@@ -14,9 +15,10 @@ from flask_cors import CORS
 from py_pipeline import Registry
 
 from . import errors, observability, site
-from . import explain_api  # noqa: F401  (its routes join the api blueprint)
+from . import drift_api, explain_api  # noqa: F401  (their routes join the api blueprint)
 from .api import api, classic
 from .config import from_environment
+from .drift import Monitor
 from .models import ModelStore
 from .json_provider import FastJSONProvider
 
@@ -45,8 +47,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.setup_logging(app.config["LOG_LEVEL"])
 
     engine, allow_pickle = app.config["ENGINE"], app.config["ALLOW_PICKLE"]
-    store = ModelStore(app.config["MODEL_DIR"],
-                       lambda root: Registry.from_directory(root, engine=engine, allow_pickle=allow_pickle))
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # set by serve.py for its workers
+    monitor = Monitor(os.path.join(shared, "drift") if shared else None, app.config["DRIFT_FLUSH_SECONDS"],
+                      app.config["DRIFT_WINDOW_SECONDS"], app.config["DRIFT_WINDOW_ROWS"])
+    app.extensions["drift"] = monitor
+
+    def load(root: str) -> Registry:
+        registry = Registry.from_directory(root, engine=engine, allow_pickle=allow_pickle)
+        if app.config["DRIFT"]:
+            for name in registry.names():
+                for version in registry.versions(name):
+                    monitor.watch(registry.get(name, version))
+        return registry
+
+    store = ModelStore(app.config["MODEL_DIR"], load)
     app.extensions["models"] = store
     if app.config["LOAD_MODELS"] == "background":
         store.load_in_background()

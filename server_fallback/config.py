@@ -52,6 +52,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "MAX_ROWS": (10_000, _positive_int, "most rows one request may carry (413 beyond)"),
     "MAX_EXPLAIN_ROWS": (1_000, _positive_int, "most rows one /explain request may carry (413 beyond): an "
                                                "explanation costs tens of predictions"),
+    "DRIFT": (True, _flag, "count every predicted row against its model's reference profile (drift monitoring)"),
+    "DRIFT_WINDOW_SECONDS": (3600, _positive_int, "drift statistics cover the rows of the last this many seconds"),
+    "DRIFT_WINDOW_ROWS": (10_000, _positive_int, "... and at most about this many rows of them, the newest "
+                                                 "(whole minutes)"),
+    "DRIFT_FLUSH_SECONDS": (10, _positive_int, "how often each worker writes its drift counts where the workers "
+                                               "share them"),
     "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, _positive_int, "largest request body in bytes (413 beyond)"),
     "CORS_ORIGINS": ([], _origins, "comma-separated origins allowed to call the API from a browser; none by default"),
     "LOAD_MODELS": ("sync", _choice("sync", "background"),

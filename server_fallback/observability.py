@@ -97,4 +97,37 @@ def register(app: Flask) -> None:
             multiprocess.MultiProcessCollector(registry)
         else:
             from prometheus_client import REGISTRY as registry
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        # drift: computed now from the counts every worker shares, never summed from per-worker gauges
+        text = generate_latest(registry) + generate_latest(DriftCollector(app.extensions["drift"]))
+        return Response(text, content_type=CONTENT_TYPE_LATEST)
+
+
+class DriftCollector:
+    """Drift gauges for every watched model version, from its window at scrape time. Labels are
+    bounded: the models, their versions and their features."""
+
+    def __init__(self, monitor: Any) -> None:
+        self.monitor = monitor
+
+    def collect(self) -> Any:
+        from prometheus_client.core import GaugeMetricFamily
+
+        per_line = {name: GaugeMetricFamily(f"drift_{name}", doc, labels=["model", "version", "feature"])
+                    for name, doc in (("psi", "Population stability index of the window against the reference"),
+                                      ("js_distance", "Jensen-Shannon distance (base 2), window and reference"),
+                                      ("p_value", "Two-sample chi-square p-value (before the Bonferroni correction)"),
+                                      ("feature_alarm", "1 when this feature drifted: the corrected test rejects and "
+                                                        "PSI is at least the alarm level"))}
+        alarm = GaugeMetricFamily("drift_alarm", "1 when some feature (or the predictions) drifted",
+                                  labels=["model", "version"])
+        rows = GaugeMetricFamily("drift_window_rows", "Rows in the drift window", labels=["model", "version"])
+        for name, version in self.monitor.watched():
+            report = self.monitor.report(name, version)
+            lines = {**report["features"], "(predictions)": report["predictions"]}
+            for feature, line in lines.items():
+                for key, family in per_line.items():
+                    value = line["drifted"] if key == "feature_alarm" else line[key]
+                    family.add_metric([name, version, feature], float(value))
+            alarm.add_metric([name, version], float(report["alarm"]))
+            rows.add_metric([name, version], float(report["window"]["rows"]))
+        yield from (*per_line.values(), alarm, rows)

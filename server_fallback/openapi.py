@@ -153,6 +153,19 @@ def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[s
     }}
 
 
+def drift_operation(manifest: Manifest) -> dict[str, Any]:
+    return {"get": {
+        "summary": f"Drift of {manifest.name} {manifest.version}: the window against the reference profile",
+        "description": "The rows predicted in the window (DRIFT_WINDOW_SECONDS, at most about DRIFT_WINDOW_ROWS), "
+                       "each feature's and the predictions' reference and observed bin counts, a two-sample chi-square "
+                       "test (Bonferroni-corrected across them), PSI and Jensen-Shannon distance, the features ranked "
+                       "by PSI, and the alarm. 422 drift_unavailable for a bundle without a reference profile.",
+        "operationId": f"drift_{manifest.name}_{manifest.version}".replace(".", "_"),
+        "tags": [manifest.name],
+        "responses": {**ok({"$ref": "#/components/schemas/Drift"}, "The drift window"),
+                      **errors("404", "405", "422", "500", "503")}}}
+
+
 def csv_too(answer: dict[str, Any]) -> dict[str, Any]:
     """A CSV body may ask for a CSV answer (``Accept: text/csv``)."""
     answer["200"]["content"][CSV] = {"schema": {"type": "string", "description": CSV_ANSWER}}
@@ -180,6 +193,7 @@ def build(registry: Registry, max_rows: int, default_model: str, max_explain_row
         for version in registry.versions(name):
             manifest = registry.get(name, version).manifest
             paths[f"/api/v1/models/{name}/versions/{version}/predict"] = predict_operation(manifest, max_rows, True)
+            paths[f"/api/v1/models/{name}/versions/{version}/drift"] = drift_operation(manifest)
     if default_model in registry.names():
         rows = row_schemas(registry.get(default_model).manifest)
         paths["/predict"] = {"post": {
@@ -260,6 +274,26 @@ SCHEMAS: dict[str, Any] = {
         "column_contributions": {"type": "array", "description": "with ?columns=true: rows x columns x outputs"},
         "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
         "warning_count": {"type": "integer"}}},
+    "DriftLine": {"type": "object", "required": ["labels", "reference", "observed", "chi2", "df", "p_value", "psi",
+                                                 "js_distance", "rejected", "drifted"], "properties": {
+        "labels": {"type": "array", "items": {"type": "string"}, "description": "each bin"},
+        "reference": {"type": "array", "items": {"type": "integer"}},
+        "observed": {"type": "array", "items": {"type": "integer"}},
+        "chi2": {"type": "number"}, "df": {"type": "integer"}, "p_value": {"type": "number"}, "psi": {"type": "number"},
+        "js_distance": {"type": "number"}, "bins_tested": {"type": "integer"},
+        "rejected": {"type": "boolean", "description": "the corrected test rejects"},
+        "drifted": {"type": "boolean", "description": "rejected, and PSI at least psi_alarm"}}},
+    "Drift": {"type": "object", "required": ["model", "window", "enough_rows", "alarm", "ranked", "features",
+                                             "predictions"], "properties": {
+        "model": {"type": "object"},
+        "window": {"type": "object", "required": ["rows", "from", "to", "seconds", "max_rows"],
+                   "description": "from and to: Unix seconds"},
+        "enough_rows": {"type": "boolean", "description": "at least 100 rows: below, nothing is judged"},
+        "alarm": {"type": "boolean"}, "alpha": {"type": "number"}, "corrected_alpha": {"type": "number"},
+        "psi_alarm": {"type": "number"},
+        "ranked": {"type": "array", "items": {"type": "string"}, "description": "features (and '(predictions)') by PSI"},
+        "features": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/DriftLine"}},
+        "predictions": {"$ref": "#/components/schemas/DriftLine"}}},
     "PartialScore": {"type": "object", "required": ["model", "backend", "columns", "rows", "scored", "invalid_rows",
                                                      "problems", "result", "errors", "preview"], "properties": {
         "model": {"type": "object"}, "backend": {"const": "server"},

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..schema import Schema
+from ..schema import Schema, schema_rows
 from .engine import ARRAYS_FILE, FORMAT
 from .export_boosters import BOOSTERS
 from .export_ensembles import ENSEMBLES
@@ -375,10 +375,7 @@ def training_mean(estimator: Any, schema: Schema, rows: Any) -> np.ndarray:
     out of a column's mean."""
     from ..engines import FrameMaker
 
-    if hasattr(rows, "columns"):  # a DataFrame: its schema columns, a missing value as None
-        frame = rows[list(schema.names)].astype(object)
-        rows = frame.where(frame.notna(), None).to_numpy().tolist()
-    X: Any = schema.validate(rows)
+    X: Any = schema.validate(schema_rows(rows, schema))
     if hasattr(estimator, "feature_names_in_"):
         X = FrameMaker(schema, list(estimator.feature_names_in_))(X)
     for step in _split(estimator)[0]:

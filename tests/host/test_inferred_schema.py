@@ -1,7 +1,7 @@
 """A schema inferred from a sample is honest (issue 28): the sample's ranges are typical ranges, not
 limits, so the full table the sample came from scores with no rejection, values past the sample's
 range flagged; a number column the pipeline one-hot encodes takes only its fitted values; the
-sample's statistics are kept in the bundle as its reference profile."""
+sample's statistics and drift bins are kept in the bundle as its reference profile."""
 
 from __future__ import annotations
 
@@ -87,6 +87,10 @@ def test_the_samples_statistics_are_the_bundles_reference_profile(imported):
     income = profile["features"]["income"]
     assert income["count"] == 400 and income["missing"] == 0 and set(income["quantiles"]) >= {"0", "0.5", "1"}
     assert sum(profile["features"]["region"]["categories"].values()) == 400
+    # the drift bins (issue 33): every feature's and the predictions' counts cover the sample
+    assert all(sum(f["bins"]["counts"]) == 400 and len(f["bins"]["labels"]) == len(f["bins"]["counts"])
+               for f in profile["features"].values())
+    assert sum(profile["predictions"]["counts"]) == 400 and profile["predictions"]["kind"] == "category"
 
 
 def test_the_full_table_as_a_file_scores_every_row_and_lists_the_flagged_values(imported, tmp_path):

@@ -48,6 +48,7 @@ from build_scripts.export import export_bundle
 from build_scripts.feature_packages import add_to_bundle, build_package
 from build_scripts.paths import ROOT
 from py_pipeline import Feature, Schema, write_bundle
+from py_pipeline.schema import schema_rows
 from machine_physics import physics_features
 from machine_physics.steps import PhysicsFeatures
 
@@ -381,13 +382,6 @@ NOT_PORTABLE = {
     "iris_radius_neighbours_kd_tree": "RadiusNeighborsClassifier is not one of the estimators",
     "iris_nearest_centroid": "NearestCentroid is not one of the estimators",
 }
-
-
-def schema_rows(X: Any, schema: Schema) -> list[list[Any]]:
-    """The training rows as a client sends them: schema order, a missing value as null."""
-    if isinstance(X, pd.DataFrame):
-        X = X[schema.names].to_numpy(dtype=object)
-    return [[None if isinstance(v, float) and v != v else v for v in row] for row in np.asarray(X, dtype=object).tolist()]
 
 
 def write_matrix(root: Path, keys: list[str] | None = None) -> dict[str, tuple[Path, list[list[Any]]]]:

@@ -32,7 +32,7 @@
  * @property {string} [target_unit] the unit of a regression's answer, shown beside it
  * @property {Record<string, unknown>} [metrics] held-out scores from training
  * @property {Record<string, unknown>} [training_data] what the model was fitted on (rows, sha256, source)
- * @property {FileEntry} [profile] the sample's statistics per feature (profile.json): quantiles, category shares, missing share, counts
+ * @property {FileEntry} [profile] the reference profile (profile.json): the training rows' (or the sample's) bins and counts per feature and for the predictions, and their statistics; counts only, never rows
  * @property {Record<string, unknown>} [lineage] where an imported model came from (file, MLflow run), and its versions
  * @property {"safe" | "raw"} [csv_cells] raw: write result files' cells as they are (no formula guard)
  */

@@ -1,0 +1,215 @@
+"""Drift on the server: what each model version is asked, binned against its reference profile.
+
+- **Counting.** Every predicted row adds to per-(model, version, feature, bin) counts in the
+  worker, in one-minute buckets (a few microseconds a request: plain Python for one row, numpy for
+  a batch). A thread flushes them every ``DRIFT_FLUSH_SECONDS`` to the worker's own file in the
+  directory the workers share (``DRIFT_DIR``; by default the one prometheus-client's multiprocess
+  mode uses), written aside and moved into place.
+- **The window.** The buckets of the last ``DRIFT_WINDOW_SECONDS``, the newest first until
+  ``DRIFT_WINDOW_ROWS`` rows (whole minutes).
+- **Statistics** (``py_pipeline.drift.statistics``) are computed when asked (the drift endpoint,
+  a scrape of ``/metrics``) from the counts summed over every worker's file, never from
+  per-worker gauges: two workers see what one would.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from py_pipeline.drift.profile import bin_index
+from py_pipeline.drift.statistics import verdict
+from py_pipeline.errors import DriftUnavailable
+from py_pipeline.files import write_atomic
+
+BUCKET_SECONDS = 60
+PREDICTIONS = "(predictions)"  # the predictions' line, beside the features'
+
+
+class Binner:
+    """One model version's profile, ready to bin rows: per feature (then the predictions) its bins."""
+
+    def __init__(self, profile: dict[str, Any], names: list[str]) -> None:
+        self.specs = [profile["features"][name]["bins"] for name in names] + [profile["predictions"]]
+        self.lines = [*names, PREDICTIONS]
+        self.sizes = [len(spec["counts"]) for spec in self.specs]
+        self._edges = [spec.get("edges") for spec in self.specs]
+        self._index = [{v: i + 1 for i, v in enumerate(spec["values"])} if spec["kind"] != "number" else None
+                       for spec in self.specs]
+
+    def one(self, values: list[Any]) -> list[int]:
+        """The bin of each value of one row (its features, then its prediction): plain Python."""
+        out = []
+        for spec, index, edges, v in zip(self.specs, self._index, self._edges, values):
+            if v is None or (isinstance(v, float) and v != v):
+                out.append(0)
+            elif spec["kind"] == "number":
+                x = float(v)
+                out.append(1 if x < spec["low"] else len(edges) + 3 if x > spec["high"] else
+                           2 + bisect.bisect_right(edges, x))
+            else:
+                key = str(v) if spec["kind"] == "category" else float(v)
+                out.append(index.get(key, len(index) + 1))
+        return out
+
+    def counts(self, columns: list[Any]) -> list[np.ndarray]:
+        """Bin counts of many rows (one column per line), with numpy."""
+        return [np.bincount(bin_index(spec, column), minlength=size)
+                for spec, column, size in zip(self.specs, columns, self.sizes)]
+
+
+class Monitor:
+    """The worker's counts, its flushing thread, and the window summed over every worker."""
+
+    def __init__(self, directory: str | None, flush_seconds: float, window_seconds: int, window_rows: int) -> None:
+        # no shared directory (one process: tests, the development server): counts stay in memory
+        self.directory = None if directory is None else Path(directory)
+        self.flush_seconds, self.window_seconds, self.window_rows = flush_seconds, window_seconds, window_rows
+        self._binners: dict[tuple[str, str], Binner] = {}
+        #: (name, version) -> bucket start -> [rows, counts per line (lists of ints)]
+        self._buckets: dict[tuple[str, str], dict[int, list[Any]]] = {}
+        self._lock = threading.Lock()
+        self._flusher: threading.Thread | None = None
+        self._pid = 0
+        self._dirty = False
+
+    def watch(self, model: Any) -> None:
+        """Count what ``model`` is asked, if its bundle has a profile (checked against its sha256)."""
+        entry = (model.manifest.extra or {}).get("profile")
+        if not entry or model.directory is None:
+            return
+        data = (model.directory / entry["file"]).read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            return  # a profile that is not the manifest's: drift stays unavailable for it
+        profile = json.loads(data)
+        if "predictions" not in profile:
+            return  # an older profile (statistics only): no bins to count against
+        self._binners[(model.name, model.version)] = Binner(profile, list(model.manifest.schema.names))
+        model.observer = self.observe
+
+    def observe(self, model: Any, X: np.ndarray, predictions: np.ndarray) -> None:
+        """Add predicted rows to the current bucket (the model's observer)."""
+        key = (model.name, model.version)
+        binner = self._binners[key]
+        if len(X) == 1:
+            bins = binner.one([*X[0].tolist(), predictions[0].item() if hasattr(predictions[0], "item")
+                               else predictions[0]])
+            added = None
+        else:
+            added = binner.counts([*(X[:, j] for j in range(X.shape[1])), predictions])
+        start = int(time.time()) // BUCKET_SECONDS * BUCKET_SECONDS
+        with self._lock:
+            bucket = self._buckets.setdefault(key, {}).get(start)
+            if bucket is None:
+                bucket = self._buckets[key][start] = [0, [[0] * size for size in binner.sizes]]
+            bucket[0] += len(X)
+            if added is None:
+                for line, b in zip(bucket[1], bins):
+                    line[b] += 1
+            else:
+                for line, counts in zip(bucket[1], added):
+                    for b in np.flatnonzero(counts):
+                        line[b] += int(counts[b])
+            self._dirty = True
+        if self.directory is not None and (self._flusher is None or self._pid != os.getpid()):
+            self._start_flusher()  # none yet, or the parent's (a thread does not survive fork)
+
+    def _start_flusher(self) -> None:
+        with self._lock:
+            if self._flusher is not None and self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._flusher = threading.Thread(target=self._flush_forever, name="drift-flush", daemon=True)
+            self._flusher.start()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(self.flush_seconds)
+            self.flush()
+
+    def flush(self) -> None:
+        """Write this worker's buckets (those still in any window) to its file, if they changed."""
+        with self._lock:
+            if not self._dirty or self.directory is None:
+                return
+            oldest = int(time.time()) - self.window_seconds - BUCKET_SECONDS
+            for buckets in self._buckets.values():
+                for start in [s for s in buckets if s < oldest]:
+                    del buckets[start]
+            state = [{"model": n, "version": v, "buckets": {str(s): b for s, b in buckets.items()}}
+                     for (n, v), buckets in self._buckets.items()]
+            self._dirty = False
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.directory / f"drift-{os.getpid()}.json", json.dumps(state))
+
+    def _all_buckets(self, key: tuple[str, str]) -> Iterator[tuple[int, list[Any]]]:
+        """Every worker's buckets for a model version: the files, this worker's own from memory."""
+        mine = f"drift-{os.getpid()}.json"
+        shared = self.directory is not None and self.directory.is_dir()
+        for path in self.directory.glob("drift-*.json") if shared else []:
+            if path.name == mine:
+                continue
+            try:
+                state = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue  # a file being replaced: its counts come with the next request
+            for entry in state:
+                if (entry["model"], entry["version"]) == key:
+                    yield from ((int(s), b) for s, b in entry["buckets"].items())
+        with self._lock:
+            own = [(s, [b[0], [list(line) for line in b[1]]]) for s, b in self._buckets.get(key, {}).items()]
+        yield from own
+
+    def window(self, name: str, version: str) -> dict[str, Any]:
+        """The window's rows and counts per line, summed over every worker."""
+        binner = self._binners.get((name, version))
+        if binner is None:
+            raise DriftUnavailable(f"model {name} {version} has no reference profile: drift is unavailable "
+                                   "(build or import it again to give it one)")
+        now = int(time.time())
+        by_start: dict[int, list[Any]] = {}
+        for start, (rows, counts) in self._all_buckets((name, version)):
+            if start >= now - self.window_seconds:
+                total = by_start.setdefault(start, [0, [np.zeros(size, dtype=np.int64) for size in binner.sizes]])
+                total[0] += rows
+                for line, c in zip(total[1], counts):
+                    line += np.asarray(c, dtype=np.int64)
+        rows, summed, starts = 0, [np.zeros(size, dtype=np.int64) for size in binner.sizes], []
+        for start in sorted(by_start, reverse=True):  # the newest minutes first
+            if rows >= self.window_rows:
+                break
+            rows += by_start[start][0]
+            starts.append(start)
+            for line, c in zip(summed, by_start[start][1]):
+                line += c
+        return {"rows": rows, "from": min(starts, default=now), "to": now,
+                "counts": dict(zip(binner.lines, summed)), "binner": binner}
+
+    def report(self, name: str, version: str) -> dict[str, Any]:
+        """The drift endpoint's answer: the window, each line's reference and observed counts and
+        statistics, the lines ranked by PSI, and the alarm."""
+        window = self.window(name, version)
+        binner = window.pop("binner")
+        reference = dict(zip(binner.lines, binner.specs))
+        judged = verdict(reference, window["counts"], window["rows"])
+        lines = {line: {"labels": spec["labels"], "reference": spec["counts"],
+                        "observed": window["counts"][line].tolist(), **judged["features"][line]}
+                 for line, spec in reference.items()}
+        return {"model": {"name": name, "version": version},
+                "window": {"rows": window["rows"], "from": window["from"], "to": window["to"],
+                           "seconds": self.window_seconds, "max_rows": self.window_rows},
+                "enough_rows": judged["enough_rows"], "alarm": judged["alarm"], "alpha": judged["alpha"],
+                "corrected_alpha": judged["corrected_alpha"], "psi_alarm": judged["psi_alarm"],
+                "ranked": judged["ranked"], "features": {k: v for k, v in lines.items() if k != PREDICTIONS},
+                "predictions": lines[PREDICTIONS]}
+
+    def watched(self) -> list[tuple[str, str]]:
+        return sorted(self._binners)
