@@ -37,9 +37,9 @@ from stats import spread, write_figures  # noqa: E402
 from wrk import require_wrk, wrk  # noqa: E402
 
 from build_scripts.data import machine_failures  # noqa: E402
-from py_pipeline.drift.profile import bins_for  # noqa: E402
+from py_pipeline.drift.profile import Binner, bins_for  # noqa: E402
 from py_pipeline.drift.statistics import verdict  # noqa: E402
-from server_fallback.drift import Binner, Monitor  # noqa: E402
+from server_fallback.drift import Monitor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "dist" / "models" / "machine_failure" / "1.0.0"

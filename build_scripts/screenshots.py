@@ -1,9 +1,10 @@
 """Screenshots of the demo page, of its element whole (the what-if chart included), of an answer's
 "Why?" chart, of an answer flagged for a reading outside its typical range, of the demo after
-scoring a CSV file with its explanations, and of the
+scoring a CSV file with its explanations, of a drift report (``python -m scoring --drift-report``
+on a month 5 K warmer than training), and of the
 <model-predictor> example page, for review and the README: a phone (390x844) and a laptop
 (1280x900), each after the first browser prediction. Written to dist/screenshots/ (generated);
-the README's four small JPEG copies go to docs/screenshots/ (committed).
+the README's five small JPEG copies go to docs/screenshots/ (committed).
 
     .venv/bin/python -m build_scripts.screenshots     # needs `make build`; starts its own server
 """
@@ -34,6 +35,26 @@ def sample_file() -> str:
     rows[400] = "Q,298,308,1500,40,10"
     rows[500] = "M,309,318,1500,40,10"
     return header + "\n" + "\n".join(rows) + "\n"
+
+
+def drift_report(out) -> str:
+    """A drift report of sample_file() made 5 K warmer, written by the command-line scorer."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from .data import machine_failures
+
+    with tempfile.TemporaryDirectory() as tmp:
+        header = sample_file().splitlines()[0]
+        warm = [",".join(map(str, [r[0], round(r[1] + 5, 1), round(r[2] + 5, 1), *r[3:]]))
+                for r in machine_failures.generate(1500, 11).rows()]
+        (Path(tmp) / "hot-month.csv").write_text(header + "\n" + "\n".join(warm) + "\n")
+        subprocess.run([sys.executable, "-m", "scoring", "machine_failure", str(Path(tmp) / "hot-month.csv"), "--out",
+                        str(Path(tmp) / "scored.csv"), "--drift-report", str(out / "drift-report.html"), "--overwrite",
+                        "--no-progress", "--models", str(MODELS)], cwd=ROOT, check=True, capture_output=True)
+    return (out / "drift-report.html").as_uri()
 
 
 def main() -> None:
@@ -85,6 +106,11 @@ def main() -> None:
                 page.wait_for_selector("#iris #result:not([hidden])")
                 page.screenshot(path=str(out / f"element-{name}.png"), full_page=True)
                 page.close()
+            page = browser.new_page(viewport={"width": 1000, "height": 900})
+            page.goto(drift_report(out))
+            page.screenshot(path=str(out / "drift-report.png"))
+            page.screenshot(path=str(DOCS / "drift-report.jpg"), type="jpeg", quality=60)
+            page.close()
             browser.close()
     finally:
         server.stop()

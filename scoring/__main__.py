@@ -13,6 +13,10 @@ is a directory of part files). Exit status: 0 when done (rejected rows are in th
 when the model, the files or the options are wrong (the message says which, and a model that
 cannot be explained says why before anything is written).
 
+--drift-report HTML writes the scored rows' drift against the model's reference profile (the
+server's statistics, the README's "Monitoring"); a model without a profile is refused before
+anything is written.
+
 --explain adds each row's exact, additive explanation (the README's "Why this prediction"):
 base_value plus the contribution_ columns is the model's output for the explained class.
 
@@ -30,8 +34,12 @@ import os
 import sys
 from pathlib import Path
 
+from py_pipeline.drift.profile import Binner, Tally, read_profile
+from py_pipeline.drift.report import drift_html
+from py_pipeline.drift.statistics import judge
 from py_pipeline.errors import PipelineError, UnknownModel
 from py_pipeline.explanations import FILE_MODES
+from py_pipeline.files import write_atomic
 from py_pipeline.model import load_model
 from py_pipeline.registry import scan_manifests, version_key
 
@@ -60,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="add each row's exact explanation: a contribution_<feature> column per input feature "
                         "(and derived line), base_value and, for a classifier, explained_class; of the predicted "
                         "class (the default), or 'all' outputs (columns suffixed _<class>)")
+    parser.add_argument("--drift-report", type=Path, metavar="HTML",
+                        help="also write a drift report: the scored rows against the model's reference profile, "
+                        "each feature's two histograms, statistics and verdict (one self-contained HTML file)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing result and error files")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -75,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # an output folder that cannot be written, a file gone mid-run
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    print(f"{summary.line()}; result: {args.out}, problems (rejected rows, flagged values): {errors_path(args)}",
-          file=sys.stderr)
+    print(f"{summary.line()}; result: {args.out}, problems (rejected rows, flagged values): {errors_path(args)}"
+          + (f", drift report: {args.drift_report}" if args.drift_report else ""), file=sys.stderr)
     return 0
 
 
@@ -86,16 +97,31 @@ def run(args: argparse.Namespace):
     model = load_model(directory)
     files, fmt = input_files(args.inputs)
     layout = read_layout(model, files, fmt, args.explain)
+    tally = Tally(Binner(read_profile(model), list(model.manifest.schema.names))) if args.drift_report else None
     if fmt == "csv" and args.out.suffix.lower() not in (".csv", ".tsv", ".txt"):
         raise PipelineError(f"--out {args.out}: CSV input is written as CSV; name it .csv")
     if fmt == "parquet" and args.out.suffix.lower() not in (".parquet", ".pq"):
         raise PipelineError(f"--out {args.out}: Parquet input is written as Parquet; name it .parquet")
-    check_outputs(files, {"--out": args.out, "--errors": errors_path(args)}, args.overwrite)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    errors_path(args).parent.mkdir(parents=True, exist_ok=True)
+    outputs = {"--out": args.out, "--errors": errors_path(args)}
+    if args.drift_report:
+        outputs["--drift-report"] = args.drift_report
+    check_outputs(files, outputs, args.overwrite)
+    for path in outputs.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    summary = score(args, directory, model, files, fmt, layout, tally)
+    if tally is not None:  # the report last: written whole, after the files it describes
+        source = ", ".join(f.name for f in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+        judged = judge(tally.binner, tally.by_line(), tally.rows)
+        write_atomic(args.drift_report, drift_html(model, judged, tally.rows, source))
+    return summary
+
+
+def score(args: argparse.Namespace, directory: Path, model, files: list[Path], fmt: str, layout, tally):
+    """Score on one machine or on Dask, as the options say; the tally counts the scored rows' bins."""
     if args.scheduler is None and args.local_cluster is None:
         from .local import score_files
 
+        model.observer = tally
         return score_files(model, files, fmt, layout, args.out, errors_path(args), chunk_rows=args.chunk_rows,
                            progress=not args.no_progress)
     from distributed import Client, LocalCluster
@@ -106,7 +132,7 @@ def run(args: argparse.Namespace):
     if args.scheduler:
         with Client(args.scheduler) as client:
             return score_on_cluster(client, directory, files, fmt, layout, args.out, errors_path(args),
-                                    blocksize=blocksize)
+                                    blocksize=blocksize, tally=tally)
     import dask
 
     # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's dynamic mmap
@@ -116,7 +142,7 @@ def run(args: argparse.Namespace):
             LocalCluster(n_workers=args.local_cluster, threads_per_worker=1, processes=True,
                          dashboard_address=None) as cluster, Client(cluster) as client:
         return score_on_cluster(client, directory, files, fmt, layout, args.out, errors_path(args),
-                                blocksize=blocksize)
+                                blocksize=blocksize, tally=tally)
 
 
 def bundle_directory(model: str, models: Path) -> Path:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from py_pipeline import csv_io
 from py_pipeline.bundle import manifest_sha256
+from py_pipeline.drift.profile import Binner, Tally, read_profile
 from py_pipeline.errors import IntegrityError
 from py_pipeline.files import staged_dir, staged_file
 from py_pipeline.model import Model, load_model
@@ -29,6 +30,8 @@ from .reading import block_records, not_csv, not_utf8
 
 #: Models loaded in this process (a Dask worker), by bundle directory and manifest sha256.
 _models: dict[tuple[str, str], Model] = {}
+#: Drift counts of the rows this worker scored for a run that asked for a drift report.
+_tallies: dict[tuple[str, str], Tally] = {}
 
 
 def worker_model(directory: str, sha256: str) -> Model:
@@ -44,6 +47,22 @@ def worker_model(directory: str, sha256: str) -> Model:
     return _models[key]
 
 
+def _counting(directory: str, sha256: str, drift: bool) -> Model:
+    """The worker's model; with ``drift``, counting the bins of every row it scores."""
+    model = worker_model(directory, sha256)
+    if drift and (directory, sha256) not in _tallies:
+        tally = _tallies[(directory, sha256)] = Tally(Binner(read_profile(model), list(model.manifest.schema.names)))
+        model.observer = tally
+    return model
+
+
+def _take_tally(directory: str, sha256: str) -> tuple[int, list[list[int]]] | None:
+    """This worker's drift counts for the run, handed over and forgotten."""
+    tally = _tallies.pop((directory, sha256), None)
+    worker_model(directory, sha256).observer = None
+    return None if tally is None else (tally.rows, [c.tolist() for c in tally.counts])
+
+
 def check_workers(client: Any, directory: Path, sha256: str) -> dict[str, str]:
     """Load and check the bundle on every worker now; answer each worker's refusal (empty: none)."""
     answers = client.run(_load_here, str(directory), sha256, on_error="return")
@@ -57,11 +76,11 @@ def _load_here(directory: str, sha256: str) -> str:
 
 
 def score_on_cluster(client: Any, directory: Path, files: list[Path], fmt: str, layout: Layout, out: Path,
-                     errors: Path, *, blocksize: str | None = "4MB") -> Summary:
+                     errors: Path, *, blocksize: str | None = "4MB", tally: Tally | None = None) -> Summary:
     """Score ``files`` on the cluster ``client`` talks to; write ``out`` (CSV: one file, as on one
     machine, joined from the workers' part files, so the workers must share the client's disk;
     Parquet: a directory of part files) and ``errors``. Both are written aside and moved into place
-    when the whole run is done."""
+    when the whole run is done. ``tally``: receives the bins of every scored row, summed over the workers."""
     import dask
 
     started = time.perf_counter()
@@ -77,10 +96,15 @@ def score_on_cluster(client: Any, directory: Path, files: list[Path], fmt: str, 
         with staged_file(errors) as errors_tmp:
             if layout.text:
                 with staged_file(out) as out_tmp:
-                    lengths, problems = _score_csv(client, directory, sha256, files, layout, out_tmp, blocksize)
+                    lengths, problems = _score_csv(client, directory, sha256, files, layout, out_tmp, blocksize,
+                                                   tally is not None)
             else:
                 with staged_dir(out) as out_tmp:
-                    lengths, problems = _score_parquet(directory, sha256, files, layout, out_tmp)
+                    lengths, problems = _score_parquet(directory, sha256, files, layout, out_tmp, tally is not None)
+            if tally is not None:
+                for counted in client.run(_take_tally, str(directory), sha256).values():
+                    if counted is not None:
+                        tally.add(*counted)
             summary = Summary(rows=sum(lengths))
             with open(errors_tmp, "w", newline="", encoding="utf-8") as error_file:
                 write_problems([], error_file, header=True)
@@ -93,7 +117,7 @@ def score_on_cluster(client: Any, directory: Path, files: list[Path], fmt: str, 
 
 
 def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], layout: Layout, out: Path,
-               blocksize: str | None) -> tuple[list[int], list[list[Problem]]]:
+               blocksize: str | None, drift: bool) -> tuple[list[int], list[list[Problem]]]:
     """CSV in blocks of whole lines (``dask.bytes``), each parsed by the reader the one-machine path
     uses: first every block counted (the rows before each block number the problems, a bad block
     names its line in the file), then scored, each worker writing its part file."""
@@ -120,7 +144,7 @@ def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], lay
         line += n_lines
     parts_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".parts", dir=out.parent))
     try:
-        score = dask.delayed(partial(_score_block, str(directory), sha256, layout), pure=True)
+        score = dask.delayed(partial(_score_block, str(directory), sha256, layout, drift), pure=True)
         parts = [parts_dir / f"{i:08d}.csv" for i in range(len(blocks))]
         problems = dask.compute(*[score(b, f, r, before, n, str(p)) for b, f, r, before, n, p
                                   in zip(blocks, firsts, first_rows, lines_before, names, parts)])
@@ -136,7 +160,7 @@ def _score_csv(client: Any, directory: Path, sha256: str, files: list[Path], lay
 
 
 def _score_parquet(directory: Path, sha256: str, files: list[Path], layout: Layout,
-                   out: Path) -> tuple[list[int], list[list[Problem]]]:
+                   out: Path, drift: bool) -> tuple[list[int], list[list[Problem]]]:
     """Parquet by row group (``dask.dataframe``), written by Dask's writer with the result's schema."""
     import dask
     import dask.dataframe as dd
@@ -149,7 +173,7 @@ def _score_parquet(directory: Path, sha256: str, files: list[Path], layout: Layo
         parts += frame.to_delayed()
         firsts += list(itertools.accumulate(sizes, initial=1))[:-1]  # data rows from 1
         names += [str(file)] * len(sizes)
-    score = dask.delayed(partial(_score_part, str(directory), sha256, layout), pure=True, nout=2)
+    score = dask.delayed(partial(_score_part, str(directory), sha256, layout, drift), pure=True, nout=2)
     scored = [score(part, first, name) for part, first, name in zip(parts, firsts, names)]
     meta = layout.empty_result(frames[0]._meta)
     result = dd.from_delayed([s[0] for s in scored], meta=meta, verify_meta=False)
@@ -169,16 +193,17 @@ def _count_block(layout: Layout, block: bytes, first: bool) -> tuple[int, int, t
         return block.count(b"\n"), 0, (exc.line, exc.why)
 
 
-def _score_block(directory: str, sha256: str, layout: Layout, block: bytes, first: bool, first_row: int,
+def _score_block(directory: str, sha256: str, layout: Layout, drift: bool, block: bytes, first: bool, first_row: int,
                  lines_before: int, file: str, part: str) -> list[Problem]:
     """Score a block, write its result rows to the part file ``part``; answer its problems."""
     records = block_records(block, layout, first=first, lines_before=lines_before)
-    text, _, problems = score_records(records, records.lines, worker_model(directory, sha256), layout, first_row, file)
+    text, _, problems = score_records(records, records.lines, _counting(directory, sha256, drift), layout, first_row,
+                                      file)
     with open(part, "w", newline="", encoding="utf-8") as f:
         f.write(text)
     return problems
 
 
-def _score_part(directory: str, sha256: str, layout: Layout, frame: pd.DataFrame, first_row: int,
+def _score_part(directory: str, sha256: str, layout: Layout, drift: bool, frame: pd.DataFrame, first_row: int,
                 file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    return score_frame(frame, worker_model(directory, sha256), layout, first_row, file)
+    return score_frame(frame, _counting(directory, sha256, drift), layout, first_row, file)

@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import json
 import os
 import threading
@@ -25,45 +23,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from py_pipeline.drift.profile import bin_index
-from py_pipeline.drift.statistics import verdict
+from py_pipeline.drift.profile import Binner, read_profile
+from py_pipeline.drift.statistics import judge
 from py_pipeline.errors import DriftUnavailable
 from py_pipeline.files import write_atomic
 
 BUCKET_SECONDS = 60
-PREDICTIONS = "(predictions)"  # the predictions' line, beside the features'
-
-
-class Binner:
-    """One model version's profile, ready to bin rows: per feature (then the predictions) its bins."""
-
-    def __init__(self, profile: dict[str, Any], names: list[str]) -> None:
-        self.specs = [profile["features"][name]["bins"] for name in names] + [profile["predictions"]]
-        self.lines = [*names, PREDICTIONS]
-        self.sizes = [len(spec["counts"]) for spec in self.specs]
-        self._edges = [spec.get("edges") for spec in self.specs]
-        self._index = [{v: i + 1 for i, v in enumerate(spec["values"])} if spec["kind"] != "number" else None
-                       for spec in self.specs]
-
-    def one(self, values: list[Any]) -> list[int]:
-        """The bin of each value of one row (its features, then its prediction): plain Python."""
-        out = []
-        for spec, index, edges, v in zip(self.specs, self._index, self._edges, values):
-            if v is None or (isinstance(v, float) and v != v):
-                out.append(0)
-            elif spec["kind"] == "number":
-                x = float(v)
-                out.append(1 if x < spec["low"] else len(edges) + 3 if x > spec["high"] else
-                           2 + bisect.bisect_right(edges, x))
-            else:
-                key = str(v) if spec["kind"] == "category" else float(v)
-                out.append(index.get(key, len(index) + 1))
-        return out
-
-    def counts(self, columns: list[Any]) -> list[np.ndarray]:
-        """Bin counts of many rows (one column per line), with numpy."""
-        return [np.bincount(bin_index(spec, column), minlength=size)
-                for spec, column, size in zip(self.specs, columns, self.sizes)]
 
 
 class Monitor:
@@ -82,16 +47,12 @@ class Monitor:
         self._dirty = False
 
     def watch(self, model: Any) -> None:
-        """Count what ``model`` is asked, if its bundle has a profile (checked against its sha256)."""
-        entry = (model.manifest.extra or {}).get("profile")
-        if not entry or model.directory is None:
+        """Count what ``model`` is asked, if its bundle has a profile with bins (checked against
+        its sha256); without one, its drift stays unavailable."""
+        try:
+            profile = read_profile(model)
+        except DriftUnavailable:
             return
-        data = (model.directory / entry["file"]).read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            return  # a profile that is not the manifest's: drift stays unavailable for it
-        profile = json.loads(data)
-        if "predictions" not in profile:
-            return  # an older profile (statistics only): no bins to count against
         self._binners[(model.name, model.version)] = Binner(profile, list(model.manifest.schema.names))
         model.observer = self.observe
 
@@ -104,7 +65,7 @@ class Monitor:
                                else predictions[0]])
             added = None
         else:
-            added = binner.counts([*(X[:, j] for j in range(X.shape[1])), predictions])
+            added = binner.batch(X, predictions)
         start = int(time.time()) // BUCKET_SECONDS * BUCKET_SECONDS
         with self._lock:
             bucket = self._buckets.setdefault(key, {}).get(start)
@@ -197,19 +158,10 @@ class Monitor:
         """The drift endpoint's answer: the window, each line's reference and observed counts and
         statistics, the lines ranked by PSI, and the alarm."""
         window = self.window(name, version)
-        binner = window.pop("binner")
-        reference = dict(zip(binner.lines, binner.specs))
-        judged = verdict(reference, window["counts"], window["rows"])
-        lines = {line: {"labels": spec["labels"], "reference": spec["counts"],
-                        "observed": window["counts"][line].tolist(), **judged["features"][line]}
-                 for line, spec in reference.items()}
+        judged = judge(window.pop("binner"), window["counts"], window["rows"])
         return {"model": {"name": name, "version": version},
                 "window": {"rows": window["rows"], "from": window["from"], "to": window["to"],
-                           "seconds": self.window_seconds, "max_rows": self.window_rows},
-                "enough_rows": judged["enough_rows"], "alarm": judged["alarm"], "alpha": judged["alpha"],
-                "corrected_alpha": judged["corrected_alpha"], "psi_alarm": judged["psi_alarm"],
-                "ranked": judged["ranked"], "features": {k: v for k, v in lines.items() if k != PREDICTIONS},
-                "predictions": lines[PREDICTIONS]}
+                           "seconds": self.window_seconds, "max_rows": self.window_rows}, **judged}
 
     def watched(self) -> list[tuple[str, str]]:
         return sorted(self._binners)

@@ -12,11 +12,18 @@ Each bin keeps the reference's count. Counts only, never rows.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from ..errors import DriftUnavailable
+
 FORMAT = "py_pipeline.profile/2"
+PREDICTIONS = "(predictions)"  # the predictions' line, beside the features'
 #: Quantile bins of a number.
 BINS = 10
 #: A number with this many distinct values or fewer is binned by value.
@@ -93,6 +100,82 @@ def build_profile(schema: Any, rows: Any, predictions: Sequence[Any], classes: S
         features[f.name] = entry
     return {"format": FORMAT, "rows": int(len(X)), "features": features,
             "predictions": bins_for(list(predictions), "number" if classes is None else "category", classes)}
+
+
+class Binner:
+    """One model version's profile, ready to bin rows: per feature (then the predictions) its bins."""
+
+    def __init__(self, profile: dict[str, Any], names: list[str]) -> None:
+        self.specs = [profile["features"][name]["bins"] for name in names] + [profile["predictions"]]
+        self.lines = [*names, PREDICTIONS]
+        self.sizes = [len(spec["counts"]) for spec in self.specs]
+        self._edges = [spec.get("edges") for spec in self.specs]
+        self._index = [{v: i + 1 for i, v in enumerate(spec["values"])} if spec["kind"] != "number" else None
+                       for spec in self.specs]
+
+    def one(self, values: list[Any]) -> list[int]:
+        """The bin of each value of one row (its features, then its prediction): plain Python."""
+        out = []
+        for spec, index, edges, v in zip(self.specs, self._index, self._edges, values):
+            if v is None or (isinstance(v, float) and v != v):
+                out.append(0)
+            elif spec["kind"] == "number":
+                x = float(v)
+                out.append(1 if x < spec["low"] else len(edges) + 3 if x > spec["high"] else
+                           2 + bisect.bisect_right(edges, x))
+            else:
+                key = str(v) if spec["kind"] == "category" else float(v)
+                out.append(index.get(key, len(index) + 1))
+        return out
+
+    def counts(self, columns: list[Any]) -> list[np.ndarray]:
+        """Bin counts of many rows (one column per line), with numpy."""
+        return [np.bincount(bin_index(spec, column), minlength=size)
+                for spec, column, size in zip(self.specs, columns, self.sizes)]
+
+    def batch(self, X: np.ndarray, predictions: Any) -> list[np.ndarray]:
+        """Bin counts of validated rows ``X`` (schema order) and their predictions."""
+        return self.counts([*(X[:, j] for j in range(X.shape[1])), predictions])
+
+
+class Tally:
+    """Bin counts of every row a model predicts (set it as the model's ``observer``): a scored
+    file's drift, summed over its chunks (and, on Dask, over the workers)."""
+
+    def __init__(self, binner: Binner) -> None:
+        self.binner = binner
+        self.rows = 0
+        self.counts = [np.zeros(size, dtype=np.int64) for size in binner.sizes]
+
+    def __call__(self, model: Any, X: np.ndarray, predictions: Any) -> None:
+        self.add(len(X), self.binner.batch(X, predictions))
+
+    def add(self, rows: int, counts: list[Any]) -> None:
+        self.rows += rows
+        for total, c in zip(self.counts, counts):
+            total += np.asarray(c, dtype=np.int64)
+
+    def by_line(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.binner.lines, self.counts))
+
+
+def read_profile(model: Any) -> dict[str, Any]:
+    """The reference profile of a loaded model's bundle, checked against the sha256 its manifest
+    lists; raises DriftUnavailable when there is none, it does not match, or it has no bins (a
+    profile written before drift monitoring)."""
+    entry = (model.manifest.extra or {}).get("profile")
+    if not entry or model.directory is None:
+        raise DriftUnavailable(f"model {model.name} {model.version} has no reference profile: drift is unavailable "
+                               "(build or import it again to give it one)")
+    data = (Path(model.directory) / entry["file"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise DriftUnavailable(f"model {model.name} {model.version}: its profile does not match its manifest's "
+                               "sha256: drift is unavailable")
+    profile = json.loads(data)
+    if "predictions" not in profile:
+        raise DriftUnavailable(f"model {model.name} {model.version} has a profile without drift bins (made before "
+                               "drift monitoring): build or import it again")
+    return profile
 
 
 def _missing(v: Any) -> bool:

@@ -104,6 +104,23 @@ def compare(reference: Any, observed: Any) -> dict[str, Any]:
     return {"chi2": chi2, "df": df, "p_value": p, "psi": psi, "js_distance": js, "bins_tested": int(len(r))}
 
 
+def judge(binner: Any, counts: dict[str, np.ndarray], rows: int) -> dict[str, Any]:
+    """A window (or a file) judged against a model's profile (``profile.Binner``): every line's bin
+    labels, reference and observed counts and statistics, the features ranked, the alarm; the
+    predictions' line apart (what the drift endpoint and the file report show)."""
+    from .profile import PREDICTIONS
+
+    reference = dict(zip(binner.lines, binner.specs))
+    judged = verdict(reference, counts, rows)
+    lines = {line: {"labels": spec["labels"], "reference": spec["counts"],
+                    "observed": np.asarray(counts[line]).tolist(), **judged["features"][line]}
+             for line, spec in reference.items()}
+    return {"enough_rows": judged["enough_rows"], "alarm": judged["alarm"], "alpha": judged["alpha"],
+            "corrected_alpha": judged["corrected_alpha"], "psi_alarm": judged["psi_alarm"],
+            "ranked": judged["ranked"], "features": {k: v for k, v in lines.items() if k != PREDICTIONS},
+            "predictions": lines[PREDICTIONS]}
+
+
 def verdict(reference: dict[str, Any], observed: dict[str, np.ndarray], rows: int) -> dict[str, Any]:
     """Every feature's (and the predictions') comparison, ranked by PSI, and the alarm.
     ``reference``: name -> the profile's bins; ``observed``: name -> the window's counts."""
