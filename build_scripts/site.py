@@ -70,6 +70,9 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
         if "browser" in manifest.runtimes:  # only the files of the engine the browser uses
             for entry_file in manifest.files_for(manifest.engine_for("browser")):
                 shutil.copy2(directory / entry_file["file"], target / entry_file["file"])
+            profile = (manifest.extra or {}).get("profile")
+            if profile:  # counts only, never rows: a page's drift report reads it, on demand
+                shutil.copy2(directory / profile["file"], target / profile["file"])
     names = [e["name"] for e in entries]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else (names[0] if names else None)
     if pages:

@@ -36,7 +36,7 @@ def load(directory: str, allow_pickle: bool = True) -> str:
         if directory not in _loaded:
             manifest = read_manifest(directory)
             engine = load_engine(directory, manifest, choose_engine(manifest, "browser", allow_pickle=allow_pickle))
-            _loaded[directory] = Model(manifest, engine)
+            _loaded[directory] = Model(manifest, engine, directory)
         return _loaded[directory].manifest.to_dict()
 
     return _answer(run)
@@ -120,16 +120,17 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
 _scorings: dict[int, csv_io.Scoring] = {}
 
 
-def csv_open(directory: str, data: Any, explain: bool = False) -> str:
+def csv_open(directory: str, data: Any, explain: bool = False, drift: bool = False) -> str:
     """Read a CSV file for the bundle in ``directory`` and hold it for scoring a chunk at a time
     (:func:`csv_step`): answer its id, row count and which column feeds each feature. ``data`` is
     the file's bytes (a JS Uint8Array under Pyodide, copied once into the wasm heap and decoded as
     it is read) or its text. ``explain``: each scored row's explanation too (the predicted class's
-    contribution columns), and a summary of them at the end."""
+    contribution columns), and a summary of them at the end; ``drift``: a drift report at the end
+    (the bundle's ``profile.json`` must be in ``directory``)."""
 
     def run() -> dict[str, Any]:
         scoring = csv_io.Scoring(data.to_bytes() if hasattr(data, "to_bytes") else data, _model(directory),
-                                 "predicted" if explain else None)
+                                 "predicted" if explain else None, bool(drift))
         handle = max(_scorings, default=0) + 1
         _scorings[handle] = scoring
         return {"id": handle, "total": scoring.total, "columns": scoring.table.matched(),
@@ -157,6 +158,9 @@ def csv_finish(handle: int, preview: int = 10) -> str:
                                   "invalid_rows": s.invalid_rows, "preview": header + scoring.preview[:preview]}
         if scoring.explain:
             answer["contribution_sums"] = scoring.contribution_sums
+        report = scoring.drift_report("the file scored in this browser")
+        if report is not None:
+            answer["drift_report"] = report
         if scoring.counts:
             answer["counts"] = scoring.counts
             answer["histogram"] = {"of": scoring.histogram_of or "predicted class",

@@ -93,7 +93,7 @@ const file = {
   status: $("file-status"), error: $("file-error"), result: $("file-result"), summary: $("file-summary"),
   downloadResult: $("download-result"), downloadErrors: $("download-errors"), histogram: $("histogram"),
   preview: $("preview"), problems: $("file-problems"), byField: $("file-by-field"), explain: $("explain-file"),
-  drivers: $("drivers"),
+  drivers: $("drivers"), drift: $("drift-file"), downloadDrift: $("download-drift"),
 };
 /** @type {AbortController | null} */
 let scoring = null;
@@ -123,6 +123,7 @@ async function scoreFile(chosen) {
     const scored = await predictor.scoreCsv(chosen, { // the File: read in the worker, off this thread
       signal: mine.signal,
       explain: file.explain.checked,
+      drift: file.drift.checked,
       onProgress: (p) => {
         file.bar.value = p.done / p.total;
         file.status.textContent = `${p.done.toLocaleString()} of ${p.total.toLocaleString()} rows, `
@@ -153,7 +154,11 @@ function showScored(name, scored) {
   file.summary.textContent = `${name}: ${(scored.scored ?? "all").toLocaleString()} rows scored in the `
     + `${scored.backend}${rejected ? `, ${rejected.toLocaleString()} rejected (listed below, with their row and line)` : ""}.`;
   // the previous file's downloads go: an object URL keeps its Blob alive until it is revoked
-  for (const link of [file.downloadResult, file.downloadErrors]) if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
+  for (const link of [file.downloadResult, file.downloadErrors, file.downloadDrift]) {
+    if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
+  }
+  file.downloadDrift.hidden = !scored.driftReport;
+  if (scored.driftReport) file.downloadDrift.href = URL.createObjectURL(scored.driftReport);
   file.downloadResult.href = URL.createObjectURL(scored.result);
   const listed = scored.problems?.length ?? 0; // rejections and warnings alike
   file.downloadErrors.hidden = !scored.errors || listed === 0; // no link to a file of nothing

@@ -13,6 +13,9 @@ import numpy as np
 
 from ..columns import ColumnBatch, category_codes, flag_numbers, partition
 from ..errors import InvalidInput
+from ..drift.profile import Binner, Tally, read_profile
+from ..drift.report import drift_html
+from ..drift.statistics import judge
 from ..explanations import contribution_sums, explanation_columns, file_columns
 from ..model import Model
 from ..problems import Problem, errors_only, rows_with
@@ -137,11 +140,13 @@ class Scoring:
     result file grows as rows are scored, and the page reports progress and can cancel between
     chunks. The files are those :func:`score` and :func:`result_csv` give for the whole file."""
 
-    def __init__(self, data: bytes | str, model: Model, explain: str | None = None) -> None:
+    def __init__(self, data: bytes | str, model: Model, explain: str | None = None, drift: bool = False) -> None:
         schema = model.manifest.schema
         self.raw = raw_cells(model.manifest)
         reader, columns, delimiter, shift = _open(data, schema)
         self.model, self.records, self.explain = model, _records(reader, shift), explain
+        # drift: the scored rows' bins against the model's profile (raises DriftUnavailable without one)
+        self.tally = Tally(Binner(read_profile(model), list(schema.names))) if drift else None
         self.table = CsvTable(columns, [], [], delimiter, match_columns(columns, schema))
         # an estimate for progress (exact unless quoted cells hold line breaks); `done` is exact
         newline = b"\n" if isinstance(data, bytes) else "\n"
@@ -163,7 +168,11 @@ class Scoring:
         chunk = list(itertools.islice(self.records, rows))
         table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
                          self.table.mapping, first_row=self.done + 1)  # problems name rows in the whole file
-        part = score(table, self.model, explain=self.explain)
+        self.model.observer = self.tally  # only while this file's rows are predicted
+        try:
+            part = score(table, self.model, explain=self.explain)
+        finally:
+            self.model.observer = None
         columns = result_columns(table, part, self.raw)
         self.out.write(result_text(columns, table.delimiter))
         self.preview += list(itertools.islice(zip(*columns), 10 - len(self.preview)))
@@ -185,6 +194,13 @@ class Scoring:
             self.total = self.done  # the end: the count is now exact
         return {"done": self.done, "total": max(self.total, self.done), "scored": self.rows_scored,
                 "invalid_rows": s.invalid_rows}
+
+    def drift_report(self, source: str) -> str | None:
+        """The file's drift report (``py_pipeline.drift.report``), when it was asked for."""
+        if self.tally is None:
+            return None
+        judged = judge(self.tally.binner, self.tally.by_line(), self.tally.rows)
+        return drift_html(self.model, judged, self.tally.rows, source)
 
     def take(self) -> str:
         """The result file's text written since the last call (its header first): the caller

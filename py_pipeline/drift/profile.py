@@ -63,14 +63,14 @@ def labels(spec: dict[str, Any]) -> list[str]:
 
 
 def bin_index(spec: dict[str, Any], values: Sequence[Any]) -> np.ndarray:
-    """Each value's bin in ``spec`` (int64), missing values in bin 0."""
+    """Each value's bin in ``spec`` (np.intp: bincount takes it on 32-bit WebAssembly too), missing values in bin 0."""
     if spec["kind"] == "category":
         index = {v: i + 1 for i, v in enumerate(spec["values"])}
         unknown = len(spec["values"]) + 1
-        return np.fromiter((0 if _missing(v) else index.get(str(v), unknown) for v in values), dtype=np.int64,
+        return np.fromiter((0 if _missing(v) else index.get(str(v), unknown) for v in values), dtype=np.intp,
                            count=len(values))
     x = _numbers(values)
-    out = np.empty(len(x), dtype=np.int64)
+    out = np.empty(len(x), dtype=np.intp)
     missing = np.isnan(x)
     if spec["kind"] == "values":
         known = np.asarray(spec["values"], dtype=np.float64)

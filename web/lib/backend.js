@@ -10,15 +10,16 @@
  * @typedef {{done: number, total: number, rowsPerSecond: number, secondsLeft: number, scored: number,
  *   invalidRows: number}} FileProgress
  * @typedef {{chunkSize?: number, signal?: AbortSignal, onProgress?: (p: FileProgress) => void,
- *   explain?: boolean}} ScoreOptions `explain`: add each scored row's explanation (contribution_
- *   columns of its predicted class, base_value, explained_class) and a summary of them
+ *   explain?: boolean, drift?: boolean}} ScoreOptions `explain`: add each scored row's explanation
+ *   (contribution_ columns of its predicted class, base_value, explained_class) and a summary of
+ *   them; `drift` (browser mode): a drift report of the file against the model's reference profile
  * @typedef {{code?: string, row: number | null, line: number | null, field: string | null, expected: string,
  *   got?: string, message: string}} Problem
  * @typedef {{
  *   columns: Record<string, string>, total: number, scored: number, invalidRows: number,
  *   result: Blob, errors: Blob, problems: Problem[], preview: unknown[][],
  *   counts?: Record<string, number>, histogram?: {of: string, counts: number[]}, backend: string,
- *   explanationSummary?: {rows: number, features: string[], meanAbs: number[]},
+ *   explanationSummary?: {rows: number, features: string[], meanAbs: number[]}, driftReport?: Blob,
  * }} ScoredFile A scored file, the same in both modes: which column fed each feature, rows read,
  *   scored and rejected, the result file (the file's columns, then the prediction and one
  *   probability column per class), the error file (`row, line, field, expected, problem`), every

@@ -128,10 +128,10 @@ export class BrowserBackend {
    * @param {import("./backend.js").ScoreOptions} [options] `explain`: each row's explanation too
    * @returns {Promise<import("./backend.js").ScoredFile>}
    */
-  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress, explain = false } = {}) {
+  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress, explain = false, drift = false } = {}) {
     checkChunkSize(chunkSize);
     if (signal?.aborted) throw cancelled();
-    const opened = await this.#call({ type: MessageType.CSV_OPEN, model: this.#model, text, explain });
+    const opened = await this.#call({ type: MessageType.CSV_OPEN, model: this.#model, text, explain, drift });
     // the file is held by the runtime that opened it: if that one dies, the file's calls fail
     const runtime = this.#runtime;
     const call = (/** @type {object} */ message) => runtime.call(message);
@@ -148,7 +148,8 @@ export class BrowserBackend {
       return { columns: opened.columns, total: opened.total, scored: files.scored, invalidRows: files.invalid_rows,
                result: files.result, errors: files.errors, problems: files.problems, preview: files.preview,
                counts: files.counts, histogram: files.histogram, backend: this.name,
-               ...(files.contribution_sums ? { explanationSummary: fileSummary(files.contribution_sums, files.scored) } : {}) };
+               ...(files.contribution_sums ? { explanationSummary: fileSummary(files.contribution_sums, files.scored) } : {}),
+               ...(files.drift_report ? { driftReport: files.drift_report } : {}) };
     } catch (error) {
       if (runtime.alive) call({ type: MessageType.CSV_CANCEL, file: opened.id }).catch(() => {});
       throw error;

@@ -43,7 +43,7 @@ export const MessageType = Object.freeze({
  *   Explain rows (JSON) or a column batch (its buffers transferred); the answer's `result` is the
  *   explanation with its contributions as one Float64Array (explanation.js), transferred.
  * @typedef {{id: number, type: "csv-open", model: {name: string, version: string}, text: string | Blob,
- *   explain?: boolean}} CsvOpenRequest
+ *   explain?: boolean, drift?: boolean}} CsvOpenRequest
  *   Read a CSV file with the model's columns (py_pipeline/csv_io.py) and hold it: the answer has
  *   its `id`, row count (`total`) and which column feeds each feature (`columns`).
  * @typedef {{id: number, type: "csv-step" | "csv-finish" | "csv-cancel", file: number, rows?: number}} CsvStepRequest

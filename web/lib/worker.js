@@ -92,6 +92,23 @@ const resultParts = new Map();
 /** Answers of models already loaded, by bundle directory: several predictors may share one. */
 const loaded = new Map();
 
+/** Where each loaded bundle is served, and its manifest, by bundle directory. */
+const bundles = new Map();
+
+/**
+ * Put the bundle's reference profile beside it in Pyodide's file system, fetched the first time a
+ * file's drift report asks for it (it is counts only; a model without one answers drift_unavailable).
+ * @param {string} dir
+ */
+async function ensureProfile(dir) {
+  const { url, manifest } = bundles.get(dir) ?? {};
+  const file = manifest?.profile?.file;
+  if (!file) return;
+  const { pyodide } = await runtime;
+  const path = `${dir}/${file}`;
+  if (!pyodide.FS.analyzePath(path).exists) pyodide.FS.writeFile(path, await fetchBytes(new URL(file, url)));
+}
+
 /** @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: string}} model */
 async function loadModel(model) {
   const dir = bundleDir(model.name, model.version);
@@ -107,6 +124,7 @@ async function loadModel(model) {
       message: `model '${model.name}' ${model.version} is unavailable: this page refuses pickled models `
         + `(allowPickle: false) and the model has no portable engine (${why})` } };
   }
+  bundles.set(dir, { url: model.url, manifest });
   if (!loaded.has(dir)) loaded.set(dir, fetchAndLoad(model, dir, manifestText, manifest));
   let answer;
   try {
@@ -270,8 +288,9 @@ self.addEventListener("message", async (event) => {
         // it reads, so the file is never held as a JS string or a Python str
         const bytes = typeof request.text === "string" ? new TextEncoder().encode(request.text)
           : new Uint8Array(await request.text.arrayBuffer());
-        answer = JSON.parse((await runtime).bridge.csv_open(bundleDir(request.model.name, request.model.version), bytes,
-          Boolean(request.explain)));
+        const dir = bundleDir(request.model.name, request.model.version);
+        if (request.drift) await ensureProfile(dir);
+        answer = JSON.parse((await runtime).bridge.csv_open(dir, bytes, Boolean(request.explain), Boolean(request.drift)));
         if (answer.ok) resultParts.set(answer.result.id, []);
         break;
       }
@@ -291,6 +310,9 @@ self.addEventListener("message", async (event) => {
           files.destroy();
           answer.result.result = new Blob([...(resultParts.get(request.file) ?? []), rest], { type: "text/csv" });
           answer.result.errors = new Blob([errors], { type: "text/csv" });
+          if (answer.result.drift_report) {
+            answer.result.drift_report = new Blob([answer.result.drift_report], { type: "text/html" });
+          }
           resultParts.delete(request.file);
         }
         break;
