@@ -131,10 +131,13 @@ def test_site_ships_only_the_files_the_browser_engine_reads(site_dir):
                          if p.suffix not in (".br", ".gz"))  # compressed copies of the same files
         if "browser" not in entry["runtimes"]:
             assert shipped == ["manifest.json"], entry
-        elif entry["engines"]["browser"] == "portable":  # no pickle reaches the browser
-            assert shipped == ["manifest.json", "portable.bin", "portable.json"], entry
+            continue
+        manifest = json.loads((site_dir / "models" / entry["path"] / "manifest.json").read_text())
+        profile = [manifest["profile"]["file"]] if "profile" in manifest else []  # counts only: a drift report's
+        if entry["engines"]["browser"] == "portable":  # no pickle reaches the browser
+            assert shipped == sorted(["manifest.json", "portable.bin", "portable.json", *profile]), entry
         else:
-            assert shipped == ["manifest.json", "model.joblib"], entry
+            assert shipped == sorted(["manifest.json", "model.joblib", *profile]), entry
 
 
 def test_manifests_record_training_data_metrics_and_library_versions(model_dir):
