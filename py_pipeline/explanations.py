@@ -54,12 +54,18 @@ _ONE_AT_A_TIME = _TurnLock()
 def unavailable(model: Any) -> str | None:
     """Why ``model`` cannot be explained, or None when it can: read from its spec, without
     building anything (the OpenAPI document lists explain routes only where this is None)."""
-    from .portable.explain import TREES, why_not
-    from .portable.provenance import UnknownProvenance, final_columns
-
     engine = model.engine
     if getattr(engine, "name", None) != "portable":
         return "it runs on the scikit-learn engine: only models on the portable engine are explained"
+    if engine.explanation_refusal is None:  # read once: every explanation asks (36 us for the forest)
+        engine.explanation_refusal = (_refusal(engine),)
+    return engine.explanation_refusal[0]
+
+
+def _refusal(engine: Any) -> str | None:
+    from .portable.explain import TREES, why_not
+    from .portable.provenance import UnknownProvenance, final_columns
+
     node = engine.spec["estimator"]
     reason = why_not(node)
     if reason is not None:

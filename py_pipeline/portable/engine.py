@@ -57,6 +57,7 @@ class PortableEngine:
         self._arrays = arrays
         self._explain: Any = None
         self.explanation_lines: Any = None  # explanations.Lines, kept by the first explanation
+        self.explanation_refusal: Any = None  # (why it cannot be explained, or None,), kept likewise
 
     @classmethod
     def from_bytes(cls, spec_bytes: bytes, buffer: bytes) -> "PortableEngine":
