@@ -17,11 +17,14 @@ from . import csv_io
 from .errors import InvalidInput, PipelineError
 from .bundle import choose_engine, load_engine, read_manifest
 from .columns import ColumnBatch, validate_batch
+from .drift.telemetry import Counter
 from .explanations import explain_rows
 from .model import Model, load_model
 from .problems import starting_at
 
 _loaded: dict[str, Model] = {}
+#: Telemetry counts by bundle directory (a Counter), or why the model cannot be counted.
+_counters: dict[str, Counter | str] = {}
 
 
 def load(directory: str, allow_pickle: bool = True) -> str:
@@ -44,13 +47,40 @@ def load(directory: str, allow_pickle: bool = True) -> str:
 
 def unload(directory: str) -> str:
     """Forget the model loaded from ``directory`` (no predictor uses it any more)."""
+    _counters.pop(directory, None)
     return _answer(lambda: {"unloaded": _loaded.pop(directory, None) is not None})
 
 
-def predict(directory: str, rows_json: str, first_row: int = 1) -> str:
+def predict(directory: str, rows_json: str, first_row: int = 1, telemetry: int = 0) -> str:
     """Predict the JSON-encoded ``rows`` with the bundle in ``directory``; problems name rows from
-    ``first_row`` (a chunk of a larger batch names them in the whole batch)."""
-    return _answer(lambda: _model(directory).predict(_rows(rows_json), starting_at(first_row)))
+    ``first_row`` (a chunk of a larger batch names them in the whole batch). ``telemetry``: count
+    the predictions for the page's drift telemetry, a report every this many rows (0: not counted)."""
+    return _answer(lambda: _counted(directory, telemetry,
+                                    lambda: _model(directory).predict(_rows(rows_json), starting_at(first_row))))
+
+
+def _counted(directory: str, every_rows: int, run: Any) -> dict[str, Any]:
+    """``run()``'s answer, its predictions counted when ``every_rows`` asks for it; the answer then
+    carries ``telemetry``: a report once ``every_rows`` rows are counted (``drift.telemetry``), or
+    ``{"unavailable": why}`` for a model without a usable profile (it predicts all the same)."""
+    if not every_rows:
+        return run()
+    model = _model(directory)
+    if directory not in _counters:
+        try:
+            _counters[directory] = Counter(model)
+        except PipelineError as exc:
+            _counters[directory] = exc.message
+    counter = _counters[directory]
+    if isinstance(counter, str):
+        return {**run(), "telemetry": {"unavailable": counter}}
+    model.observer = counter.tally  # only for this call: the page's files and explanations are not counted
+    try:
+        result = run()
+    finally:
+        model.observer = None
+    report = counter.take(int(every_rows))
+    return {**result, "telemetry": report} if report else result
 
 
 def explain(directory: str, rows_json: str, first_row: int = 1, columns: bool = False, flat: bool = False) -> str:
@@ -83,7 +113,8 @@ def _rows(rows_json: str) -> Any:
         raise InvalidInput(f"rows are not valid JSON: {exc}") from None
 
 
-def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, out: Any, first_row: int = 1) -> str:
+def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, out: Any, first_row: int = 1,
+                    telemetry: int = 0) -> str:
     """Predict a column batch (``columns.py``) into ``out``; answer JSON as :func:`predict` gives
     it, minus the arrays; problems name rows from ``first_row``.
 
@@ -92,6 +123,7 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
     the number of classes (0 for a regressor). ``out`` receives each row's class index (or value),
     then the probabilities, row-major; the answer says ``"probabilities": false`` for a classifier
     that has none. Writing into the caller's array costs one copy and leaves no proxy to free.
+    ``telemetry``: as :func:`predict` takes it.
     """
 
     def run() -> dict[str, Any]:
@@ -114,7 +146,7 @@ def predict_columns(directory: str, meta_json: str, numbers: Any, codes: Any, ou
         _write(out, combined)
         return result
 
-    return _answer(run)
+    return _answer(lambda: _counted(directory, telemetry, run))
 
 
 _scorings: dict[int, csv_io.Scoring] = {}

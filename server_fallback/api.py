@@ -9,6 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from py_pipeline import InvalidInput, Model, Registry, csv_io
+from py_pipeline.drift.profile import Binner, Tally, read_profile
+from py_pipeline.drift.telemetry import counts_report
 from py_pipeline.explanations import contribution_sums
 from py_pipeline.problems import JSON_ROWS, Locator, Problem, starting_at
 
@@ -99,20 +101,24 @@ def predict_answer(name: str, version: str | None) -> Response:
     ``first_row`` (its first record's data row) and ``first_line`` (the line after its header), so
     problems name the whole file's rows and lines. ``partial=true`` scores a file's valid rows and
     lists the others (:func:`partial_answer`) instead of refusing the whole file. ``explain=true``
-    (CSV bodies, at most ``MAX_EXPLAIN_ROWS`` rows): the result file's rows carry their explanations."""
+    (CSV bodies, at most ``MAX_EXPLAIN_ROWS`` rows): the result file's rows carry their explanations.
+    ``drift=true`` (with ``partial``): the answer carries the scored rows' bin counts against the
+    model's profile, which a client sums over the pieces for ``POST .../drift/report``."""
     first_row = _query_number("first_row", 1)  # checked whatever the body: a bad one is never ignored
     first_line = _query_number("first_line", None)
     partial = _query_flag("partial")
     explain = _query_flag("explain")
+    drift = _query_flag("drift")
     if request.mimetype != "text/csv":
         return jsonify(predict_body(name, version, first_row))
     model = registry().get(name, version)
     limit = current_app.config["MAX_EXPLAIN_ROWS" if explain else "MAX_ROWS"]
     table = csv_body(model, limit, first_row, first_line)
-    scored = csv_io.score(table, model, explain="predicted" if explain else None)
+    tally = file_tally(model) if drift and partial else None  # 422 drift_unavailable before scoring
+    scored = csv_io.score(table, model, explain="predicted" if explain else None, drift=tally)
     if partial:
         record_prediction(model.name, model.version, len(scored.valid))
-        return jsonify(partial_answer(model, table, scored))
+        return jsonify({**partial_answer(model, table, scored), **({"drift": counts_report(model, tally)} if tally else {})})
     error = csv_io.error_for(scored)
     if error:
         raise error
@@ -125,6 +131,11 @@ def predict_answer(name: str, version: str | None) -> Response:
     if scored.probabilities is not None:
         result["probabilities"] = scored.probabilities
     return jsonify({**result, "columns": table.matched(), "backend": "server"})
+
+
+def file_tally(model: Model) -> Tally:
+    """Bin counts for a file's rows against the model's profile (DriftUnavailable without one)."""
+    return Tally(Binner(read_profile(model), list(model.manifest.schema.names)))
 
 
 def csv_body(model: Model, limit: int, first_row: int, first_line: int | None = None) -> csv_io.CsvTable:
@@ -234,7 +245,8 @@ def predict_version(name: str, version: str):
 @api.get("/openapi.json")
 def openapi_document():
     config = current_app.config
-    return jsonify(openapi.build(registry(), config["MAX_ROWS"], config["DEFAULT_MODEL"], config["MAX_EXPLAIN_ROWS"]))
+    return jsonify(openapi.build(registry(), config["MAX_ROWS"], config["DEFAULT_MODEL"], config["MAX_EXPLAIN_ROWS"],
+                                 config["TELEMETRY_MAX_ROWS"]))
 
 
 @classic.post("/predict")

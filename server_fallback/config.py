@@ -58,6 +58,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
                                                  "(whole minutes)"),
     "DRIFT_FLUSH_SECONDS": (10, _positive_int, "how often each worker writes its drift counts where the workers "
                                                "share them"),
+    "TELEMETRY": (True, _flag, "take the per-bin counts pages send about what they predicted (drift telemetry, "
+                               "kept apart from the server's own drift and never in its alarm)"),
+    "TELEMETRY_MAX_ROWS": (10_000, _positive_int, "most rows one telemetry report may count (a larger one is refused)"),
     "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, _positive_int, "largest request body in bytes (413 beyond)"),
     "CORS_ORIGINS": ([], _origins, "comma-separated origins allowed to call the API from a browser; none by default"),
     "LOAD_MODELS": ("sync", _choice("sync", "background"),

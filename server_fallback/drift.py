@@ -10,6 +10,8 @@
 - **Statistics** (``py_pipeline.drift.statistics``) are computed when asked (the drift endpoint,
   a scrape of ``/metrics``) from the counts summed over every worker's file, never from
   per-worker gauges: two workers see what one would.
+- **Sources.** What the server predicts is counted under ``"server"``; the per-bin counts browsers
+  send (``telemetry_api``) under ``"browser"``, apart: unauthenticated, they never drive the alarm.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from py_pipeline.errors import DriftUnavailable
 from py_pipeline.files import write_atomic
 
 BUCKET_SECONDS = 60
+SERVER, BROWSER = "server", "browser"
+SOURCES = (SERVER, BROWSER)
 
 
 class Monitor:
@@ -39,8 +43,9 @@ class Monitor:
         self.directory = None if directory is None else Path(directory)
         self.flush_seconds, self.window_seconds, self.window_rows = flush_seconds, window_seconds, window_rows
         self._binners: dict[tuple[str, str], Binner] = {}
-        #: (name, version) -> bucket start -> [rows, counts per line (lists of ints)]
-        self._buckets: dict[tuple[str, str], dict[int, list[Any]]] = {}
+        self._profiles: dict[tuple[str, str], str] = {}  # the profile's sha256, which telemetry names
+        #: (name, version, source) -> bucket start -> [rows, counts per line (lists of ints)]
+        self._buckets: dict[tuple[str, str, str], dict[int, list[Any]]] = {}
         self._lock = threading.Lock()
         self._flusher: threading.Thread | None = None
         self._pid = 0
@@ -54,29 +59,38 @@ class Monitor:
         except DriftUnavailable:
             return
         self._binners[(model.name, model.version)] = Binner(profile, list(model.manifest.schema.names))
+        self._profiles[(model.name, model.version)] = model.manifest.extra["profile"]["sha256"]
         model.observer = self.observe
 
     def observe(self, model: Any, X: np.ndarray, predictions: np.ndarray) -> None:
         """Add predicted rows to the current bucket (the model's observer)."""
-        key = (model.name, model.version)
-        binner = self._binners[key]
+        binner = self._binners[(model.name, model.version)]
         if len(X) == 1:
             bins = binner.one([*X[0].tolist(), predictions[0].item() if hasattr(predictions[0], "item")
                                else predictions[0]])
             added = None
         else:
             added = binner.batch(X, predictions)
+        self._add((model.name, model.version, SERVER), binner, len(X), bins if added is None else None, added)
+
+    def add_counts(self, name: str, version: str, rows: int, counts: list[list[int]], source: str = BROWSER) -> None:
+        """Add counts made elsewhere (a browser's telemetry, checked against the profile) to the
+        current bucket of ``source``."""
+        self._add((name, version, source), self._binners[(name, version)], rows, None, counts)
+
+    def _add(self, key: tuple[str, str, str], binner: Binner, rows: int, bins: list[int] | None,
+             added: list[Any] | None) -> None:
         start = int(time.time()) // BUCKET_SECONDS * BUCKET_SECONDS
         with self._lock:
             bucket = self._buckets.setdefault(key, {}).get(start)
             if bucket is None:
                 bucket = self._buckets[key][start] = [0, [[0] * size for size in binner.sizes]]
-            bucket[0] += len(X)
-            if added is None:
+            bucket[0] += rows
+            if bins is not None:
                 for line, b in zip(bucket[1], bins):
                     line[b] += 1
             else:
-                for line, counts in zip(bucket[1], added):
+                for line, counts in zip(bucket[1], added or []):
                     for b in np.flatnonzero(counts):
                         line[b] += int(counts[b])
             self._dirty = True
@@ -106,14 +120,14 @@ class Monitor:
             for buckets in self._buckets.values():
                 for start in [s for s in buckets if s < oldest]:
                     del buckets[start]
-            state = [{"model": n, "version": v, "buckets": {str(s): b for s, b in buckets.items()}}
-                     for (n, v), buckets in self._buckets.items()]
+            state = [{"model": n, "version": v, "source": source, "buckets": {str(s): b for s, b in buckets.items()}}
+                     for (n, v, source), buckets in self._buckets.items()]
             self._dirty = False
         self.directory.mkdir(parents=True, exist_ok=True)
         write_atomic(self.directory / f"drift-{os.getpid()}.json", json.dumps(state))
 
-    def _all_buckets(self, key: tuple[str, str]) -> Iterator[tuple[int, list[Any]]]:
-        """Every worker's buckets for a model version: the files, this worker's own from memory."""
+    def _all_buckets(self, key: tuple[str, str, str]) -> Iterator[tuple[int, list[Any]]]:
+        """Every worker's buckets for a model version and source: the files, this worker's own from memory."""
         mine = f"drift-{os.getpid()}.json"
         shared = self.directory is not None and self.directory.is_dir()
         for path in self.directory.glob("drift-*.json") if shared else []:
@@ -124,21 +138,30 @@ class Monitor:
             except (OSError, ValueError):
                 continue  # a file being replaced: its counts come with the next request
             for entry in state:
-                if (entry["model"], entry["version"]) == key:
+                if (entry["model"], entry["version"], entry.get("source", SERVER)) == key:
                     yield from ((int(s), b) for s, b in entry["buckets"].items())
         with self._lock:
             own = [(s, [b[0], [list(line) for line in b[1]]]) for s, b in self._buckets.get(key, {}).items()]
         yield from own
 
-    def window(self, name: str, version: str) -> dict[str, Any]:
-        """The window's rows and counts per line, summed over every worker."""
+    def binner(self, name: str, version: str) -> Binner:
+        """The bins of a watched model version; DriftUnavailable for one without a profile."""
         binner = self._binners.get((name, version))
         if binner is None:
             raise DriftUnavailable(f"model {name} {version} has no reference profile: drift is unavailable "
                                    "(build or import it again to give it one)")
+        return binner
+
+    def profile_sha256(self, name: str, version: str) -> str:
+        self.binner(name, version)
+        return self._profiles[(name, version)]
+
+    def window(self, name: str, version: str, source: str = SERVER) -> dict[str, Any]:
+        """The window's rows and counts per line of one source, summed over every worker."""
+        binner = self.binner(name, version)
         now = int(time.time())
         by_start: dict[int, list[Any]] = {}
-        for start, (rows, counts) in self._all_buckets((name, version)):
+        for start, (rows, counts) in self._all_buckets((name, version, source)):
             if start >= now - self.window_seconds:
                 total = by_start.setdefault(start, [0, [np.zeros(size, dtype=np.int64) for size in binner.sizes]])
                 total[0] += rows
@@ -155,10 +178,10 @@ class Monitor:
         return {"rows": rows, "from": min(starts, default=now), "to": now,
                 "counts": dict(zip(binner.lines, summed)), "binner": binner}
 
-    def report(self, name: str, version: str) -> dict[str, Any]:
-        """The drift endpoint's answer: the window, each line's reference and observed counts and
-        statistics, the lines ranked by PSI, and the alarm."""
-        window = self.window(name, version)
+    def report(self, name: str, version: str, source: str = SERVER) -> dict[str, Any]:
+        """One source's window judged: each line's reference and observed counts and statistics,
+        the lines ranked by PSI, and that source's verdict."""
+        window = self.window(name, version, source)
         judged = judge(window.pop("binner"), window["counts"], window["rows"])
         return {"model": {"name": name, "version": version},
                 "window": {"rows": window["rows"], "from": window["from"], "to": window["to"],

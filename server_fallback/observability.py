@@ -103,26 +103,32 @@ def register(app: Flask) -> None:
 
 
 class DriftCollector:
-    """Drift gauges for every watched model version, from its window at scrape time. Labels are
-    bounded: the models, their versions and their features."""
+    """Drift gauges for every watched model version, from its window at scrape time: ``drift_*`` for
+    what the server predicted (the alarm's), ``drift_browser_*`` for the counts browsers sent (never
+    the alarm's). Labels are bounded: the models, their versions and their features."""
 
     def __init__(self, monitor: Any) -> None:
         self.monitor = monitor
 
     def collect(self) -> Any:
+        for source, prefix, whose in (("server", "drift", "the server's"), ("browser", "drift_browser", "browsers'")):
+            yield from self._families(source, prefix, whose)
+
+    def _families(self, source: str, prefix: str, whose: str) -> Any:
         from prometheus_client.core import GaugeMetricFamily
 
-        per_line = {name: GaugeMetricFamily(f"drift_{name}", doc, labels=["model", "version", "feature"])
+        per_line = {name: GaugeMetricFamily(f"{prefix}_{name}", f"{doc} ({whose} window)",
+                                            labels=["model", "version", "feature"])
                     for name, doc in (("psi", "Population stability index of the window against the reference"),
                                       ("js_distance", "Jensen-Shannon distance (base 2), window and reference"),
                                       ("p_value", "Two-sample chi-square p-value (before the Bonferroni correction)"),
                                       ("feature_alarm", "1 when this feature drifted: the corrected test rejects and "
                                                         "PSI is at least the alarm level"))}
-        alarm = GaugeMetricFamily("drift_alarm", "1 when some feature (or the predictions) drifted",
+        alarm = GaugeMetricFamily(f"{prefix}_alarm", f"1 when some feature (or the predictions) drifted ({whose} window)",
                                   labels=["model", "version"])
-        rows = GaugeMetricFamily("drift_window_rows", "Rows in the drift window", labels=["model", "version"])
+        rows = GaugeMetricFamily(f"{prefix}_window_rows", f"Rows in {whose} drift window", labels=["model", "version"])
         for name, version in self.monitor.watched():
-            report = self.monitor.report(name, version)
+            report = self.monitor.report(name, version, source)
             lines = {**report["features"], "(predictions)": report["predictions"]}
             for feature, line in lines.items():
                 for key, family in per_line.items():

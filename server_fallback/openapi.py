@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from py_pipeline import Registry
+from py_pipeline import PipelineError, Registry
 from py_pipeline.bundle import Manifest
+from py_pipeline.drift.profile import Binner, read_profile
+from py_pipeline.drift.telemetry import MAX_DROPPED, MAX_ROWS as MAX_TELEMETRY_ROWS, MIN_ROWS as MIN_TELEMETRY_ROWS
 from py_pipeline.error_codes import CATALOGUE, STATUS_BY_CODE
 from py_pipeline.explanations import unavailable
 from py_pipeline.manifest_types import json_schema
@@ -140,6 +142,11 @@ def predict_operation(manifest: Manifest, max_rows: int, pinned: bool) -> dict[s
                 "type": "string", "enum": ["true", "false"], "default": "false",
                 "description": "CSV body only: true scores the valid rows and lists the others (a PartialScore "
                                "answer, 200) instead of refusing the whole file (422)"}},
+            {"name": "drift", "in": "query", "required": False, "schema": {
+                "type": "string", "enum": ["true", "false"], "default": "false",
+                "description": "CSV body with partial=true: the answer's drift carries the scored rows' bin counts "
+                               "against the reference profile (a TelemetryReport: sum them over the pieces for "
+                               "drift/report); 422 drift_unavailable without a profile"}},
             {"name": "explain", "in": "query", "required": False, "schema": {
                 "type": "string", "enum": ["true", "false"], "default": "false",
                 "description": "CSV body only: the result file's rows carry their explanations (contribution_ "
@@ -166,13 +173,69 @@ def drift_operation(manifest: Manifest) -> dict[str, Any]:
                       **errors("404", "405", "422", "500", "503")}}}
 
 
+def counts_schema(model: Any, max_rows: int, min_rows: int = MIN_TELEMETRY_ROWS) -> dict[str, Any]:
+    """A report of bin counts for a model version, exact where its profile says: the profile's
+    sha256, and each line's number of bins."""
+    manifest = model.manifest
+    schema: dict[str, Any] = {"$ref": "#/components/schemas/TelemetryReport"}
+    try:
+        profile = read_profile(model)
+    except PipelineError:
+        profile = None  # answered 422 drift_unavailable
+    if profile is not None:
+        binner = Binner(profile, list(manifest.schema.names))
+        general = SCHEMAS["TelemetryReport"]
+        count = {"type": "integer", "minimum": 0, "maximum": max_rows}
+        schema = {**general, "properties": {
+            **general["properties"],
+            "profile": {"const": manifest.extra["profile"]["sha256"]},
+            "rows": {"type": "integer", "minimum": min_rows, "maximum": max_rows},
+            "counts": {"type": "object", "required": binner.lines, "additionalProperties": False, "properties": {
+                line: {"type": "array", "items": count, "minItems": size, "maxItems": size}
+                for line, size in zip(binner.lines, binner.sizes)}}}}
+    return schema
+
+
+def telemetry_operation(model: Any, max_rows: int) -> dict[str, Any]:
+    manifest = model.manifest
+    schema = counts_schema(model, max_rows)
+    return {"post": {
+        "summary": f"Drift telemetry for {manifest.name} {manifest.version}: a page's per-bin counts",
+        "description": "What a page that opted in predicted in the browser, as counts in the reference profile's "
+                       "bins (never a row or a value), checked against the profile: each line's bins, counts adding "
+                       "up to rows, from 20 to TELEMETRY_MAX_ROWS rows. Kept under the browser section of the drift "
+                       "window, never in the server's alarm. 400 invalid_request names each problem; 404 when "
+                       "TELEMETRY=false; 422 drift_unavailable for a bundle without a reference profile.",
+        "operationId": f"telemetry_{manifest.name}_{manifest.version}".replace(".", "_"),
+        "tags": [manifest.name],
+        "requestBody": {"required": True, "content": {JSON: {"schema": schema}}},
+        "responses": {"202": {"description": "Counted", "content": {JSON: {"schema": {
+            "type": "object", "required": ["accepted_rows"], "properties": {"accepted_rows": {"type": "integer"}}}}}},
+                      **errors("400", "404", "405", "413", "415", "422", "500", "503")}}}
+
+
+def drift_report_operation(model: Any) -> dict[str, Any]:
+    manifest = model.manifest
+    return {"post": {
+        "summary": f"The drift report of a file scored on the server with {manifest.name} {manifest.version}",
+        "description": "The bin counts its pieces answered (predict with a CSV body, partial=true and drift=true), "
+                       "summed, judged against the reference profile as a drift window is: a self-contained HTML "
+                       "page. 400 invalid_request names each problem of the counts.",
+        "operationId": f"drift_report_{manifest.name}_{manifest.version}".replace(".", "_"),
+        "tags": [manifest.name],
+        "requestBody": {"required": True, "content": {JSON: {"schema": counts_schema(model, 10**12, 1)}}},
+        "responses": {"200": {"description": "The report", "content": {"text/html": {"schema": {"type": "string"}}}},
+                      **errors("400", "404", "405", "413", "415", "422", "500", "503")}}}
+
+
 def csv_too(answer: dict[str, Any]) -> dict[str, Any]:
     """A CSV body may ask for a CSV answer (``Accept: text/csv``)."""
     answer["200"]["content"][CSV] = {"schema": {"type": "string", "description": CSV_ANSWER}}
     return answer
 
 
-def build(registry: Registry, max_rows: int, default_model: str, max_explain_rows: int = 1_000) -> dict[str, Any]:
+def build(registry: Registry, max_rows: int, default_model: str, max_explain_rows: int = 1_000,
+          max_telemetry_rows: int = MAX_TELEMETRY_ROWS) -> dict[str, Any]:
     """The whole document for the models in ``registry``."""
     paths: dict[str, Any] = {
         "/api/v1/models": {"get": {
@@ -194,6 +257,10 @@ def build(registry: Registry, max_rows: int, default_model: str, max_explain_row
             manifest = registry.get(name, version).manifest
             paths[f"/api/v1/models/{name}/versions/{version}/predict"] = predict_operation(manifest, max_rows, True)
             paths[f"/api/v1/models/{name}/versions/{version}/drift"] = drift_operation(manifest)
+            paths[f"/api/v1/models/{name}/versions/{version}/drift/report"] = drift_report_operation(
+                registry.get(name, version))
+            paths[f"/api/v1/models/{name}/versions/{version}/telemetry"] = telemetry_operation(registry.get(name, version),
+                                                                                        max_telemetry_rows)
     if default_model in registry.names():
         rows = row_schemas(registry.get(default_model).manifest)
         paths["/predict"] = {"post": {
@@ -226,6 +293,19 @@ def build(registry: Registry, max_rows: int, default_model: str, max_explain_row
 
 #: The codes a server answer may carry (the client's own and the service worker's aside).
 SERVER_CODES = set(STATUS_BY_CODE) - {"offline"}
+
+#: One source's drift window (GET .../drift: the server's, and under "browser" the browsers').
+DRIFT_SOURCE: dict[str, Any] = {"type": "object", "required": ["model", "window", "enough_rows", "alarm", "ranked",
+                                                              "features", "predictions"], "properties": {
+    "model": {"type": "object"},
+    "window": {"type": "object", "required": ["rows", "from", "to", "seconds", "max_rows"],
+               "description": "from and to: Unix seconds"},
+    "enough_rows": {"type": "boolean", "description": "at least 100 rows: below, nothing is judged"},
+    "alarm": {"type": "boolean"}, "alpha": {"type": "number"}, "corrected_alpha": {"type": "number"},
+    "psi_alarm": {"type": "number"},
+    "ranked": {"type": "array", "items": {"type": "string"}, "description": "features (and '(predictions)') by PSI"},
+    "features": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/DriftLine"}},
+    "predictions": {"$ref": "#/components/schemas/DriftLine"}}}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -283,17 +363,20 @@ SCHEMAS: dict[str, Any] = {
         "js_distance": {"type": "number"}, "bins_tested": {"type": "integer"},
         "rejected": {"type": "boolean", "description": "the corrected test rejects"},
         "drifted": {"type": "boolean", "description": "rejected, and PSI at least psi_alarm"}}},
-    "Drift": {"type": "object", "required": ["model", "window", "enough_rows", "alarm", "ranked", "features",
-                                             "predictions"], "properties": {
-        "model": {"type": "object"},
-        "window": {"type": "object", "required": ["rows", "from", "to", "seconds", "max_rows"],
-                   "description": "from and to: Unix seconds"},
-        "enough_rows": {"type": "boolean", "description": "at least 100 rows: below, nothing is judged"},
-        "alarm": {"type": "boolean"}, "alpha": {"type": "number"}, "corrected_alpha": {"type": "number"},
-        "psi_alarm": {"type": "number"},
-        "ranked": {"type": "array", "items": {"type": "string"}, "description": "features (and '(predictions)') by PSI"},
-        "features": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/DriftLine"}},
-        "predictions": {"$ref": "#/components/schemas/DriftLine"}}},
+    "DriftSource": DRIFT_SOURCE,
+    "Drift": {**DRIFT_SOURCE, "properties": {**DRIFT_SOURCE["properties"], "browser": {
+        "$ref": "#/components/schemas/DriftSource",
+        "description": "the same for the counts browsers sent (telemetry): informational, never in the server's alarm"}}},
+    "TelemetryReport": {"type": "object", "required": ["format", "profile", "rows", "counts"],
+                        "additionalProperties": False, "properties": {
+        "format": {"const": "py_pipeline.telemetry/1"},
+        "profile": {"type": "string", "description": "sha256 of the model version's reference profile"},
+        "rows": {"type": "integer", "minimum": 20, "description": "rows counted (at most TELEMETRY_MAX_ROWS)"},
+        "counts": {"type": "object", "description": "each feature, and '(predictions)': its bin counts, in the "
+                   "profile's bins, adding up to rows", "additionalProperties": {
+                       "type": "array", "items": {"type": "integer", "minimum": 0}}},
+        "dropped_rows": {"type": "integer", "minimum": 0, "maximum": MAX_DROPPED,
+                         "description": "rows a full queue dropped unsent"}}},
     "PartialScore": {"type": "object", "required": ["model", "backend", "columns", "rows", "scored", "invalid_rows",
                                                      "problems", "result", "errors", "preview"], "properties": {
         "model": {"type": "object"}, "backend": {"const": "server"},

@@ -118,10 +118,10 @@ def cell_value(feature: Feature, text: str) -> Any:
 
 
 def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None,
-          explain: str | None = None) -> Scored:
+          explain: str | None = None, drift: Tally | None = None) -> Scored:
     """Validate records ``start`` to ``end`` (all by default), predict the valid ones; ``explain``
     (``explanations.FILE_MODES``): explain them too, raising ExplanationUnavailable when the model
-    cannot be explained."""
+    cannot be explained; ``drift``: add the valid rows' bins and their predictions' to it."""
     valid, X, problems, cells = _validated(table, model.manifest.schema, start, end)
     invalid_rows = rows_with(problems)
     classes = list(model.manifest.classes or []) if model.manifest.task == "classification" else None
@@ -130,6 +130,8 @@ def score(table: CsvTable, model: Model, start: int = 0, end: int | None = None,
         return Scored(valid, [], [] if classes else None, classes, problems, invalid_rows, explained=explained,
                       explanations=[] if explain is None else explanation_columns(model, None, None, explain))
     answer, predictions, proba = model.predict_arrays(X)
+    if drift is not None:
+        drift(model, X, predictions)
     why = [] if explain is None else explanation_columns(model, X, predictions, explain)
     return Scored(valid, predictions.tolist(), None if proba is None else proba.tolist(), answer.get("classes"),
                   problems, invalid_rows, cells, explained, why)
@@ -168,11 +170,7 @@ class Scoring:
         chunk = list(itertools.islice(self.records, rows))
         table = CsvTable(self.table.columns, [r for _, r in chunk], [line for line, _ in chunk], self.table.delimiter,
                          self.table.mapping, first_row=self.done + 1)  # problems name rows in the whole file
-        self.model.observer = self.tally  # only while this file's rows are predicted
-        try:
-            part = score(table, self.model, explain=self.explain)
-        finally:
-            self.model.observer = None
+        part = score(table, self.model, explain=self.explain, drift=self.tally)
         columns = result_columns(table, part, self.raw)
         self.out.write(result_text(columns, table.delimiter))
         self.preview += list(itertools.islice(zip(*columns), 10 - len(self.preview)))

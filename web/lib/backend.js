@@ -35,6 +35,7 @@
  * @property {(rows: unknown[], options?: PredictOptions) => Promise<import("./explanation.js").Explanation>} explain
  * @property {(columns: import("./columns.js").Columns) => Promise<import("./columns.js").ColumnarResult>} predictColumns
  * @property {(file: string | Blob, options?: ScoreOptions) => Promise<ScoredFile>} scoreCsv
+ * @property {import("./telemetry.js").TelemetryStatus | null} [telemetry] drift telemetry (browser backends)
  * @property {() => void} close
  */
 

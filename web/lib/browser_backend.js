@@ -4,6 +4,7 @@ import { columnarResult, encodeColumns, encodeRows, plainResult } from "./column
 import { fileSummary, toExplanation } from "./explanation.js";
 import { MessageType } from "./protocol.js";
 import { acquireRuntime } from "./runtime.js";
+import { TelemetryQueue } from "./telemetry.js";
 
 /** @typedef {import("./protocol.js").Progress} Progress */
 
@@ -23,8 +24,9 @@ export class BrowserBackend {
    * @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: Promise<string | undefined>}} model
    *   bundle directory URL in `url`; `manifestText`: its manifest as the page reads it (the worker fetches it
    *   when that gives nothing)
-   * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options `assets`: the
-   *   assets folder's URL (runtime and wheels)
+   * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number,
+   *   telemetry?: {server: string, everyRows: number} | null}} options `assets`: the assets folder's URL
+   *   (runtime and wheels); `telemetry`: as the constructor takes it
    * @returns {Promise<BrowserBackend>}
    */
   static async start(model, options) {
@@ -39,11 +41,16 @@ export class BrowserBackend {
   #classes;
   /** @type {Promise<void> | null} a fresh runtime starting, after the page's runtime died */
   #restarting = null;
+  /** @type {TelemetryQueue | null} the page opted in to drift telemetry (telemetry.js) */
+  #telemetry = null;
+  #everyRows = 0;
 
   /**
    * @param {{name: string, version: string, url: string, allowPickle?: boolean,
    *   manifestText?: Promise<string | undefined>}} model
-   * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number}} options
+   * @param {{assets: string, onProgress?: (p: Progress) => void, timeoutMs?: number,
+   *   telemetry?: {server: string, everyRows: number} | null}} options `telemetry`: where to send the
+   *   counts of what this backend predicts (telemetry.js); none unless given
    * @param {ReturnType<typeof acquireRuntime>} runtime @param {import("./manifest_types.js").ManifestDocument} manifest
    */
   constructor(model, options, runtime, manifest) {
@@ -54,6 +61,27 @@ export class BrowserBackend {
     this.#runtime = runtime;
     this.#features = manifest.features;
     this.#classes = manifest.task === "classification" ? (manifest.classes ?? []).length : 0;
+    if (options.telemetry) {
+      this.#telemetry = new TelemetryQueue(options.telemetry, this.#model);
+      this.#everyRows = options.telemetry.everyRows;
+    }
+  }
+
+  /** The page's drift telemetry so far (sent, queued, dropped), or null when it is off. */
+  get telemetry() {
+    return this.#telemetry?.status ?? null;
+  }
+
+  /**
+   * A prediction's answer without the telemetry the worker put beside it (handed to the queue).
+   * @template {{telemetry?: any}} T @param {T} result @returns {T}
+   */
+  #counted(result) {
+    if (!result?.telemetry) return result;
+    const { telemetry, ...rest } = result;
+    if ("unavailable" in telemetry) this.#everyRows = 0; // no profile: stop counting, and say why in the status
+    this.#telemetry?.take(telemetry);
+    return /** @type {T} */ (rest);
   }
 
   /**
@@ -83,8 +111,9 @@ export class BrowserBackend {
   async predict(rows, { firstRow = 1 } = {}) {
     const batch = Array.isArray(rows) && rows.length >= COLUMNS_FROM_ROWS ? encodeRows(rows, this.#features) : null;
     if (!batch) {
-      const result = await this.#call({ type: MessageType.PREDICT, model: this.#model, rows, firstRow });
-      return { ...result, backend: this.name };
+      const result = await this.#call({ type: MessageType.PREDICT, model: this.#model, rows, firstRow,
+        telemetry: this.#everyRows });
+      return { ...this.#counted(result), backend: this.name };
     }
     return plainResult(await this.#predictBatch(batch, firstRow));
   }
@@ -115,9 +144,9 @@ export class BrowserBackend {
   /** @param {import("./columns.js").ColumnBatch} batch @param {number} [firstRow] */
   async #predictBatch(batch, firstRow = 1) {
     batch.out = new Float64Array(batch.rows * (1 + this.#classes)); // the worker writes the answer here
-    const answer = await this.#call({ type: MessageType.PREDICT_COLUMNS, model: this.#model, batch, firstRow },
-      undefined, [batch.numbers.buffer, batch.codes.buffer, batch.out.buffer]);
-    return { ...columnarResult(answer, batch.rows), backend: this.name };
+    const answer = await this.#call({ type: MessageType.PREDICT_COLUMNS, model: this.#model, batch, firstRow,
+      telemetry: this.#everyRows }, undefined, [batch.numbers.buffer, batch.codes.buffer, batch.out.buffer]);
+    return { ...columnarResult(this.#counted(answer), batch.rows), backend: this.name };
   }
 
   /**
@@ -157,6 +186,7 @@ export class BrowserBackend {
   }
 
   close() {
+    this.#telemetry?.close(); // what is queued stays for a later visit
     this.#runtime.releaseModel(this.#model); // the bundle, once no predictor uses it
     this.#runtime.release(); // the runtime itself stays up (see runtime.js)
   }

@@ -13,7 +13,10 @@
 // this module), server-warmup (boolean), offline (boolean: register the assets' service worker, so
 // the page predicts offline after its first visit; the page must lie within the worker's scope),
 // explain (boolean: a "Why?" chart under each answer, each feature's exact contribution; in browser
-// mode the row stays on the device).
+// mode the row stays on the device), telemetry (opt in to drift telemetry: in browser mode, send the
+// server at this address, or server-url / the page's origin when empty, the per-bin counts of what
+// was predicted, never a row or a value; telemetry-every: rows a report counts, 100 unless given, at
+// least 20; see telemetry.js).
 // Events (bubbling, composed): "ready" {backend, fallbackReason, model}, "progress" (the client's
 // progress object), "prediction" (the same result object as predictor.predict), "explanation"
 // (predictor.explain's answer, with `explain`), "error" (the same PredictionError).
@@ -39,7 +42,8 @@ const DEFAULT_ASSETS = new URL("../", import.meta.url);
 let offlineStarted = false;
 
 export class ModelPredictor extends HTMLElement {
-  static observedAttributes = ["model", "version", "mode", "server-url", "assets-url", "server-warmup"];
+  static observedAttributes = ["model", "version", "mode", "server-url", "assets-url", "server-warmup", "telemetry",
+    "telemetry-every"];
 
   /** @type {Awaited<ReturnType<typeof createPredictor>> | null} */
   #predictor = null;
@@ -129,6 +133,9 @@ export class ModelPredictor extends HTMLElement {
       serverUrl: this.getAttribute("server-url") || undefined,
       assetsUrl: new URL(this.getAttribute("assets-url") || DEFAULT_ASSETS, document.baseURI),
       serverWarmup: this.hasAttribute("server-warmup"),
+      telemetry: this.hasAttribute("telemetry") ? { url: this.getAttribute("telemetry") || undefined,
+        everyRows: this.hasAttribute("telemetry-every") ? Number(this.getAttribute("telemetry-every")) : undefined }
+        : undefined,
     };
   }
 

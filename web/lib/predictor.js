@@ -22,6 +22,7 @@ import { checkName } from "./names.js";
 import { configureRuntime, runtimeStarts } from "./runtime.js";
 import { ServerBackend, segment } from "./server_backend.js";
 import { WarmupBackend } from "./warmup_backend.js";
+import { telemetryTarget } from "./telemetry.js";
 import { resolveBackend } from "./backend.js";
 
 export { PredictionError, ErrorCode, configureRuntime, runtimeStarts };
@@ -46,6 +47,7 @@ const SITE_URL = new URL("../", import.meta.url);
  *     => Promise<import("./backend.js").ScoredFile>,
  *   predictBatch: (rowsOrFile: unknown[] | string | Blob, options?: {chunkSize?: number, signal?: AbortSignal,
  *     onProgress?: (p: any) => void}) => Promise<any>,
+ *   telemetry: import("./telemetry.js").TelemetryStatus | null,
  *   close: () => void,
  * }} Predictor
  */
@@ -108,16 +110,21 @@ export async function listModels(siteUrl = SITE_URL) {
  *   allowPickle?: boolean,
  *   serverWarmup?: boolean,
  *   serverTimeoutMs?: number,
+ *   telemetry?: import("./telemetry.js").TelemetryOption,
  * }} options `assetsUrl`: the folder that holds `models/`, `pyodide/` and `lib/` (default: the
  *   folder above this module; `siteUrl` is its older name). `serverTimeoutMs` (10 s unless given): a server call that takes longer rejects with
  *   `server_timeout`. `allowPickle: false` runs only models with a portable engine in the browser:
  *   loading a pickled scikit-learn model runs code from the model file. `serverWarmup: true`
  *   (auto mode only, off by default because it sends the first rows to the server) answers on the
  *   server while the browser runtime loads, then in the browser: the predictor is ready at once.
+ *   `telemetry: {url, everyRows}` (off unless given): in browser mode, send the server at `url` (default:
+ *   `serverUrl`, else the page's origin) the per-bin counts of what was predicted here, every `everyRows`
+ *   rows (100 unless given; at least 20): never a row, a value or a time (telemetry.js says what is sent;
+ *   counts that cannot be sent wait offline, up to a cap). `predictor.telemetry` tells what was sent.
  * @returns {Promise<Predictor>}
  */
 export async function createPredictor({ model, version, mode = "auto", serverUrl, assetsUrl, siteUrl, onProgress,
-  allowPickle = true, serverWarmup = false, serverTimeoutMs } = /** @type {any} */ ({})) {
+  allowPickle = true, serverWarmup = false, serverTimeoutMs, telemetry } = /** @type {any} */ ({})) {
   siteUrl = assetsUrl ?? siteUrl ?? SITE_URL;
   if (typeof model !== "string" || !model) throw new TypeError("createPredictor: 'model' must be a model name");
   checkName(model, "model");
@@ -127,6 +134,7 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
   }
   const server = serverUrl ?? globalThis.location?.origin;
   const serverBackend = (target) => new ServerBackend(target, server, { timeoutMs: serverTimeoutMs });
+  const telemetryTo = telemetryTarget(telemetry, serverUrl); // checked in every mode; used in the browser's
   if (mode === "server") return wrap(serverBackend({ name: model, version }), { name: model, version }, null);
 
   let entry = null;
@@ -153,7 +161,8 @@ export async function createPredictor({ model, version, mode = "auto", serverUrl
       const manifestText = readOnce(new URL("manifest.json", url), `models/${entry.path}manifest.json`)
         .catch(() => undefined);
       return BrowserBackend.start({ ...browserTarget, url, allowPickle, manifestText },
-        { assets: new URL(siteUrl, globalThis.location?.href).href, onProgress });
+        { assets: new URL(siteUrl, globalThis.location?.href).href, onProgress,
+          telemetry: telemetryTo });
     },
   };
   if (serverWarmup && mode === "auto" && !browser.refusal()) {
@@ -274,6 +283,10 @@ function wrap(backend, model, fallbackReason) {
     predictBatch: (rowsOrFile, options) => own(() => (typeof rowsOrFile === "string" || rowsOrFile instanceof Blob
       ? /** @type {Promise<any>} */ (backend.scoreCsv(rowsOrFile, options))
       : predictInChunks((rows, at) => backend.predict(rows, at), rowsOrFile, options))),
+    /** Drift telemetry (the `telemetry` option): what was sent, what waits, what was dropped; null when off. */
+    get telemetry() {
+      return backend.telemetry ?? null;
+    },
     close: () => backend.close(),
   };
 }

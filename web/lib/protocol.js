@@ -32,8 +32,12 @@ export const MessageType = Object.freeze({
  *   manifest as the page read it, so that it is fetched once.
  * @typedef {{id: number, type: "unload-model", model: {name: string, version: string}}} UnloadModelRequest
  *   Forget a bundle no predictor on the page uses any more (the runtime itself stays up).
- * @typedef {{id: number, type: "predict", model: {name: string, version: string}, rows: unknown[]}} PredictRequest
+ * @typedef {{id: number, type: "predict", model: {name: string, version: string}, rows: unknown[],
+ *   telemetry?: number}} PredictRequest
  *   Rows as JSON, for input the column encoder leaves alone (not a list, or arrays mixed with objects).
+ *   `telemetry` (also on predict-columns): count the predictions against the model's profile; once
+ *   this many rows are counted the answer's `result.telemetry` carries the report to send
+ *   (telemetry.js), or `{unavailable}` for a model without a profile.
  * @typedef {{id: number, type: "predict-columns", model: {name: string, version: string},
  *   batch: import("./columns.js").ColumnBatch}} PredictColumnsRequest
  *   A column batch (its buffers transferred); the answer's `result` carries typed arrays

@@ -33,6 +33,7 @@ export class ServerBackend {
     const pinned = model.version ? `/versions/${segment(model.version, "version")}` : "";
     this.url = new URL(`api/v1/models/${segment(model.name, "model")}${pinned}/predict`, base).href;
     this.explainUrl = new URL(`api/v1/models/${segment(model.name, "model")}${pinned}/explain`, base).href;
+    this.base = base;
   }
 
   /**
@@ -74,10 +75,11 @@ export class ServerBackend {
    * browser. `signal` cancels between pieces.
    * @param {string | Blob} text the file's text, or the File itself
    * @param {import("./backend.js").ScoreOptions} [options] `explain`: each row's explanation too,
-   *   in pieces of at most 500 rows
+   *   in pieces of at most 500 rows; `drift`: each piece answers its rows' bin counts, and the
+   *   server writes the report of their sum (`drift/report`)
    * @returns {Promise<import("./backend.js").ScoredFile>}
    */
-  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress, explain = false } = {}) {
+  async scoreCsv(text, { chunkSize = DEFAULT_CHUNK_ROWS, signal, onProgress, explain = false, drift = false } = {}) {
     checkChunkSize(chunkSize);
     // an explained piece costs tens of predictions: the server takes at most MAX_EXPLAIN_ROWS (1,000 by default)
     if (explain) chunkSize = Math.min(chunkSize, EXPLAIN_PIECE_ROWS);
@@ -98,12 +100,17 @@ export class ServerBackend {
     let total = 0;
     let scored = 0;
     let invalidRows = 0;
+    /** @type {import("./telemetry.js").TelemetryReport | null} the pieces' bin counts, summed */
+    let counts = null;
+    /** @type {{name: string, version: string} | null} */
+    let model = null;
     for await (const piece of csvPieces(file, chunkSize)) {
       if (signal?.aborted) throw cancelled();
       const where = new URL(this.url);
       where.search = new URLSearchParams({ partial: "true", first_row: String(piece.rowsBefore + 1),
                                            first_line: String(piece.firstLine),
-                                           ...(explain ? { explain: "true" } : {}) }).toString();
+                                           ...(explain ? { explain: "true" } : {}),
+                                           ...(drift ? { drift: "true" } : {}) }).toString();
       const answer = JSON.parse(await this.#post(where.href, piece.body, "text/csv", "application/json", signal));
       if (!result.length) {
         result.push(answer.result.header);
@@ -116,6 +123,8 @@ export class ServerBackend {
       result.push(new Blob([answer.result.rows]));
       errors.push(new Blob([answer.errors.rows]));
       for (const p of answer.problems) problems.push(p);
+      if (answer.drift) counts = addCounts(counts, answer.drift);
+      model = answer.model;
       for (const [line, total] of Object.entries(answer.contribution_sums ?? {})) sums[line] = (sums[line] ?? 0) + total;
       preview.push(...answer.preview.slice(1, 11 - preview.length));
       total += answer.rows;
@@ -125,9 +134,13 @@ export class ServerBackend {
       onProgress?.({ ...clock(total, estimate), scored, invalidRows });
     }
     if (!result.length) await this.#post(this.url, file, "text/csv", "text/csv", signal); // no rows: the server says why
+    const report = counts && model && await this.#post(new URL(`api/v1/models/${segment(model.name, "model")}/versions/`
+      + `${segment(model.version, "version")}/drift/report`, this.base).href, JSON.stringify(counts), "application/json",
+    "text/html", signal);
     return { columns, total, scored, invalidRows, result: new Blob(result, { type: "text/csv" }),
              errors: new Blob(errors, { type: "text/csv" }), problems, preview, backend: this.name,
-             ...(explain ? { explanationSummary: fileSummary(sums, scored) } : {}) };
+             ...(explain ? { explanationSummary: fileSummary(sums, scored) } : {}),
+             ...(report ? { driftReport: new Blob([report], { type: "text/html" }) } : {}) };
   }
 
   /**
@@ -173,6 +186,17 @@ export class ServerBackend {
   }
 
   close() {}
+}
+
+/**
+ * Two reports of bin counts added up, bin by bin (the first may be null).
+ * @param {import("./telemetry.js").TelemetryReport | null} sum @param {import("./telemetry.js").TelemetryReport} add
+ * @returns {import("./telemetry.js").TelemetryReport}
+ */
+export function addCounts(sum, add) {
+  if (!sum) return { ...add, counts: { ...add.counts } };
+  const counts = Object.fromEntries(Object.entries(sum.counts).map(([line, c]) => [line, c.map((n, i) => n + (add.counts[line]?.[i] ?? 0))]));
+  return { ...sum, rows: sum.rows + add.rows, counts };
 }
 
 /**

@@ -48,6 +48,11 @@ export class WarmupBackend {
     return this.#browser ? "browser" : "server";
   }
 
+  /** The browser backend's drift telemetry, once it answers (the server counts what it answers itself). */
+  get telemetry() {
+    return this.#browser?.telemetry ?? null;
+  }
+
   /** @param {unknown[]} rows @param {import("./server_backend.js").PredictOptions} [options] */
   predict(rows, options) {
     return this.#inOrder(this.#route((backend) => backend.predict(rows, options)));

@@ -101,13 +101,18 @@ const bundles = new Map();
  * @param {string} dir
  */
 async function ensureProfile(dir) {
+  if (profiled.has(dir)) return;
   const { url, manifest } = bundles.get(dir) ?? {};
   const file = manifest?.profile?.file;
   if (!file) return;
   const { pyodide } = await runtime;
   const path = `${dir}/${file}`;
   if (!pyodide.FS.analyzePath(path).exists) pyodide.FS.writeFile(path, await fetchBytes(new URL(file, url)));
+  profiled.add(dir);
 }
+
+/** Bundle directories whose profile is in place. */
+const profiled = new Set();
 
 /** @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: string}} model */
 async function loadModel(model) {
@@ -165,6 +170,7 @@ async function unloadModel(model) {
   const { pyodide, bridge } = await runtime;
   const dir = bundleDir(model.name, model.version);
   loaded.delete(dir);
+  profiled.delete(dir);
   const answer = JSON.parse(bridge.unload(dir));
   try {
     for (const file of pyodide.FS.readdir(dir)) if (file !== "." && file !== "..") pyodide.FS.unlink(`${dir}/${file}`);
@@ -177,22 +183,27 @@ async function unloadModel(model) {
 /**
  * @param {{name: string, version: string}} model @param {unknown[]} rows
  * @param {number} [firstRow] the row number of the first row (problems are numbered from it)
+ * @param {number} [telemetry] count the predictions for the page's drift telemetry, a report every this many rows
  */
-async function predict(model, rows, firstRow = 1) {
+async function predict(model, rows, firstRow = 1, telemetry = 0) {
   const { bridge } = await runtime;
-  return JSON.parse(bridge.predict(bundleDir(model.name, model.version), toJson(rows), firstRow));
+  const dir = bundleDir(model.name, model.version);
+  if (telemetry) await ensureProfile(dir);
+  return JSON.parse(bridge.predict(dir, toJson(rows), firstRow, telemetry));
 }
 
 /**
  * Predict a column batch: the typed arrays go to Python as buffers, and Python writes the answer
  * into `batch.out` (class index or value per row, then probabilities), sent back transferred.
  * @param {{name: string, version: string}} model @param {import("./columns.js").ColumnBatch} batch
- * @param {number} [firstRow]
+ * @param {number} [firstRow] @param {number} [telemetry] as predict() takes it
  */
-async function predictColumns(model, batch, firstRow = 1) {
+async function predictColumns(model, batch, firstRow = 1, telemetry = 0) {
   const { bridge } = await runtime;
-  const answer = JSON.parse(bridge.predict_columns(bundleDir(model.name, model.version), batch.meta,
-    batch.numbers, batch.codes, batch.out, firstRow));
+  const dir = bundleDir(model.name, model.version);
+  if (telemetry) await ensureProfile(dir);
+  const answer = JSON.parse(bridge.predict_columns(dir, batch.meta, batch.numbers, batch.codes, batch.out, firstRow,
+    telemetry));
   if (answer.ok) answer.result.out = batch.out;
   return answer;
 }
@@ -271,10 +282,10 @@ self.addEventListener("message", async (event) => {
         answer = await loadModel(request.model);
         break;
       case MessageType.PREDICT:
-        answer = await predict(request.model, request.rows, request.firstRow);
+        answer = await predict(request.model, request.rows, request.firstRow, request.telemetry);
         break;
       case MessageType.PREDICT_COLUMNS:
-        answer = await predictColumns(request.model, request.batch, request.firstRow);
+        answer = await predictColumns(request.model, request.batch, request.firstRow, request.telemetry);
         break;
       case MessageType.EXPLAIN:
       case MessageType.EXPLAIN_COLUMNS:
