@@ -15,9 +15,11 @@ install: $(VENV)/.installed node_modules/.installed
 
 # The demo's feature package (feature_packages/machine_physics) is installed editable: the recipes
 # fit with its transformer. The bundles carry its wheel, built by the training step.
+# --no-compile: pip would byte-compile every module of every package (about 30 of its 75 s on a
+# fresh machine); Python compiles what is imported, once, on first use.
 $(VENV)/.installed: requirements.lock pyproject.toml feature_packages/machine_physics/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . -e feature_packages/machine_physics
 	touch $@
 

@@ -114,6 +114,7 @@ async function scoreFile(chosen) {
   if (!predictor) return;
   scoring?.abort();
   const mine = (scoring = new AbortController());
+  delete document.body.dataset.scored; // set again when this file is scored
   file.error.hidden = true;
   file.result.hidden = true;
   file.progress.hidden = false;

@@ -4,6 +4,7 @@ progress per chunk and cancel; a file larger than the server's rows-per-request 
 
 from __future__ import annotations
 
+import pytest
 
 from ..support.browser import Visit
 from ..support.parity import assert_same_predictions
@@ -51,17 +52,24 @@ def csv_of(data: list[list]) -> str:
     return HEADER + "\n" + "".join(f"{i},{','.join(map(str, r))}\n" for i, r in enumerate(data))
 
 
-def run(browser, live_server, data, chunk_size=5000, cancel_after=0):
-    visit = Visit(browser, live_server.url).open("/")
-    out = visit.page.evaluate(BATCH, {"rows": data, "csv": csv_of(data), "chunkSize": chunk_size,
-                                      "cancelAfter": cancel_after})
-    assert visit.errors == []
+@pytest.fixture(scope="module")
+def page(browser, live_server):
+    """One page for the module's batches (the demo in server mode: its runtime is the batches'
+    browser predictors', started once)."""
+    visit = Visit(browser, live_server.url).open("/?mode=server")
+    yield visit
     visit.close()
+
+
+def run(page, data, chunk_size=5000, cancel_after=0):
+    out = page.page.evaluate(BATCH, {"rows": data, "csv": csv_of(data), "chunkSize": chunk_size,
+                                     "cancelAfter": cancel_after})
+    assert page.errors == []
     return out
 
 
-def test_a_batch_answers_as_one_call_in_both_modes(browser, live_server):
-    out = run(browser, live_server, rows(ROWS))
+def test_a_batch_answers_as_one_call_in_both_modes(page):
+    out = run(page, rows(ROWS))
     browser_rows, server_rows = out["browser"]["rows"], out["server"]["rows"]
     assert browser_rows["ok"] and server_rows["ok"], (browser_rows.get("error"), server_rows.get("error"))
     assert browser_rows["result"]["predictions"] == server_rows["result"]["predictions"]
@@ -82,10 +90,10 @@ def test_a_batch_answers_as_one_call_in_both_modes(browser, live_server):
     assert server_csv["progress"][-1]["done"] == ROWS
 
 
-def test_bad_rows_reject_alike_numbered_in_the_whole_batch(browser, live_server):
+def test_bad_rows_reject_alike_numbered_in_the_whole_batch(page):
     data = rows(ROWS)
     data[7003][2] = "abc"
-    out = run(browser, live_server, data)
+    out = run(page, data)
     errors = {mode: out[mode]["rows"]["error"] for mode in ("browser", "server")}
     assert errors["browser"] == errors["server"]
     assert errors["browser"]["code"] == "invalid_input"
@@ -103,8 +111,8 @@ def test_bad_rows_reject_alike_numbered_in_the_whole_batch(browser, live_server)
     assert server_csv["shape"] == browser_csv["shape"]
 
 
-def test_cancel_stops_between_chunks(browser, live_server):
-    out = run(browser, live_server, rows(ROWS), chunk_size=1000, cancel_after=2)
+def test_cancel_stops_between_chunks(page):
+    out = run(page, rows(ROWS), chunk_size=1000, cancel_after=2)
     for mode in ("browser", "server"):
         for kind in ("rows", "csv"):
             answer = out[mode][kind]

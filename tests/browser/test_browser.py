@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import functools
 import http.server
 import shutil
@@ -17,16 +19,25 @@ from ..support.live import LiveServer
 from ..support.parity import all_models, assert_same_predictions, bad_row_sets, browser_models, golden_rows, reference
 
 @pytest.fixture(scope="module")
-def browser_answers(browser, live_server):
-    """One page, browser mode, every browser-eligible model: golden rows and bad rows. The demo
-    is opened in server mode, so it holds no runtime of its own: the jobs' predictors share one."""
-    models = browser_models()
+def warm(browser, live_server):
+    """One page for the tests that need a running runtime but no fresh one (each start costs
+    seconds): the demo in server mode, so it holds no runtime of its own; the tests' predictors
+    in browser mode share one."""
     visit = Visit(browser, live_server.url).open("/?mode=server")
+    yield visit
+    visit.close()
+
+
+@pytest.fixture(scope="module")
+def browser_answers(warm):
+    """Browser mode, every browser-eligible model: golden rows and bad rows."""
+    models = browser_models()
     jobs = [{"options": {"model": m.name, "version": m.version, "mode": "browser"},
              "rowSets": [golden_rows(m)] + bad_row_sets(m)} for m in models]
-    out = visit.run(jobs)
-    visit.close()
-    return dict(zip([f"{m.name}@{m.version}" for m in models], zip(models, out))), visit
+    out = warm.run(jobs)
+    seen = copy.copy(warm)  # what the page had requested by now: later tests on it add their own
+    seen.requests, seen.sw_requests, seen.errors = list(warm.requests), list(warm.sw_requests), list(warm.errors)
+    return dict(zip([f"{m.name}@{m.version}" for m in models], zip(models, out))), seen
 
 
 def server_answer(live_server, manifest, rows):
@@ -87,14 +98,12 @@ def test_browser_mode_stays_on_the_page_origin(browser_answers):
     assert visit.errors == []
 
 
-def test_newest_version_unless_one_is_asked_for(browser, live_server):
-    visit = Visit(browser, live_server.url).open()
+def test_newest_version_unless_one_is_asked_for(warm):
     row = [["L", 298.1, 308.6, 1551.0, 42.8, 0]]
-    newest, pinned = visit.run([
+    newest, pinned = warm.run([
         {"options": {"model": "machine_failure", "mode": "browser"}, "rowSets": [row]},
         {"options": {"model": "machine_failure", "version": "1.0.0", "mode": "browser"}, "rowSets": [row]},
     ])
-    visit.close()
     for out, version in ((newest, "1.1.0"), (pinned, "1.0.0")):
         assert out["answers"][0]["result"]["model"] == {"name": "machine_failure", "version": version}
         manifest = next(m for m in all_models() if f"{m.name}@{m.version}" == f"machine_failure@{version}")
@@ -408,16 +417,14 @@ async ({ model, version, rows, names, numeric }) => {
 
 
 @pytest.mark.parametrize("key", ["iris@1.0.0", "machine_failure@1.1.0"])
-def test_typed_array_batches_match_arrays_of_objects(browser, live_server, key):
+def test_typed_array_batches_match_arrays_of_objects(warm, key):
     """predictColumns (typed arrays in, typed arrays out) answers as predict does with objects, in
     both backends; NaN where it is not allowed is named, never reported as null."""
     manifest = next(m for m in all_models() if f"{m.name}@{m.version}" == key)
     rows = golden_rows(manifest)[:50]
-    visit = Visit(browser, live_server.url).open("/?mode=server")
-    out = visit.page.evaluate(COLUMNAR, {"model": manifest.name, "version": manifest.version, "rows": rows,
-                                         "names": manifest.schema.names,
-                                         "numeric": [f.type != "category" for f in manifest.schema.features]})
-    visit.close()
+    out = warm.page.evaluate(COLUMNAR, {"model": manifest.name, "version": manifest.version, "rows": rows,
+                                        "names": manifest.schema.names,
+                                        "numeric": [f.type != "category" for f in manifest.schema.features]})
     sklearn = reference(manifest, rows)
     for mode in ("browser", "server"):
         got = out[mode]
@@ -567,14 +574,16 @@ async () => {
 """
 
 
-def test_client_times_out_refuses_dot_segments_and_names_odd_numbers(browser, live_server):
+def test_client_times_out_refuses_dot_segments_and_names_odd_numbers(warm):
     """A server that never answers rejects with server_timeout; '..' never becomes a path
     segment; NaN, Infinity and BigInt are reported as what they are in both modes."""
-    visit = Visit(browser, live_server.url).open("/?mode=server")
     hung: list[str] = []
-    visit.page.route("**/api/v1/models/iris/predict", lambda route: hung.append(route.request.url))  # never answered
-    out = visit.page.evaluate(CLIENT_EDGES)
-    visit.close()
+    never = "**/api/v1/models/iris/predict"
+    warm.page.route(never, lambda route: hung.append(route.request.url))  # never answered
+    try:
+        out = warm.page.evaluate(CLIENT_EDGES)
+    finally:
+        warm.page.unroute(never)
     assert hung, "the call should have reached the (hanging) server"
     assert out["timeout"] == {"ok": False, "code": "server_timeout",
                               "message": "the prediction server did not answer within 1.5 s"}

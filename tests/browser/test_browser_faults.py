@@ -44,7 +44,7 @@ async ({ kind, rows }) => {
 @pytest.mark.parametrize("kind", ["rows", "file"])
 def test_a_worker_that_dies_settles_every_pending_call_and_the_next_call_starts_a_fresh_one(browser, live_server,
                                                                                            kind):
-    visit = Visit(browser, live_server.url).open("/examples/element.html")
+    visit = Visit(browser, live_server.url).open("/?mode=server")  # the job's predictor starts the page's one runtime
     page = visit.page
     page.evaluate(START_JOB, {"kind": kind, "rows": 400_000})
     page.wait_for_function("() => window.progress >= 2", timeout=LOAD_TIMEOUT_MS)
@@ -67,7 +67,7 @@ def test_a_worker_that_dies_settles_every_pending_call_and_the_next_call_starts_
 
 
 def test_auto_mode_falls_back_at_once_when_the_worker_dies_while_starting(browser, live_server):
-    visit = Visit(browser, live_server.url).open("/examples/element.html")
+    visit = Visit(browser, live_server.url).open("/?mode=server")  # a page that starts no runtime of its own
     page = visit.page
     page.on("worker", lambda worker: worker.evaluate("self.close()"))  # every runtime dies as it starts
     started = time.monotonic()
@@ -87,7 +87,7 @@ def test_auto_mode_falls_back_at_once_when_the_worker_dies_while_starting(browse
 
 @pytest.mark.parametrize("mode", ["browser", "server"])
 def test_every_rejection_is_a_prediction_error_with_a_code(browser, live_server, mode):
-    visit = Visit(browser, live_server.url).open("/examples/element.html")
+    visit = Visit(browser, live_server.url).open("/?mode=server")
     out = visit.page.evaluate("""async (mode) => {
       const { createPredictor } = await import("/lib/predictor.js");
       const predictor = await createPredictor({ model: "iris", mode });

@@ -29,6 +29,35 @@ def events(page, element_id: str, kind: str) -> list[str]:
     return page.locator(f'#log li[data-type="{kind}"]').filter(has_text=f"{element_id} {kind}:").all_inner_texts()
 
 
+@pytest.fixture(scope="module")
+def shared(browser, live_server):
+    """One visit to the element page, both elements ready, for the tests that only fill, read and
+    restart its elements (`restart`): each Pyodide start costs seconds, a restart on a running
+    runtime a fraction of one."""
+    visit = Visit(browser, live_server.url)
+    page = visit.open(ELEMENT_PAGE).page
+    page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector("#machine[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    yield visit
+    visit.close()
+
+
+def restart(page, element_id: str, attributes: dict | None = None, removed: tuple = ()) -> None:
+    """Set (or remove) attributes of an element, by default none (a fresh form), and wait until it
+    is ready again or fails: the page's runtime stays up."""
+    page.evaluate("""async ([id, attributes, removed]) => {
+      const el = document.getElementById(id);
+      const settled = new Promise((resolve) => {
+        el.addEventListener('ready', resolve, { once: true });
+        el.addEventListener('error', resolve, { once: true });
+      });
+      for (const name of removed) el.removeAttribute(name);
+      for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+      if (!Object.keys(attributes).length && !removed.length) el.setAttribute('model', el.getAttribute('model'));
+      await settled;
+    }""", [element_id, attributes or {}, list(removed)])
+
+
 def test_two_elements_share_one_runtime_predict_and_fire_events(browser, live_server):
     visit = Visit(browser, live_server.url)
     workers = []
@@ -66,16 +95,11 @@ def test_two_elements_share_one_runtime_predict_and_fire_events(browser, live_se
     visit.close()
 
 
-def test_the_form_follows_each_models_schema(browser, live_server, model_dir):
-    visit = Visit(browser, live_server.url)
-    page = visit.open(ELEMENT_PAGE).page
-    page.wait_for_selector("#iris[data-ready]", timeout=LOAD_TIMEOUT_MS)
+def test_the_form_follows_each_models_schema(shared, model_dir):
+    page = shared.page
     for manifest in manifests(model_dir):
         mode = "browser" if "browser" in manifest["runtimes"] else "server"
-        page.evaluate("""([name, version, mode]) => {
-          const el = document.querySelector('#iris');
-          el.setAttribute('mode', mode); el.setAttribute('model', name); el.setAttribute('version', version);
-        }""", [manifest["name"], manifest["version"], mode])
+        restart(page, "iris", {"mode": mode, "model": manifest["name"], "version": manifest["version"]})
         page.wait_for_selector(f"#iris[data-ready={mode}]", timeout=LOAD_TIMEOUT_MS)
         element = page.locator("#iris")
         fields = element.locator(".field")
@@ -96,20 +120,18 @@ def test_the_form_follows_each_models_schema(browser, live_server, model_dir):
                                timeout=LOAD_TIMEOUT_MS)
         assert element.locator("#backend").inner_text() == mode
         assert element.locator("#model-version").inner_text() == f"{manifest['name']} {manifest['version']}"
-    assert visit.errors == []
-    visit.close()
+    restart(page, "iris", {"model": "iris"}, removed=("mode", "version"))
+    assert shared.errors == []
 
 
-def test_server_mode_answers_through_the_fallback(browser, live_server):
-    visit = Visit(browser, live_server.url)
-    page = visit.open(ELEMENT_PAGE).page
-    page.wait_for_selector("#iris[data-ready]", timeout=LOAD_TIMEOUT_MS)
-    page.evaluate("() => document.querySelector('#iris').setAttribute('mode', 'server')")
+def test_server_mode_answers_through_the_fallback(shared):
+    page = shared.page
+    restart(page, "iris", {"mode": "server"})
     page.wait_for_selector("#iris[data-ready=server]", timeout=LOAD_TIMEOUT_MS)
     page.locator("#iris #predict").click()
     page.wait_for_function("() => [...document.querySelectorAll('#log li')].some(li => li.textContent.includes('(server)'))")
     assert page.locator("#iris #backend").inner_text() == "server"
-    visit.close()
+    restart(page, "iris", removed=("mode",))
 
 
 def test_the_element_page_predicts_offline_after_the_first_visit(browser, model_dir, site_dir):
@@ -174,13 +196,14 @@ def test_the_chart_example_draws_one_line_per_class(browser, live_server):
     ("iris", "sepal_length_cm", "-1", "Enter a number from 0 to 15 cm"),
     ("machine_failure", "tool_wear_min", "1.5", "Enter a whole number from 0 to 500 min"),
 ])
-def test_fields_say_what_to_enter_as_they_are_typed(browser, live_server, model, field, typed, advice):
+def test_fields_say_what_to_enter_as_they_are_typed(shared, model, field, typed, advice):
     """Constraint validation as the field is typed and left: the advice, once, beside the field;
     never "row 0" or "null"; a Predict with a bad field asks for the field instead."""
-    visit = Visit(browser, live_server.url)
-    page = visit.open(ELEMENT_PAGE).page
-    element = page.locator("#iris" if model == "iris" else "#machine")
-    page.wait_for_selector(f"#{'iris' if model == 'iris' else 'machine'}[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page = shared.page
+    element_id = "iris" if model == "iris" else "machine"
+    restart(page, element_id)
+    element = page.locator(f"#{element_id}")
+    page.wait_for_selector(f"#{element_id}[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
     box = element.locator(f"#f-{field}")
     box.fill("")
     box.press_sequentially(typed)
@@ -192,13 +215,11 @@ def test_fields_say_what_to_enter_as_they_are_typed(browser, live_server, model,
     shown = element.inner_text()
     assert "row 0" not in shown and "null" not in shown
     assert element.locator("#result").is_hidden()
-    visit.close()
+    restart(page, element_id)
 
 
-def test_probabilities_add_up_to_100_as_shown_and_tiny_ones_say_so(browser, live_server):
-    visit = Visit(browser, live_server.url)
-    page = visit.open(ELEMENT_PAGE).page
-    page.wait_for_selector("#iris[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+def test_probabilities_add_up_to_100_as_shown_and_tiny_ones_say_so(shared):
+    page = shared.page
     shown = page.evaluate("""async () => {
       const { shownPercents } = await import('../lib/model_predictor.js');
       return [shownPercents([0.3334, 0.3333, 0.3333]), shownPercents([0.9996, 0.0003, 0.0001]),
@@ -215,14 +236,12 @@ def test_probabilities_add_up_to_100_as_shown_and_tiny_ones_say_so(browser, live
     }""")
     assert sources == ["MLflow model churn version 3 (alias champion), run 0123456789ab, from models:/churn@champion",
                        "handed over as churn.joblib (sha256 abababababab…)", ""]
-    visit.close()
 
 
-def test_the_model_card_tells_what_the_model_is_and_how_well_it_did(browser, live_server, model_dir):
+def test_the_model_card_tells_what_the_model_is_and_how_well_it_did(shared, model_dir):
     manifest = json.loads((model_dir / "machine_failure" / "1.1.0" / "manifest.json").read_text())
-    visit = Visit(browser, live_server.url)
-    page = visit.open(ELEMENT_PAGE).page
-    page.wait_for_selector("#machine[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page = shared.page
+    restart(page, "machine")
     card = page.locator("#machine #card")
     card.locator("summary").click()
     text = card.inner_text()
@@ -236,7 +255,6 @@ def test_the_model_card_tells_what_the_model_is_and_how_well_it_did(browser, liv
     assert f"{size / 1024:.0f} KB of model files" in text
     assert card.locator("tr").count() == 1 + len(manifest["features"])
     assert "whole numbers, 0 to 500 min" in card.locator("tr").last.inner_text()
-    visit.close()
 
 
 def test_named_examples_fill_the_form_and_answer_as_pinned(browser, live_server):
@@ -292,12 +310,11 @@ def test_a_server_only_model_without_a_server_says_so_and_stays_off(browser, sit
         host.stop()
 
 
-def test_the_what_if_chart_is_single_predictions_of_the_same_rows(browser, live_server):
+def test_the_what_if_chart_is_single_predictions_of_the_same_rows(shared):
     """One batch of 100 rows sweeping the chosen feature, the others held: each point is what a
     single prediction of that row gives."""
-    visit = Visit(browser, live_server.url)
-    page = visit.open(ELEMENT_PAGE).page
-    page.wait_for_selector("#machine[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page = shared.page
+    restart(page, "machine")
     machine = page.locator("#machine")
     machine.locator("#predict").click()
     machine.locator("#whatif-chart polyline").wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
@@ -320,4 +337,4 @@ def test_the_what_if_chart_is_single_predictions_of_the_same_rows(browser, live_
     }""", [xs[0], xs[50], xs[99]])
     assert singles == pytest.approx([values[0], values[50], values[99]], abs=1e-12)
     assert max(values) - min(values) > 0.01  # the sweep moves the answer
-    visit.close()
+    assert shared.foreign_requests() == [] and shared.errors == []

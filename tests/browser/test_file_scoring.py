@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from ..support.browser import LOAD_TIMEOUT_MS, Visit
@@ -30,13 +31,25 @@ def downloaded(page, link: str) -> str:
     return open(info.value.path(), encoding="utf-8", newline="").read()
 
 
-def test_a_file_is_scored_in_the_browser_as_the_server_scores_it(browser, live_server):
+@pytest.fixture(scope="module")
+def demo(browser, live_server):
+    """The demo in browser mode, its runtime up, for the browser-mode tests (each chooses a file:
+    choosing one clears the last one's result)."""
     visit = Visit(browser, live_server.url)
-    page = visit.open("/?mode=browser").page
-    page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    visit.open("/?mode=browser").page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    yield visit
+    visit.close()
+
+
+def test_a_file_is_scored_in_the_browser_as_the_server_scores_it(demo, live_server):
+    visit, page = demo, demo.page
     before = len(visit.requests)
     posts = []
-    page.on("request", lambda r: posts.append(r) if r.method != "GET" else None)
+    def post(r):
+        if r.method != "GET":
+            posts.append(r)
+
+    page.on("request", post)
     rows = [GOOD[0], BAD[0], GOOD[1], BAD[1], GOOD[2]]
     choose(page, csv_text(rows))
     page.wait_for_selector("body[data-scored]", timeout=LOAD_TIMEOUT_MS)
@@ -61,28 +74,23 @@ def test_a_file_is_scored_in_the_browser_as_the_server_scores_it(browser, live_s
     assert page.locator("#histogram rect").count() == 10
     assert "Sepal length (cm) → sepal_length_cm" in page.inner_text("#file-status")
     assert visit.errors == []
-    visit.close()
+    page.remove_listener("request", post)
 
 
-def test_a_file_with_fewer_rows_than_lines_finishes(browser, live_server):
+def test_a_file_with_fewer_rows_than_lines_finishes(demo):
     """Blank lines and a quoted line break make the line count overestimate the rows: scoring
     still ends when the file does."""
-    visit = Visit(browser, live_server.url)
-    page = visit.open("/?mode=browser").page
-    page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    page = demo.page
     text = (HEADER + ",note\r\n" + "".join(f"{r},\r\n" for r in GOOD)
             + '6,5.0,3.4,1.5,0.2,"two\r\nlines"\r\n\r\n\r\n')  # 8 line breaks, 4 rows
     choose(page, text)
     page.wait_for_selector("body[data-scored]", timeout=30_000)
     assert page.get_attribute("body", "data-scored") == "4"
-    assert visit.errors == []
-    visit.close()
+    assert demo.errors == []
 
 
-def test_cancel_stops_scoring_within_a_second(browser, live_server):
-    visit = Visit(browser, live_server.url)
-    page = visit.open("/?mode=browser").page
-    page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+def test_cancel_stops_scoring_within_a_second(demo):
+    page = demo.page
     choose(page, csv_text([GOOD[i % 3].replace(str(i % 3 + 1), "9", 1) for i in range(300_000)]), "big.csv")
     page.wait_for_function("() => document.getElementById('file-bar').value > 0", timeout=LOAD_TIMEOUT_MS)
     started = time.monotonic()
@@ -91,7 +99,6 @@ def test_cancel_stops_scoring_within_a_second(browser, live_server):
     assert time.monotonic() - started < 1.0
     assert page.inner_text("#file-error") == "Cancelled: nothing was kept."
     assert page.get_attribute("body", "data-scored") is None
-    visit.close()
 
 
 def test_the_server_backend_scores_the_same_file(browser, live_server):
