@@ -74,9 +74,17 @@ example-vite-build:
 	cd examples/vite && npm ci --no-audit --no-fund --loglevel=error && node_modules/.bin/vite build --logLevel warn
 
 # Lanes are folders of tests/ (tests/README.md): unit needs no build; the others need `make build`.
+# `make test` runs the browser lane beside the others (two processes: a lane mostly waits on one
+# core, Chromium's or Python's; its report is printed when both are done), then the tests marked
+# `timing` (a wall-clock bound, which a busy machine would make flaky) alone. It fails if any does.
 test: install chromium nginx promtool build
 	node --test tests/unit/js/
-	$(BIN)/pytest
+	@log=$$(mktemp); \
+	$(BIN)/pytest -p no:cacheprovider -m "not timing" tests/browser > $$log 2>&1 & browser=$$!; \
+	$(BIN)/pytest -m "not timing" tests/unit tests/runtime tests/host; others=$$?; \
+	wait $$browser; lane=$$?; echo "--- the browser lane ---"; cat $$log; rm -f $$log; \
+	$(BIN)/pytest -m timing; alone=$$?; \
+	test $$others -eq 0 -a $$lane -eq 0 -a $$alone -eq 0
 
 test-unit: install
 	node --test tests/unit/js/

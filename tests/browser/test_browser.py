@@ -530,6 +530,7 @@ async (rows) => {
 """
 
 
+@pytest.mark.timing
 def test_loading_and_a_10000_row_batch_keep_the_page_responsive(browser, live_server):
     """Progress reports the runtime's bytes; the main thread has no long task near 250 ms while
     the runtime loads or while 10,000 rows are scored (the 50 ms target is measured in bench/)."""

@@ -41,6 +41,7 @@ async ({ kind, rows }) => {
 """
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("kind", ["rows", "file"])
 def test_a_worker_that_dies_settles_every_pending_call_and_the_next_call_starts_a_fresh_one(browser, live_server,
                                                                                            kind):

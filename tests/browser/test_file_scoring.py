@@ -89,6 +89,7 @@ def test_a_file_with_fewer_rows_than_lines_finishes(demo):
     assert demo.errors == []
 
 
+@pytest.mark.timing
 def test_cancel_stops_scoring_within_a_second(demo):
     page = demo.page
     choose(page, csv_text([GOOD[i % 3].replace(str(i % 3 + 1), "9", 1) for i in range(300_000)]), "big.csv")
