@@ -338,3 +338,21 @@ def test_the_what_if_chart_is_single_predictions_of_the_same_rows(shared):
     assert singles == pytest.approx([values[0], values[50], values[99]], abs=1e-12)
     assert max(values) - min(values) > 0.01  # the sweep moves the answer
     assert shared.foreign_requests() == [] and shared.errors == []
+
+
+def test_the_telemetry_attribute_opts_in_and_sends_counts(shared, live_server):
+    """`telemetry` (empty: the page's origin) and `telemetry-every` reach the client's option: the
+    element's predictor reports to its model version's endpoint once 20 rows are counted."""
+    page = shared.page
+    assert page.evaluate("() => document.querySelector('#iris').predictor.telemetry") is None  # off by default
+    restart(page, "iris", {"telemetry": "", "telemetry-every": "20"})
+    status = page.evaluate("""async () => {
+      const predictor = document.querySelector('#iris').predictor;
+      for (let i = 0; i < 20; i++) await predictor.predict([[5.1, 3.5, 1.4, 0.2 + i / 100]]);
+      for (let i = 0; i < 50 && predictor.telemetry.sentReports === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      return predictor.telemetry;
+    }""")
+    assert status["endpoint"] == f"{live_server.url}/api/v1/models/iris/versions/1.0.0/telemetry", status
+    assert status["everyRows"] == 20 and status["sentReports"] == 1 and status["sentRows"] == 20, status
+    restart(page, "iris", removed=("telemetry", "telemetry-every"))
+    assert shared.errors == []
