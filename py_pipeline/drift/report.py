@@ -64,23 +64,25 @@ def _histograms(line: dict[str, Any]) -> str:
     ref_total, obs_total = max(sum(ref), 1), max(sum(obs), 1)
     shares = [(ref[i] / ref_total, obs[i] / obs_total) for i in shown]
     top = max([max(pair) for pair in shares] + [1e-9])
-    width = max(len(shown), 1) * 40 + 20
+    left = 60  # the first label, slanted, reaches this far left of its bars
+    width = left + max(len(shown), 1) * 40 + 10
     bars = []
     for k, (i, (r, o)) in enumerate(zip(shown, shares)):
-        x = 10 + k * 40
+        x = left + k * 40
         for dx, share, color in ((0, r, "#7a869a"), (17, o, "#2856c6")):
             h = share / top * 100
             bars.append(f"<rect x=\"{x + dx}\" y=\"{110 - h:.1f}\" width=\"16\" height=\"{h:.1f}\" fill=\"{color}\">"
                         f"<title>{_e(line['labels'][i])}: {share:.1%}</title></rect>")
-        bars.append(f"<text x=\"{x + 17}\" y=\"124\" font-size=\"9\" text-anchor=\"middle\">{_e(_short(line['labels'][i]))}"
-                    "</text>")
-    return (f"<svg viewBox=\"0 0 {width} 130\" width=\"{width}\" height=\"130\" role=\"img\" "
+        # slanted, whole: a bin's label ("[302.5, 303.6)") is wider than its two bars
+        bars.append(f"<text transform=\"translate({x + 24} 120) rotate(-35)\" font-size=\"9\" text-anchor=\"end\">"
+                    f"{_e(_short(line['labels'][i]))}</text>")
+    return (f"<svg viewBox=\"0 0 {width} 175\" width=\"{width}\" height=\"175\" role=\"img\" "
             f"aria-label=\"reference and file shares per bin\">"
             f"{''.join(bars)}</svg>")
 
 
 def _short(label: str) -> str:
-    return label if len(label) <= 9 else label[:8] + "\u2026"
+    return label if len(label) <= 18 else label[:17] + "\u2026"
 
 
 def _e(text: Any) -> str:
