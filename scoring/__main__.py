@@ -34,7 +34,7 @@ import os
 import sys
 from pathlib import Path
 
-from py_pipeline.drift.profile import Binner, Tally, read_profile
+from py_pipeline.drift.profile import Binner, Tally
 from py_pipeline.drift.report import drift_html
 from py_pipeline.drift.statistics import judge
 from py_pipeline.errors import PipelineError, UnknownModel
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace):
     model = load_model(directory)
     files, fmt = input_files(args.inputs)
     layout = read_layout(model, files, fmt, args.explain)
-    tally = Tally(Binner(read_profile(model), list(model.manifest.schema.names))) if args.drift_report else None
+    tally = Tally(Binner.of(model)) if args.drift_report else None
     if fmt == "csv" and args.out.suffix.lower() not in (".csv", ".tsv", ".txt"):
         raise PipelineError(f"--out {args.out}: CSV input is written as CSV; name it .csv")
     if fmt == "parquet" and args.out.suffix.lower() not in (".parquet", ".pq"):

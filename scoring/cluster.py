@@ -18,7 +18,7 @@ import pandas as pd
 
 from py_pipeline import csv_io
 from py_pipeline.bundle import manifest_sha256
-from py_pipeline.drift.profile import Binner, Tally, read_profile
+from py_pipeline.drift.profile import Binner, Tally
 from py_pipeline.errors import IntegrityError
 from py_pipeline.files import staged_dir, staged_file
 from py_pipeline.model import Model, load_model
@@ -51,7 +51,7 @@ def _counting(directory: str, sha256: str, drift: bool) -> Model:
     """The worker's model; with ``drift``, counting the bins of every row it scores."""
     model = worker_model(directory, sha256)
     if drift and (directory, sha256) not in _tallies:
-        tally = _tallies[(directory, sha256)] = Tally(Binner(read_profile(model), list(model.manifest.schema.names)))
+        tally = _tallies[(directory, sha256)] = Tally(Binner.of(model))
         model.observer = tally
     return model
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from py_pipeline import InvalidInput, Model, Registry, csv_io
-from py_pipeline.drift.profile import Binner, Tally, read_profile
+from py_pipeline.drift.profile import Binner, Tally
 from py_pipeline.drift.telemetry import counts_report
 from py_pipeline.explanations import contribution_sums
 from py_pipeline.problems import JSON_ROWS, Locator, Problem, starting_at
@@ -114,11 +114,11 @@ def predict_answer(name: str, version: str | None) -> Response:
     model = registry().get(name, version)
     limit = current_app.config["MAX_EXPLAIN_ROWS" if explain else "MAX_ROWS"]
     table = csv_body(model, limit, first_row, first_line)
-    tally = file_tally(model) if drift and partial else None  # 422 drift_unavailable before scoring
+    tally = Tally(Binner.of(model)) if drift and partial else None  # 422 drift_unavailable before scoring
     scored = csv_io.score(table, model, explain="predicted" if explain else None, drift=tally)
     if partial:
         record_prediction(model.name, model.version, len(scored.valid))
-        return jsonify({**partial_answer(model, table, scored), **({"drift": counts_report(model, tally)} if tally else {})})
+        return jsonify({**partial_answer(model, table, scored), **({"drift": counts_report(tally)} if tally else {})})
     error = csv_io.error_for(scored)
     if error:
         raise error
@@ -131,11 +131,6 @@ def predict_answer(name: str, version: str | None) -> Response:
     if scored.probabilities is not None:
         result["probabilities"] = scored.probabilities
     return jsonify({**result, "columns": table.matched(), "backend": "server"})
-
-
-def file_tally(model: Model) -> Tally:
-    """Bin counts for a file's rows against the model's profile (DriftUnavailable without one)."""
-    return Tally(Binner(read_profile(model), list(model.manifest.schema.names)))
 
 
 def csv_body(model: Model, limit: int, first_row: int, first_line: int | None = None) -> csv_io.CsvTable:

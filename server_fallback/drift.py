@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from py_pipeline.drift.profile import Binner, read_profile
+from py_pipeline.drift.profile import Binner
 from py_pipeline.drift.statistics import judge
 from py_pipeline.errors import DriftUnavailable
 from py_pipeline.files import write_atomic
@@ -43,7 +43,6 @@ class Monitor:
         self.directory = None if directory is None else Path(directory)
         self.flush_seconds, self.window_seconds, self.window_rows = flush_seconds, window_seconds, window_rows
         self._binners: dict[tuple[str, str], Binner] = {}
-        self._profiles: dict[tuple[str, str], str] = {}  # the profile's sha256, which telemetry names
         #: (name, version, source) -> bucket start -> [rows, counts per line (lists of ints)]
         self._buckets: dict[tuple[str, str, str], dict[int, list[Any]]] = {}
         self._lock = threading.Lock()
@@ -55,11 +54,9 @@ class Monitor:
         """Count what ``model`` is asked, if its bundle has a profile with bins (checked against
         its sha256); without one, its drift stays unavailable."""
         try:
-            profile = read_profile(model)
+            self._binners[(model.name, model.version)] = Binner.of(model)
         except DriftUnavailable:
             return
-        self._binners[(model.name, model.version)] = Binner(profile, list(model.manifest.schema.names))
-        self._profiles[(model.name, model.version)] = model.manifest.extra["profile"]["sha256"]
         model.observer = self.observe
 
     def observe(self, model: Any, X: np.ndarray, predictions: np.ndarray) -> None:
@@ -151,10 +148,6 @@ class Monitor:
             raise DriftUnavailable(f"model {name} {version} has no reference profile: drift is unavailable "
                                    "(build or import it again to give it one)")
         return binner
-
-    def profile_sha256(self, name: str, version: str) -> str:
-        self.binner(name, version)
-        return self._profiles[(name, version)]
 
     def window(self, name: str, version: str, source: str = SERVER) -> dict[str, Any]:
         """The window's rows and counts per line of one source, summed over every worker."""

@@ -25,7 +25,7 @@ from py_pipeline.drift.report import drift_html
 from py_pipeline.drift.statistics import judge
 from py_pipeline.drift.telemetry import MIN_ROWS, counted, problems
 
-from .api import api, file_tally, read_json, registry
+from .api import api, read_json, registry
 from .errors import ApiError
 
 TELEMETRY_ROWS = Counter("telemetry_rows_total", "Rows browsers reported counts of (drift telemetry)",
@@ -51,11 +51,7 @@ def telemetry(name: str, version: str):
     model = registry().get(name, version)
     monitor = current_app.extensions["drift"]
     binner = monitor.binner(model.name, model.version)  # 422 drift_unavailable: no profile to check against
-    if (request.content_length or 0) > MAX_BYTES:
-        raise ApiError("payload_too_large", f"a telemetry report is at most {MAX_BYTES} bytes",
-                       [{"field": "body", "expected": f"at most {MAX_BYTES} bytes"}])
-    body = _checked(read_json(), binner, monitor.profile_sha256(model.name, model.version), "telemetry",
-                    current_app.config["TELEMETRY_MAX_ROWS"])
+    body = _checked(binner, "telemetry", current_app.config["TELEMETRY_MAX_ROWS"])
     rows, counts = counted(body, binner)
     monitor.add_counts(model.name, model.version, rows, counts)
     TELEMETRY_ROWS.labels(model.name, model.version).inc(rows)
@@ -67,19 +63,21 @@ def telemetry(name: str, version: str):
 @api.post("/models/<name>/versions/<version>/drift/report")
 def file_drift_report(name: str, version: str):
     model = registry().get(name, version)
-    binner = file_tally(model).binner  # 422 drift_unavailable without a profile
-    if (request.content_length or 0) > MAX_BYTES:
-        raise ApiError("payload_too_large", f"a drift report's counts are at most {MAX_BYTES} bytes",
-                       [{"field": "body", "expected": f"at most {MAX_BYTES} bytes"}])
-    body = _checked(read_json(), binner, model.manifest.extra["profile"]["sha256"], "drift report", 10**12, 1)
+    binner = Binner.of(model)  # 422 drift_unavailable without a profile
+    body = _checked(binner, "drift report", 10**12, 1)
     rows, counts = counted(body, binner)
     judged = judge(binner, {line: np.asarray(c) for line, c in zip(binner.lines, counts)}, rows)
     return Response(drift_html(model, judged, rows, "the file scored on the server"), mimetype="text/html")
 
 
-def _checked(body: Any, binner: Binner, profile: str, what: str, max_rows: int, min_rows: int = MIN_ROWS) -> Any:
-    """``body``, a report of bin counts (``drift.telemetry``), or 400 ``invalid_request`` naming each problem."""
-    found = problems(body, binner, profile, max_rows, min_rows)
+def _checked(binner: Binner, what: str, max_rows: int, min_rows: int = MIN_ROWS) -> Any:
+    """The request's body, a report of bin counts (``drift.telemetry``) against ``binner``: 413 over
+    MAX_BYTES, before it is read; 400 ``invalid_request`` naming each problem."""
+    if (request.content_length or 0) > MAX_BYTES:
+        raise ApiError("payload_too_large", f"a {what} body is at most {MAX_BYTES} bytes",
+                       [{"field": "body", "expected": f"at most {MAX_BYTES} bytes"}])
+    body = read_json()
+    found = problems(body, binner, binner.sha256, max_rows, min_rows)
     if found:
         first = found[0]
         raise ApiError("invalid_request", f"{what} refused: {first['field']}: expected {first['expected']}, "

@@ -11,7 +11,7 @@ from typing import Any
 
 from py_pipeline import PipelineError, Registry
 from py_pipeline.bundle import Manifest
-from py_pipeline.drift.profile import Binner, read_profile
+from py_pipeline.drift.profile import Binner
 from py_pipeline.drift.telemetry import MAX_DROPPED, MAX_ROWS as MAX_TELEMETRY_ROWS, MIN_ROWS as MIN_TELEMETRY_ROWS
 from py_pipeline.error_codes import CATALOGUE, STATUS_BY_CODE
 from py_pipeline.explanations import unavailable
@@ -176,19 +176,17 @@ def drift_operation(manifest: Manifest) -> dict[str, Any]:
 def counts_schema(model: Any, max_rows: int, min_rows: int = MIN_TELEMETRY_ROWS) -> dict[str, Any]:
     """A report of bin counts for a model version, exact where its profile says: the profile's
     sha256, and each line's number of bins."""
-    manifest = model.manifest
     schema: dict[str, Any] = {"$ref": "#/components/schemas/TelemetryReport"}
     try:
-        profile = read_profile(model)
+        binner = Binner.of(model)
     except PipelineError:
-        profile = None  # answered 422 drift_unavailable
-    if profile is not None:
-        binner = Binner(profile, list(manifest.schema.names))
+        binner = None  # answered 422 drift_unavailable
+    if binner is not None:
         general = SCHEMAS["TelemetryReport"]
         count = {"type": "integer", "minimum": 0, "maximum": max_rows}
         schema = {**general, "properties": {
             **general["properties"],
-            "profile": {"const": manifest.extra["profile"]["sha256"]},
+            "profile": {"const": binner.sha256},
             "rows": {"type": "integer", "minimum": min_rows, "maximum": max_rows},
             "counts": {"type": "object", "required": binner.lines, "additionalProperties": False, "properties": {
                 line: {"type": "array", "items": count, "minItems": size, "maxItems": size}

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..columns import ColumnBatch, category_codes, flag_numbers, partition
 from ..errors import InvalidInput
-from ..drift.profile import Binner, Tally, read_profile
+from ..drift.profile import Binner, Tally
 from ..drift.report import drift_html
 from ..drift.statistics import judge
 from ..explanations import contribution_sums, explanation_columns, file_columns
@@ -148,7 +148,7 @@ class Scoring:
         reader, columns, delimiter, shift = _open(data, schema)
         self.model, self.records, self.explain = model, _records(reader, shift), explain
         # drift: the scored rows' bins against the model's profile (raises DriftUnavailable without one)
-        self.tally = Tally(Binner(read_profile(model), list(schema.names))) if drift else None
+        self.tally = Tally(Binner.of(model)) if drift else None
         self.table = CsvTable(columns, [], [], delimiter, match_columns(columns, schema))
         # an estimate for progress (exact unless quoted cells hold line breaks); `done` is exact
         newline = b"\n" if isinstance(data, bytes) else "\n"

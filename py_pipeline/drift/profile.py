@@ -105,13 +105,20 @@ def build_profile(schema: Any, rows: Any, predictions: Sequence[Any], classes: S
 class Binner:
     """One model version's profile, ready to bin rows: per feature (then the predictions) its bins."""
 
-    def __init__(self, profile: dict[str, Any], names: list[str]) -> None:
+    def __init__(self, profile: dict[str, Any], names: list[str], sha256: str | None = None) -> None:
+        #: the profile file's sha256, which a telemetry report names
+        self.sha256 = sha256
         self.specs = [profile["features"][name]["bins"] for name in names] + [profile["predictions"]]
         self.lines = [*names, PREDICTIONS]
         self.sizes = [len(spec["counts"]) for spec in self.specs]
         self._edges = [spec.get("edges") for spec in self.specs]
         self._index = [{v: i + 1 for i, v in enumerate(spec["values"])} if spec["kind"] != "number" else None
                        for spec in self.specs]
+
+    @classmethod
+    def of(cls, model: Any) -> "Binner":
+        """The bins of a loaded model's profile (``read_profile``: DriftUnavailable without a usable one)."""
+        return cls(read_profile(model), list(model.manifest.schema.names), model.manifest.extra["profile"]["sha256"])
 
     def one(self, values: list[Any]) -> list[int]:
         """The bin of each value of one row (its features, then its prediction): plain Python."""

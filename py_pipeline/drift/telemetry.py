@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .profile import Binner, Tally, read_profile
+from .profile import Binner, Tally
 
 FORMAT = "py_pipeline.telemetry/1"
 #: A report aggregates at least this many rows (the client's ``everyRows`` floor; the server refuses fewer).
@@ -31,9 +31,7 @@ class Counter:
     """Counts one model's predictions (as its ``observer`` during a counted call) until a report is due."""
 
     def __init__(self, model: Any) -> None:
-        profile = read_profile(model)  # DriftUnavailable: no profile, or not the manifest's
-        self.model = model
-        self.binner = Binner(profile, list(model.manifest.schema.names))
+        self.binner = Binner.of(model)  # DriftUnavailable: no profile, or not the manifest's
         self.tally = Tally(self.binner)
 
     def take(self, every_rows: int) -> dict[str, Any] | None:
@@ -41,15 +39,14 @@ class Counter:
         (at least MIN_ROWS, at most MAX_ROWS per report)."""
         if self.tally.rows < max(MIN_ROWS, every_rows):
             return None
-        counted = counts_report(self.model, self.tally)
+        counted = counts_report(self.tally)
         self.tally = Tally(self.binner)
         return counted
 
 
-def counts_report(model: Any, tally: Tally) -> dict[str, Any]:
-    """The report of the rows ``tally`` counted for ``model`` (a page's telemetry, a piece of a file
-    scored on the server)."""
-    return {"format": FORMAT, "profile": model.manifest.extra["profile"]["sha256"], "rows": tally.rows,
+def counts_report(tally: Tally) -> dict[str, Any]:
+    """The report of the rows ``tally`` counted (a page's telemetry, a piece of a file scored on the server)."""
+    return {"format": FORMAT, "profile": tally.binner.sha256, "rows": tally.rows,
             "counts": {line: c.tolist() for line, c in tally.by_line().items()}}
 
 

@@ -30,3 +30,12 @@ export function checkName(value, field) {
   }
   return /** @type {string} */ (value);
 }
+
+/**
+ * A model name or version as one URL path segment: checked by the one naming rule above, so
+ * never "." or "..", which a URL would resolve into another route, and encoded all the same.
+ * @param {string} value @param {string} what
+ */
+export function segment(value, what) {
+  return encodeURIComponent(checkName(value, what));
+}

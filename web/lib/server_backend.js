@@ -4,7 +4,8 @@ import { columnsToRows, fromPlainResult, toJson } from "./columns.js";
 import { csvPieces } from "./csv_chunks.js";
 import { ErrorCode, PredictionError } from "./errors.js";
 import { fileSummary, toExplanation } from "./explanation.js";
-import { checkName } from "./names.js";
+import { segment } from "./names.js";
+import { addCounts } from "./telemetry.js";
 
 /** @typedef {import("./backend.js").PredictOptions} PredictOptions */
 
@@ -186,24 +187,4 @@ export class ServerBackend {
   }
 
   close() {}
-}
-
-/**
- * Two reports of bin counts added up, bin by bin (the first may be null).
- * @param {import("./telemetry.js").TelemetryReport | null} sum @param {import("./telemetry.js").TelemetryReport} add
- * @returns {import("./telemetry.js").TelemetryReport}
- */
-export function addCounts(sum, add) {
-  if (!sum) return { ...add, counts: { ...add.counts } };
-  const counts = Object.fromEntries(Object.entries(sum.counts).map(([line, c]) => [line, c.map((n, i) => n + (add.counts[line]?.[i] ?? 0))]));
-  return { ...sum, rows: sum.rows + add.rows, counts };
-}
-
-/**
- * A model name or version as one URL path segment: checked by the one naming rule (names.js), so
- * never "." or "..", which a URL would resolve into another route, and encoded all the same.
- * @param {string} value @param {string} what
- */
-export function segment(value, what) {
-  return encodeURIComponent(checkName(value, what));
 }

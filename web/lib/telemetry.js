@@ -9,7 +9,7 @@
 //
 // Reports that cannot be sent (offline, server down) wait in a queue in localStorage, shared by the
 // origin's tabs (one Web Lock per endpoint orders them), and go when the browser is back online.
-import { addCounts, segment } from "./server_backend.js";
+import { segment } from "./names.js";
 
 /** A report counts at least this many rows (the server refuses fewer). */
 export const MIN_EVERY_ROWS = 20;
@@ -242,4 +242,15 @@ function defaultStorage() {
   } catch {
     return null;
   }
+}
+
+/**
+ * Two reports of bin counts added up, bin by bin (the first may be null).
+ * @param {import("./telemetry.js").TelemetryReport | null} sum @param {import("./telemetry.js").TelemetryReport} add
+ * @returns {import("./telemetry.js").TelemetryReport}
+ */
+export function addCounts(sum, add) {
+  if (!sum) return { ...add, counts: { ...add.counts } };
+  const counts = Object.fromEntries(Object.entries(sum.counts).map(([line, c]) => [line, c.map((n, i) => n + (add.counts[line]?.[i] ?? 0))]));
+  return { ...sum, rows: sum.rows + add.rows, counts };
 }

@@ -95,6 +95,9 @@ const loaded = new Map();
 /** Where each loaded bundle is served, and its manifest, by bundle directory. */
 const bundles = new Map();
 
+/** Bundle directories whose profile is in place. */
+const profiled = new Set();
+
 /**
  * Put the bundle's reference profile beside it in Pyodide's file system, fetched the first time a
  * file's drift report asks for it (it is counts only; a model without one answers drift_unavailable).
@@ -110,9 +113,6 @@ async function ensureProfile(dir) {
   if (!pyodide.FS.analyzePath(path).exists) pyodide.FS.writeFile(path, await fetchBytes(new URL(file, url)));
   profiled.add(dir);
 }
-
-/** Bundle directories whose profile is in place. */
-const profiled = new Set();
 
 /** @param {{name: string, version: string, url: string, allowPickle?: boolean, manifestText?: string}} model */
 async function loadModel(model) {
