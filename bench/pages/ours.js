@@ -6,8 +6,11 @@ import { registerOffline } from "../lib/offline.js";
 const row = JSON.parse(params.get("row"));
 const warmup = params.get("warmup") === "1";
 const predictor = await createPredictor({ model: params.get("model"), version: params.get("version"),
-  mode: warmup ? "auto" : "browser", serverWarmup: warmup });
-const out = { created: performance.now() };
+  mode: warmup ? "auto" : "browser", serverWarmup: warmup,
+  onProgress: (p) => { // how Python started, and the snapshot made for the next visit (issue 35)
+    if (p.snapshot) window[p.stage === "snapshot" ? "__snapshot" : "__started"] = p.snapshot;
+  } });
+const out = { created: performance.now(), started: window.__started };
 const first = await predictor.predict([row]);
 out.first = performance.now();
 out.firstBackend = first.backend;

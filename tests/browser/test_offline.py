@@ -12,7 +12,8 @@ import pytest
 from build_scripts import offline
 from server_fallback import create_app
 
-from ..support.browser import LOAD_TIMEOUT_MS, Visit, release, site_build, switch, wait_until_controlled
+from ..support.browser import (LOAD_TIMEOUT_MS, RECORD_START, Visit, release, site_build, switch, wait_for_snapshot,
+                               wait_until_controlled)
 from ..support.live import LiveServer
 
 ROW = [[2.5, 1.3, 4.0, 0.8]]
@@ -82,10 +83,12 @@ def test_update_moves_the_page_to_the_new_build_without_mixing(browser, model_di
     current.symlink_to(a)
     server = LiveServer(create_app({"MODEL_DIR": str(model_dir), "SITE_DIR": str(current)}))
     visit = Visit(browser, server.url)
+    visit.context.add_init_script(RECORD_START)
     page = visit.open("/?model=iris").page
     assert wait_until_controlled(page) == build_a
     page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
     assert page.input_value("#version") == "1.0.0"
+    wait_for_snapshot(page)  # of build A's Python: build B must not restore it (issue 35)
 
     switch(current, b)  # deploy B while the page is open
     # Until the page reloads, it sees only build A, even where it goes to the network.
@@ -99,10 +102,14 @@ def test_update_moves_the_page_to_the_new_build_without_mixing(browser, model_di
     page.wait_for_function("() => document.querySelector('#version')?.value === '1.0.1'", timeout=LOAD_TIMEOUT_MS)
     assert wait_until_controlled(page) == build_b
     page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+    # build A's Python is never restored here (B's release links the runtime, so its manifest does not
+    # list the runtime's files: no snapshot for B at all; tests/browser/test_snapshot.py has the rest)
+    assert page.evaluate("window.__started").startswith("no snapshot: "), page.evaluate("window.__started")
     (out,) = visit.run([{"options": {"model": "iris", "mode": "browser"}, "rowSets": [ROW]}])
     assert out["answers"][0]["result"]["model"] == {"name": "iris", "version": "1.0.1"}
     assert page.evaluate("fetch('models/index.json').then((r) => r.json())")["build"] == build_b
-    assert page.evaluate("caches.keys()") == [f"py-pipeline-{build_b}"]
+    service_worker_caches = [n for n in page.evaluate("caches.keys()") if n.startswith("py-pipeline-")]
+    assert service_worker_caches == [f"py-pipeline-{build_b}"]
     assert visit.errors == []
     visit.close()
     server.stop()

@@ -1,6 +1,7 @@
 """Heavy packages on demand (issue 28): a site with one model on the scikit-learn engine installs
 the same precache as without it; the service worker keeps scikit-learn, scipy, pandas and the
-pickle, hash-checked, once a page opens that model, and that model then predicts offline."""
+pickle, hash-checked, once a page opens that model, and that model then predicts offline (in a
+runtime restored from this device's snapshot, issue 35)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from build_scripts import site
 from py_pipeline.registry import write_index
 from server_fallback import create_app
 
-from ..support.browser import LOAD_TIMEOUT_MS, Visit, wait_until_controlled
+from ..support.browser import LOAD_TIMEOUT_MS, RECORD_START, Visit, wait_for_snapshot, wait_until_controlled
 from ..support.live import LiveServer
 from ..support.pipeline_matrix import write_frame_bundle_without_portable_engine
 
@@ -46,11 +47,16 @@ def test_a_model_on_scikit_learn_is_kept_once_a_page_opens_it_and_then_predicts_
         after = page.evaluate(CACHED)
         for part in ("/scikit_learn-", "/scipy-", "/pandas-", "/svc/1.0.0/model.joblib"):
             assert any(part in u for u in after), part  # kept as the page fetched them
-        # offline, the server gone: the page opens that model again from the cache
+        # offline, the server gone: the page opens that model again from the cache, in a runtime
+        # restored from the snapshot, where scikit-learn imports parts of numpy the snapshot had not
+        # imported (their files written then, from the cached wheel: py_pipeline/snapshot_files.py)
+        wait_for_snapshot(page)
+        visit.context.add_init_script(RECORD_START)
         visit.context.set_offline(True)
         server.stop()
         page.reload()
         page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
+        assert page.evaluate("window.__started") == "restored from this device's snapshot"
         (offline,) = visit.run(job)
         assert offline["backend"] == "browser", offline
         assert offline["answers"][0]["result"]["probabilities"] == online["answers"][0]["result"]["probabilities"]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from build_scripts.chromium import NO_WASM, launch
 
-__all__ = ["LOAD_TIMEOUT_MS", "NO_WASM", "RUN_PREDICTORS", "PlainStaticHost", "Visit", "launch", "release",
-           "site_build", "switch", "wait_until_controlled"]
+__all__ = ["LOAD_TIMEOUT_MS", "NO_WASM", "RECORD_START", "RUN_PREDICTORS", "PlainStaticHost", "Visit", "launch",
+           "release", "site_build", "switch", "wait_for_snapshot", "wait_until_controlled"]
 
 LOAD_TIMEOUT_MS = 120_000
 
@@ -122,6 +122,25 @@ def wait_until_controlled(page) -> str:
       channel.port1.onmessage = (e) => resolve(e.data.build);
       navigator.serviceWorker.controller.postMessage({ type: "build" }, [channel.port2]);
     })""")
+
+
+# An init script: how the page's runtime started (issue 35: restored from this device's snapshot, or
+# why not), from its "ready" progress event, as `window.__started`.
+RECORD_START = """addEventListener('progress', (e) => {
+  if (e.detail?.stage === 'ready' && e.detail.snapshot) window.__started ??= e.detail.snapshot;
+}, true);"""
+
+
+def wait_for_snapshot(page) -> None:
+    """Wait until this device keeps a snapshot of Python for the next visit (made once the page is
+    quiet). Polled here: ``wait_for_function`` would not await the Cache Storage check."""
+    made = """async () => (await (await caches.open("snapshot-py-pipeline")).keys())
+      .some((r) => r.url.endsWith(".snapshot.json"))"""
+    for _ in range(LOAD_TIMEOUT_MS // 250):
+        if page.evaluate(made):
+            return
+        page.wait_for_timeout(250)
+    raise TimeoutError("no snapshot of Python was made")
 
 
 def site_build(site: Path) -> str:

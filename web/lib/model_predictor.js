@@ -198,6 +198,7 @@ export class ModelPredictor extends HTMLElement {
 
   /** @param {{fraction: number, message: string, stage?: string}} p */
   #setProgress(p) {
+    if (p.stage === "snapshot") return this.#emit("progress", p); // after ready: no part of this load
     /** @type {HTMLProgressElement} */ (this.#el("progress")).value = p.fraction;
     this.#el("progress-text").textContent = p.message;
     if (p.stage === "ready" && p.fraction >= 1 && this.#predictor) this.#el("loading").hidden = true;

@@ -56,6 +56,8 @@ export const MessageType = Object.freeze({
  * @typedef {{code: string, message: string, details: object[]}} ErrorInfo
  * @typedef {{id: number, ok: true, result: any} | {id: number, ok: false, error: ErrorInfo}} Reply
  * @typedef {{type: "progress", stage: string, fraction: number, message: string, loaded?: number,
- *   total?: number}} Progress
- *   `stage`: "runtime" (with `loaded` and `total` bytes of its download), "model", "ready".
+ *   total?: number, snapshot?: string}} Progress
+ *   `stage`: "runtime" (with `loaded` and `total` bytes of its download), "model", "ready" (the
+ *   runtime's carries `snapshot`: "restored from this device's snapshot", or why Python started
+ *   as usual), "snapshot" (after a first visit's ready: `snapshot` "made", or "not made: <why>").
  */

@@ -75,7 +75,7 @@ class WorkerRuntime {
         return;
       }
       if (message.type === MessageType.PROGRESS) {
-        this.lastProgress = message;
+        if (message.stage !== "snapshot") this.lastProgress = message; // a late listener learns the start's state
         for (const listener of this.#listeners) listener(message);
         return;
       }

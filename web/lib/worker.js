@@ -7,13 +7,15 @@ import { toJson } from "./columns.js";
 import { ErrorCode } from "./error_codes.js";
 import { notServed } from "./errors.js";
 import { MessageType } from "./protocol.js";
+import { startPython } from "./snapshot.js";
 
 /**
  * @param {string} stage @param {number} fraction @param {string} message
  * @param {{loaded: number, total: number}} [bytes] the runtime's bytes downloaded so far
+ * @param {string} [snapshot] how Python started (restored from this device's snapshot, or why not), or whether one was made
  */
-function progress(stage, fraction, message, bytes) {
-  self.postMessage({ type: MessageType.PROGRESS, stage, fraction, message, ...bytes });
+function progress(stage, fraction, message, bytes, snapshot) {
+  self.postMessage({ type: MessageType.PROGRESS, stage, fraction, message, ...bytes, ...(snapshot ? { snapshot } : {}) });
 }
 
 // The runtime's files (their sizes come from the site's precache manifest): progress counts
@@ -23,9 +25,9 @@ const MB = (bytes) => (bytes / 1e6).toFixed(1);
 
 /**
  * Report the runtime's download as bytes loaded out of the expected total, until it is up.
- * @param {URL} site the assets folder
+ * @param {URL} site the assets folder @param {Promise<any>} manifest the site's precache manifest (null without one)
  */
-function reportDownload(site) {
+function reportDownload(site, manifest) {
   const files = new Map(); // url -> size, once the precache manifest is read
   const seen = new Map(); // url -> bytes loaded
   let done = false;
@@ -49,12 +51,12 @@ function reportDownload(site) {
     report();
   });
   observer.observe({ type: "resource", buffered: true });
-  fetch(new URL("precache-manifest.json", site)).then((r) => (r.ok ? r.json() : null)).then((manifest) => {
-    for (const file of manifest?.files ?? []) {
+  manifest.then((read) => {
+    for (const file of read?.files ?? []) {
       if (RUNTIME_FILE.test(file.url)) files.set(new URL(file.url, site).href, file.size);
     }
     report();
-  }).catch(() => {}); // a host without the manifest: bytes without a total
+  });
   return () => {
     done = true;
     observer.disconnect();
@@ -65,17 +67,24 @@ function reportDownload(site) {
 async function startRuntime(assets) {
   progress("runtime", 0.05, "Loading the Python runtime, numpy and py_pipeline");
   const site = new URL(assets);
-  const stopReporting = reportDownload(site);
-  const indexURL = new URL("pyodide/", site).href;
-  const { loadPyodide } = await import(/* @vite-ignore */ /* webpackIgnore: true */ `${indexURL}pyodide.mjs`);
-  // `packages` starts their download while the runtime boots. The lock file lists py-pipeline
-  // with numpy, all a portable model needs; scikit-learn (and pandas) load later, only for a
-  // model whose manifest asks for them.
-  const pyodide = await loadPyodide({ indexURL, packages: ["py-pipeline"] });
+  const manifest = fetch(new URL("precache-manifest.json", site)).then((r) => (r.ok ? r.json() : null))
+    .catch(() => null); // a host without the manifest: no snapshot, bytes without a total
+  const stopReporting = reportDownload(site, manifest);
+  // A later visit restores this device's snapshot (numpy and py_pipeline imported: snapshot.js).
+  // Otherwise `packages` starts their download while the runtime boots. The lock file lists
+  // py-pipeline with numpy, all a portable model needs; scikit-learn (and pandas) load later,
+  // only for a model whose manifest asks for them.
+  const { pyodide, snapshot } = await startPython(site, manifest,
+    ({ loadPyodide }, indexURL) => loadPyodide({ indexURL, packages: ["py-pipeline"] }),
+    (made) => progress("snapshot", 1, made.message, undefined, made.snapshot),
+    () => (requests.running ? 0 : performance.now() - requests.endedAt));
   stopReporting();
-  progress("ready", 0.9, "Runtime ready");
+  progress("ready", 0.9, "Runtime ready", undefined, snapshot);
   return { pyodide, bridge: pyodide.pyimport("py_pipeline.bridge") };
 }
+
+/** Requests being answered, and when the last one ended: the snapshot is made while none is. */
+const requests = { running: 0, endedAt: 0 };
 
 /** @type {(assets: string) => void} */
 let start;
@@ -276,6 +285,7 @@ self.addEventListener("message", async (event) => {
     return;
   }
   let answer;
+  requests.running += 1;
   try {
     switch (request.type) {
       case MessageType.LOAD_MODEL:
@@ -346,6 +356,9 @@ self.addEventListener("message", async (event) => {
       self.close();
       return;
     }
+  } finally {
+    requests.running -= 1;
+    requests.endedAt = performance.now();
   }
   self.postMessage({ id: request.id, ...answer }, transferables(answer));
 });
