@@ -86,14 +86,10 @@ def page_url(origin: str, page: str, name: str, version: str, **extra: str) -> s
 class Profile:
     """A persistent Chromium profile on disk: a real HTTP cache and code cache across visits."""
 
-    def __init__(self, p, service_workers: str = "allow", snapshot: bool = True) -> None:
+    def __init__(self, p, service_workers: str = "allow") -> None:
         self.dir = tempfile.mkdtemp(prefix="bench-profile-")
         self.context = p.chromium.launch_persistent_context(self.dir, executable_path=CHROMIUM, args=FLAGS,
                                                             service_workers=service_workers)
-        if not snapshot:  # the baseline of issue 35: no snapshot of Python is made, every visit starts it
-            self.context.route("**/lib/snapshot_worker.js", lambda route: route.fulfill(
-                content_type="text/javascript",
-                body="self.onmessage = () => self.postMessage({snapshot: 'not made: off for this profile', message: ''});"))
         self.sizes: list[int] = []
         self.context.on("requestfinished", lambda r: self.sizes.append(network_bytes(r)))
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
@@ -154,11 +150,12 @@ def run_model(p, origin: str, throttled: str | None, name: str, version: str) ->
     add("ours.columns", min(first["columnsMs"]))
     add("ours.second_sw", second["created"])
 
-    unsnapped = Profile(p, snapshot=False)  # the same, with no snapshot made: Python starts every visit
-    unsnapped.visit(page_url(origin, "ours", name, version, sw="1"))
+    unsnapped = Profile(p)  # the same with no snapshot kept (configureRuntime): Python starts every visit
+    unsnapped.visit(page_url(origin, "ours", name, version, sw="1", snapshot="0"))
     unsnapped.page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=TIMEOUT_MS)
-    unsnapped.wait_snapshot()
-    add("ours.second_sw_no_snapshot", unsnapped.visit(page_url(origin, "ours", name, version))["created"])
+    second = unsnapped.visit(page_url(origin, "ours", name, version, snapshot="0"))
+    assert second["started"].startswith("no snapshot: turned off"), second["started"]
+    add("ours.second_sw_no_snapshot", second["created"])
     unsnapped.close()
 
     plain = Profile(p, service_workers="block")  # the HTTP cache and code cache alone

@@ -1,10 +1,11 @@
 // The client library as a page would use it: createPredictor, then predict.
 import { explainFigures, finish, params } from "./measure.js";
-import { createPredictor, readManifest } from "../lib/predictor.js";
+import { configureRuntime, createPredictor, readManifest } from "../lib/predictor.js";
 import { registerOffline } from "../lib/offline.js";
 
 const row = JSON.parse(params.get("row"));
 const warmup = params.get("warmup") === "1";
+if (params.get("snapshot") === "0") configureRuntime({ snapshot: false }); // issue 35's baseline
 const predictor = await createPredictor({ model: params.get("model"), version: params.get("version"),
   mode: warmup ? "auto" : "browser", serverWarmup: warmup,
   onProgress: (p) => { // how Python started, and the snapshot made for the next visit (issue 35)

@@ -45,6 +45,21 @@ async (how) => {
 """
 
 
+# A page that keeps no snapshot (configureRuntime): how its runtime started.
+OPTED_OUT = """
+async () => {
+  const { configureRuntime, createPredictor } = await import("/lib/predictor.js");
+  configureRuntime({ snapshot: false });
+  let how;
+  const predictor = await createPredictor({ model: "iris", mode: "browser",
+    onProgress: (p) => { if (p.stage === "ready" && p.snapshot) how ??= p.snapshot; } });
+  await predictor.predict([[6.1, 2.8, 4.7, 1.2]]);
+  predictor.close();
+  return how;
+}
+"""
+
+
 def _visit(context, url: str, model: str):
     page = context.new_page()
     errors: list[str] = []
@@ -115,6 +130,13 @@ def test_a_later_visit_restores_python_and_falls_back_whatever_fails(browser, li
         assert how == "no snapshot: the one on this device is of another build", how
         assert again == answers and errors == []
         assert _made(page)["snapshot"] == "made"
+        page.close()
+
+        # a page that keeps none: Python starts as usual, and the one kept is deleted
+        page = context.new_page()
+        page.goto(f"{live_server.url}/models/index.json")
+        assert page.evaluate(OPTED_OUT) == "no snapshot: turned off on this page (configureRuntime({snapshot: false}))"
+        assert "snapshot-py-pipeline" not in page.evaluate("caches.keys()")
         page.close()
     finally:
         context.close()

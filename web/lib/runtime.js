@@ -19,13 +19,22 @@ let aliveWithinMs = 10_000;
 /** Milliseconds the runtime stays up with no predictor open (5 minutes unless configured). */
 let idleMs = 5 * 60_000;
 
+/** Whether the runtime keeps (and restores) a snapshot of Python on this device (snapshot.js). */
+let snapshots = true;
+
 /**
  * Page-wide runtime settings.
- * @param {{idleMs?: number, startMs?: number}} options `idleMs`: how long the runtime outlives its
- *   last predictor (0 stops it at once; Infinity keeps it until the page goes away); `startMs`: how
- *   long a new worker has to say it is alive before it counts as dead (10 s unless given)
+ * @param {{idleMs?: number, startMs?: number, snapshot?: boolean}} options `idleMs`: how long the
+ *   runtime outlives its last predictor (0 stops it at once; Infinity keeps it until the page goes
+ *   away); `startMs`: how long a new worker has to say it is alive before it counts as dead (10 s
+ *   unless given); `snapshot`: false to keep no snapshot of Python on this device (any kept one is
+ *   deleted; every visit starts Python), true unless given. Both apply to runtimes started after.
  */
-export function configureRuntime({ idleMs: ms, startMs } = {}) {
+export function configureRuntime({ idleMs: ms, startMs, snapshot } = {}) {
+  if (snapshot !== undefined) {
+    if (typeof snapshot !== "boolean") throw new TypeError("configureRuntime: 'snapshot' must be true or false");
+    snapshots = snapshot;
+  }
   if (ms !== undefined) {
     if (typeof ms !== "number" || !(ms >= 0)) throw new TypeError("configureRuntime: 'idleMs' must be a number >= 0");
     idleMs = ms;
@@ -62,7 +71,7 @@ class WorkerRuntime {
     // and bundle the worker with its imports.
     this.#worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
     const lock = `py-pipeline-runtime-${crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`}`;
-    this.#worker.postMessage({ type: MessageType.START, assets, lock });
+    this.#worker.postMessage({ type: MessageType.START, assets, lock, snapshot: snapshots });
     const silent = setTimeout(() => this.#stop(new PredictionError(ErrorCode.WORKER_FAILED,
       `the browser runtime stopped: its worker did not start within ${aliveWithinMs / 1000} s`)), aliveWithinMs);
     this.#worker.addEventListener("message", (event) => {

@@ -23,15 +23,22 @@ const QUIET_MS = 2000;
 /**
  * Python for the page: restored from this device's snapshot when there is a usable one, started
  * as usual otherwise (then the snapshot for the next visit is made, by snapshot_worker.js).
- * @param {URL} site the assets folder @param {Promise<any>} manifest the site's precache manifest (null without one)
- * @param {(pyodide: {loadPyodide: (options: object) => Promise<any>}, indexURL: string) => Promise<any>} normalStart
- * @param {(made: {snapshot: string, message: string}) => void} onMade told when the snapshot is made, or why not
- * @param {() => number} quietFor how long the page's runtime has had no request (0 while it answers one), in ms
+ * @param {{site: URL, manifest: Promise<any>, enabled: boolean,
+ *   normalStart: (pyodide: {loadPyodide: (options: object) => Promise<any>}, indexURL: string) => Promise<any>,
+ *   onMade: (made: {snapshot: string, message: string}) => void, quietFor: () => number}} how
+ *   `site`: the assets folder; `manifest`: its precache manifest (null without one); `enabled`: false
+ *   when the page keeps no snapshot (configureRuntime); `onMade`: told when the snapshot is made, or
+ *   why not; `quietFor`: how long the page's runtime has had no request (0 while it answers one), in ms
  * @returns {Promise<{pyodide: any, snapshot: string}>} `snapshot`: restored, or why Python started as usual
  */
-export async function startPython(site, manifest, normalStart, onMade, quietFor) {
+export async function startPython({ site, manifest, enabled, normalStart, onMade, quietFor }) {
   const indexURL = new URL("pyodide/", site).href;
   const loader = import(/* @vite-ignore */ /* webpackIgnore: true */ `${indexURL}pyodide.mjs`);
+  if (!enabled) {
+    await globalThis.caches?.delete(CACHE).catch(() => {}); // none kept on this device
+    return { pyodide: await normalStart(await loader, indexURL),
+      snapshot: "no snapshot: turned off on this page (configureRuntime({snapshot: false}))" };
+  }
   const key = manifest.then(snapshotKey);
   // read while the manifest comes: its key decides whether the snapshot is used
   /** @type {{saved: import("./snapshot_store.js").SavedSnapshot} | {missing: string, again?: false}} */

@@ -63,8 +63,8 @@ function reportDownload(site, manifest) {
   };
 }
 
-/** @param {string} assets the assets folder's URL */
-async function startRuntime(assets) {
+/** @param {{assets: string, snapshot: boolean}} start the assets folder's URL; whether to keep a snapshot of Python */
+async function startRuntime({ assets, snapshot: snapshots }) {
   progress("runtime", 0.05, "Loading the Python runtime, numpy and py_pipeline");
   const site = new URL(assets);
   const manifest = fetch(new URL("precache-manifest.json", site)).then((r) => (r.ok ? r.json() : null))
@@ -74,10 +74,10 @@ async function startRuntime(assets) {
   // Otherwise `packages` starts their download while the runtime boots. The lock file lists
   // py-pipeline with numpy, all a portable model needs; scikit-learn (and pandas) load later,
   // only for a model whose manifest asks for them.
-  const { pyodide, snapshot } = await startPython(site, manifest,
-    ({ loadPyodide }, indexURL) => loadPyodide({ indexURL, packages: ["py-pipeline"] }),
-    (made) => progress("snapshot", 1, made.message, undefined, made.snapshot),
-    () => (requests.running ? 0 : performance.now() - requests.endedAt));
+  const { pyodide, snapshot } = await startPython({ site, manifest, enabled: snapshots,
+    normalStart: ({ loadPyodide }, indexURL) => loadPyodide({ indexURL, packages: ["py-pipeline"] }),
+    onMade: (made) => progress("snapshot", 1, made.message, undefined, made.snapshot),
+    quietFor: () => (requests.running ? 0 : performance.now() - requests.endedAt) });
   stopReporting();
   progress("ready", 0.9, "Runtime ready", undefined, snapshot);
   return { pyodide, bridge: pyodide.pyimport("py_pipeline.bridge") };
@@ -86,7 +86,7 @@ async function startRuntime(assets) {
 /** Requests being answered, and when the last one ended: the snapshot is made while none is. */
 const requests = { running: 0, endedAt: 0 };
 
-/** @type {(assets: string) => void} */
+/** @type {(start: {assets: string, snapshot: boolean}) => void} */
 let start;
 const runtime = new Promise((resolve) => { start = resolve; }).then(startRuntime);
 let runtimeFailed = false;
@@ -281,7 +281,7 @@ self.addEventListener("message", async (event) => {
   const request = event.data;
   if (request.type === MessageType.START) {
     holdLock(request.lock);
-    start(request.assets);
+    start({ assets: request.assets, snapshot: request.snapshot !== false });
     return;
   }
   let answer;

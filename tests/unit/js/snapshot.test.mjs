@@ -36,3 +36,10 @@ test("no key without a manifest, or with a runtime file missing from it", () => 
 test("the snapshot lives beside the site's runtime", () => {
   assert.equal(snapshotUrl(new URL("https://example.test/app/")), "https://example.test/app/pyodide/ready-interpreter.snapshot");
 });
+
+test("configureRuntime takes snapshot: true or false, nothing else", async () => {
+  const { configureRuntime } = await import("../../../web/lib/runtime.js");
+  assert.throws(() => configureRuntime({ snapshot: "no" }), /'snapshot' must be true or false/);
+  configureRuntime({ snapshot: false });
+  configureRuntime({ snapshot: true });
+});
