@@ -134,6 +134,14 @@ class Feature:
             f"typically at least {_fmt(self.typical_minimum)}{unit}" if self.typical_minimum is not None else \
             f"typically at most {_fmt(self.typical_maximum)}{unit}"
 
+    def is_atypical(self, value: Any) -> bool:
+        """:meth:`atypical` for one validated value (a missing one, None or NaN, never is)."""
+        if value is None:
+            return False
+        x = float(value)
+        return (self.typical_minimum is not None and x < self.typical_minimum) or \
+            (self.typical_maximum is not None and x > self.typical_maximum)
+
     def atypical(self, x: np.ndarray) -> np.ndarray:
         """Per value of a float64 column: outside the typical range (a missing value never is)."""
         out = np.zeros(len(x), dtype=bool)

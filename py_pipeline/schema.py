@@ -86,7 +86,7 @@ class Schema:
         Raises :class:`InvalidInput` listing every problem (the first ``MAX_DETAILS``,
         with the total count) when any row is invalid, each numbered by ``at``.
         """
-        if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
+        if type(rows) is not list and (isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence)):
             raise InvalidInput(
                 f"'rows' must be a list of rows (objects keyed by feature name or arrays of "
                 f"{len(self.features)} values), got {_type_name(rows)}",
@@ -107,12 +107,16 @@ class Schema:
                    if f.type != "category" and (f.typical_minimum is not None or f.typical_maximum is not None)]
         if not flagged:
             return [], 0
-        masks = [f.atypical(np.asarray(X[:, j], dtype=np.float64)) for j, f in flagged]
-        total = int(sum(int(m.sum()) for m in masks))
+        if len(X) == 1:  # a form's one row: plain comparisons (numpy's cost per call is most of it here)
+            hits = [(0, k) for k, (j, f) in enumerate(flagged) if f.is_atypical(X[0, j])]
+            total = len(hits)
+        else:
+            masks = [f.atypical(np.asarray(X[:, j], dtype=np.float64)) for j, f in flagged]
+            total = int(sum(int(m.sum()) for m in masks))
+            hits = np.argwhere(np.column_stack(masks)).tolist() if total else []  # (row, flagged feature), row-major
         found: list[Problem] = []
         if total:
-            hits = np.argwhere(np.column_stack(masks))[:most]  # (row, flagged feature), row-major
-            for i, k in hits.tolist():
+            for i, k in hits[:most]:
                 j, f = flagged[k]
                 place = i if index is None else int(index[i])
                 found.append(Problem("out_of_range", f.typical_text(), f"got {_fmt(float(X[i, j]))}, outside it",
@@ -197,7 +201,9 @@ class Schema:
                 problems.append(Problem(code, expected, got, name, at.row(i), at.line(i)))
 
         n = len(self.features)
-        if isinstance(row, Mapping):
+        # exact types first: a JSON row is a dict or a list, and typing's isinstance is slow in Pyodide
+        is_mapping = type(row) is dict or (type(row) is not list and isinstance(row, Mapping))
+        if is_mapping:
             only = None
             for key in row:
                 if key not in self._by_name:
@@ -210,7 +216,7 @@ class Schema:
                     values.append(None)
                     continue
                 values.append(row[f.name])
-        elif isinstance(row, Sequence) and not isinstance(row, (str, bytes)):
+        elif type(row) is list or (isinstance(row, Sequence) and not isinstance(row, (str, bytes))):
             if len(row) != n:
                 report("wrong_shape", None, f"an array of {n} values in the order {', '.join(self.names)}",
                        f"got {len(row)} value{'s' if len(row) != 1 else ''}")
@@ -219,7 +225,7 @@ class Schema:
         else:
             report("wrong_shape", None, f"an object keyed by feature name or an array of {n} values", f"got {_type_name(row)}")
             return [None] * n, problems, count
-        present = row.keys() if isinstance(row, Mapping) else self._by_name.keys()  # missing ones are reported
+        present = row.keys() if is_mapping else self._by_name.keys()  # missing ones are reported
         for f, value in zip(self.features, values):
             if f.name in present:
                 why = f.check(value, at.empty)

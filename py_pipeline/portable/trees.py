@@ -23,6 +23,7 @@ Comparisons are scikit-learn's: ``x <= threshold`` goes left, NaN follows the no
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Callable
 
 import numpy as np
@@ -108,6 +109,8 @@ class Forest:
             right = nodes[self.missing_right[nodes]]
             np.bitwise_and.at(missing, tree_of[right], masks[right])
             self.tables.append((int(f), cuts, table, missing))
+        # one row (a form's): the thresholds as Python floats, for bisect (numpy's cost per call dominates there)
+        self.cut_lists = [cuts.tolist() for _, cuts, _, _ in self.tables]
 
     def _pad(self) -> None:
         """Complete binary trees, stored level by level across trees: level L holds every tree's
@@ -144,6 +147,12 @@ class Forest:
 
     def _bitvector(self, X: np.ndarray) -> np.ndarray:
         masks = np.full((len(X), len(self.roots)), ALL_LEAVES, dtype=np.uint64)
+        if len(X) == 1:  # bisect_left counts the thresholds below x, as searchsorted does
+            row = X[0].tolist()
+            for (f, _, table, missing), cuts in zip(self.tables, self.cut_lists):
+                x = row[f]
+                masks[0] &= missing if x != x else table[bisect_left(cuts, x)]
+            return self._leaves_of(masks)
         for f, cuts, table, missing in self.tables:
             column = X[:, f]
             kept = table[np.searchsorted(cuts, column)]  # searchsorted counts the thresholds below x
@@ -151,6 +160,10 @@ class Forest:
             if nan.any():
                 kept[nan] = missing
             masks &= kept
+        return self._leaves_of(masks)
+
+    def _leaves_of(self, masks: np.ndarray) -> np.ndarray:
+        """Each row's leaf in each tree: the lowest bit its mask kept, shape (trees, rows)."""
         lowest = masks & (~masks + np.uint64(1))
         leaf = np.log2(lowest.astype(np.float64)).astype(np.intp)  # exact: a power of two
         return self.leaf_nodes[np.arange(len(self.roots)), leaf].T

@@ -166,7 +166,8 @@ def test_server_refuses_pickles_when_told_to(matrix, tmp_path):
 @pytest.mark.parametrize("key", ["frame_hist_gradient_boosting_native_missing", "wine_random_forest",
                                  "diabetes_gradient_boosting_regressor"])
 def test_the_three_tree_layouts_reach_the_same_leaves(matrix, key, monkeypatch):
-    """bitvector, perfect and pointer layouts of one ensemble agree leaf for leaf, NaN included."""
+    """bitvector, perfect and pointer layouts of one ensemble agree leaf for leaf, NaN and values on a
+    threshold included, for a batch and for one row at a time."""
     from py_pipeline.portable import trees
     from py_pipeline.portable.engine import read_arrays
 
@@ -177,6 +178,12 @@ def test_the_three_tree_layouts_reach_the_same_leaves(matrix, key, monkeypatch):
     width = int(arrays[spec["estimator"]["trees"]["feature"]].max()) + 1
     X = rng.normal(size=(3000, width)) * 10
     X[rng.random(X.shape) < 0.1] = np.nan
+    # values exactly on a threshold: the comparison's edge, for each path
+    feature = arrays[spec["estimator"]["trees"]["feature"]]
+    threshold = arrays[spec["estimator"]["trees"]["threshold"]]
+    inner = np.flatnonzero(arrays[spec["estimator"]["trees"]["left"]] != np.arange(len(feature)))
+    for i, node in enumerate(rng.choice(inner, size=300)):
+        X[i, feature[node]] = threshold[node]
     found = {}
     for layout, leaves_limit, perfect_limit in (("bitvector", 64, 1 << 20), ("perfect", 0, 1 << 40), ("pointer", 0, 0)):
         monkeypatch.setattr(trees, "BITVECTOR_LEAVES", leaves_limit)
@@ -184,6 +191,9 @@ def test_the_three_tree_layouts_reach_the_same_leaves(matrix, key, monkeypatch):
         forest = trees.forest_from_arrays(arrays, spec["estimator"]["trees"])
         if forest.layout == layout:
             found[layout] = forest.leaves(X)
+            # one row at a time (a form's single row takes its own path in the bitvector layout)
+            one_by_one = np.hstack([forest.leaves(X[i:i + 1]) for i in range(400)])
+            assert np.array_equal(one_by_one, found[layout][:, :400]), layout
     assert "pointer" in found and len(found) >= 2, found.keys()
     first, *others = found.values()
     for other in others:

@@ -157,3 +157,24 @@ def test_problems_past_the_cap_are_counted_not_built():
         tracemalloc.stop()
     assert caught.value.total == 200_000 and len(caught.value.details) == 100
     assert peak < 10_000_000, f"validation allocated {peak / 1e6:.0f} MB"
+
+
+def test_one_rows_warnings_are_the_batchs_row_by_row():
+    """A single row's typical-range warnings take a path of their own (plain comparisons): the same
+    problems as that row in a batch, missing values and the range's edges included."""
+    schema = Schema((
+        Feature("kind", "category", categories=("L", "M")),
+        Feature("temp", "number", typical_minimum=295.0, typical_maximum=305.0, missing=True),
+        Feature("speed", "number", typical_minimum=1000.0),
+        Feature("wear", "integer", typical_maximum=200),
+    ))
+    values = [[kind, temp, speed, wear] for kind in ("L", "M") for temp in (None, 290.0, 295.0, 300.0, 305.0, 310.5)
+              for speed in (999.5, 1000, 2000.0) for wear in (0, 200, 201)]
+    X = schema.validate(values)
+    batch, total = schema.warnings(X, most=None)
+    assert total == len(batch) > 0
+    for i in range(len(values)):
+        one, count = schema.warnings(X[i:i + 1], most=None)
+        expected = [p for p in batch if p.row == i + 1]
+        assert [(p.field, p.got, p.expected) for p in one] == [(p.field, p.got, p.expected) for p in expected]
+        assert count == len(expected)
