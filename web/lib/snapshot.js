@@ -122,10 +122,10 @@ import pyodide._package_loader, tarfile  # what loadPackage runs: a model's pack
   const libraries = placedLibraries(pyodide._module);
   const bytes = pyodide.makeMemorySnapshot();
   const libraryBytes = libraries.map((library) => pyodide.FS.readFile(library.name));
-  const digests = await Promise.all([bytes, ...libraryBytes].map(sha256));
+  const digests = await Promise.all(libraryBytes.map(sha256));
   return {
-    meta: { key: "", sha256: digests[0], size: bytes.length, wheels, packages: PACKAGES, sitePackages,
-      libraries: libraries.map((library, i) => ({ ...library, sha256: digests[i + 1] })) },
+    meta: { key: "", sha256: "", size: bytes.length, pages: [], wheels, packages: PACKAGES, sitePackages, // (the store's)
+      libraries: libraries.map((library, i) => ({ ...library, sha256: digests[i] })) },
     bytes, libraries: libraryBytes, skipped,
   };
 }

@@ -12,8 +12,7 @@ async function make(site) {
   if (!key) throw new Error("this host publishes no precache manifest");
   const snapshot = await makeSnapshot(new URL("pyodide/", site).href);
   snapshot.meta.key = key;
-  await writeSnapshot(snapshotUrl(site), snapshot);
-  const size = snapshot.bytes.length + snapshot.libraries.reduce((sum, bytes) => sum + bytes.length, 0);
+  const size = await writeSnapshot(snapshotUrl(site), snapshot);
   return { snapshot: "made", message: `A snapshot of Python (${(size / 1e6).toFixed(1)} MB) is kept on this device`
     + (snapshot.skipped.length ? `; not in it: ${snapshot.skipped.join(", ")}` : "") };
 }

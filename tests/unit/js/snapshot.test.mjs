@@ -43,3 +43,20 @@ test("configureRuntime takes snapshot: true or false, nothing else", async () =>
   configureRuntime({ snapshot: false });
   configureRuntime({ snapshot: true });
 });
+
+test("Python's memory is kept as its non-zero pages, and comes back byte for byte", async () => {
+  const { compact, expand } = await import("../../../web/lib/snapshot_store.js");
+  const PAGE = 65536;
+  const bytes = new Uint8Array(5 * PAGE + 1234); // pages 0, 2 and the short last one hold data; 1 and 3 are zeros
+  bytes[7] = 1;
+  bytes[2 * PAGE + PAGE - 1] = 255;
+  bytes[4 * PAGE] = 9; // page 4: its first byte only
+  bytes[5 * PAGE + 1233] = 3;
+  const { kept, pages } = compact(bytes);
+  assert.deepEqual(pages, [0, 2, 4, 5]);
+  assert.equal(kept.length, 3 * PAGE + 1234);
+  assert.deepEqual(expand(kept, pages, bytes.length), bytes);
+  const zeros = new Uint8Array(3 * PAGE);
+  assert.deepEqual(compact(zeros).pages, []);
+  assert.deepEqual(expand(compact(zeros).kept, [], zeros.length), zeros);
+});
