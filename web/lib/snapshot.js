@@ -188,6 +188,9 @@ export async function restoreSnapshot(indexURL, loadPyodide, saved) {
     for (const handle of library.handles) Module.LDSO.loadedLibsByHandle[handle] = Module.LDSO.loadedLibsByName[library.name];
   }
   for (const name of saved.meta.packages) pyodide.loadedPackages[name] = RESTORED; // never installed again
+  // numpy's libraries called through the restored memory's function pointers, before any model is:
+  // a library placed wrong fails here (a normal start then), not in the first prediction
+  pyodide.runPython("import numpy as np\nassert abs(float(np.linalg.det(np.eye(3) * 2)) - 8) < 1e-9 and float(np.sqrt(np.arange(5.)).sum()) > 6");
   const files = pyodide.pyimport("py_pipeline.snapshot_files");
   files.serve(saved.meta.wheels);
   files.destroy();
