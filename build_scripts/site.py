@@ -19,7 +19,7 @@ from py_pipeline.bundle import Manifest
 from py_pipeline.files import staged_dir
 from py_pipeline.registry import index_entry, scan_manifests
 
-from . import compress, offline
+from . import compress, offline, trim
 from .pyodide_dist import optional_files
 from .paths import ASSETS, EXAMPLES, MODELS, PYODIDE_DIST, SITE, WEB
 
@@ -73,6 +73,10 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
             profile = (manifest.extra or {}).get("profile")
             if profile:  # counts only, never rows: a page's drift report reads it, on demand
                 shutil.copy2(directory / profile["file"], target / profile["file"])
+    # the standard library and numpy as far as these models import them (trim.py); the rest beside, on demand
+    traced = [out / "models" / e["path"] for (_, m), e in zip(bundles, entries)
+              if "browser" in m.runtimes and set(m.packages_for(m.engine_for("browser"))) <= own]
+    trimmed = trim.trim_runtime(out / "pyodide", traced)
     names = [e["name"] for e in entries]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else (names[0] if names else None)
     if pages:
@@ -83,7 +87,8 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
     precache = json.loads((out / offline.PRECACHE).read_text())
     squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it
     plain = precache["total_bytes"] - squeezed["bytes"]  # files sent as they are
-    return (f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; build {build_id}, "
+    return (f"{len(files)} files (the runtime trimmed to what {len(traced)} models import: "
+            + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in trimmed.items()) + f"), {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; build {build_id}, "
             f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB, "
             f"{precache['on_demand_bytes'] / 1e6:.1f} MB more on demand "
             f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")

@@ -49,7 +49,8 @@ def add_to_pyodide(wheel: Path, dist: Path = PYODIDE_DIST) -> Path:
     shutil.copy2(wheel, staged)
     subprocess.run([BIN / "pyodide", "lockfile", "add-wheels", "--input", str(lock_path),
                     "--output", str(lock_path), "--base-path", str(dist), str(staged)], check=True)
-    subprocess.run([BIN / "pyodide", "py-compile", "--silent", str(staged)], check=True)
+    # stored, not deflated: the site's brotli copy compresses across files (198 KB against 294 KB)
+    subprocess.run([BIN / "pyodide", "py-compile", "--silent", "--compression-level", "0", str(staged)], check=True)
     (compiled,) = dist.glob("py_pipeline-*.whl")
     lock = json.loads(lock_path.read_text())
     lock["info"] = info

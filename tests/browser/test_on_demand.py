@@ -1,7 +1,8 @@
 """Heavy packages on demand (issue 28): a site with one model on the scikit-learn engine installs
 the same precache as without it; the service worker keeps scikit-learn, scipy, pandas and the
 pickle, hash-checked, once a page opens that model, and that model then predicts offline (in a
-runtime restored from this device's snapshot, issue 35)."""
+runtime restored from this device's snapshot, issue 35). The site's runtime is trimmed to what
+iris imports (issue 36): what scikit-learn imports beyond it comes from the full files, on demand."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..support.browser import LOAD_TIMEOUT_MS, RECORD_START, Visit, wait_for_sna
 from ..support.live import LiveServer
 from ..support.pipeline_matrix import write_frame_bundle_without_portable_engine
 
+NUMPY = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
 CACHED = """async () => {
   const cache = await caches.open((await caches.keys()).find((n) => n.startsWith("py-pipeline-")));
   return (await cache.keys()).map((r) => r.url);
@@ -41,9 +43,14 @@ def test_a_model_on_scikit_learn_is_kept_once_a_page_opens_it_and_then_predicts_
         page.wait_for_selector("body[data-ready=browser]", timeout=LOAD_TIMEOUT_MS)
         before = page.evaluate(CACHED)
         assert not any("/scikit_learn-" in u or u.endswith("model.joblib") for u in before)  # not at install
+        # the runtime's full files are kept at install (offline has everything), not downloaded to be ready
+        assert {"pyodide/full/python_stdlib.zip", f"pyodide/full/{NUMPY}"} <= {u.split("/", 3)[3] for u in before}
+        assert not any("/full/" in u for u in visit.requests)
         job = [{"options": {"model": "svc", "mode": "browser"}, "rowSets": [[row]]}]
         (online,) = visit.run(job)
         assert online["backend"] == "browser", online
+        # scikit-learn imports what the site trimmed away (it traced iris alone): fetched whole, on demand
+        assert {f"{server.url}/pyodide/full/python_stdlib.zip", f"{server.url}/pyodide/full/{NUMPY}"} <= set(visit.requests)
         after = page.evaluate(CACHED)
         for part in ("/scikit_learn-", "/scipy-", "/pandas-", "/svc/1.0.0/model.joblib"):
             assert any(part in u for u in after), part  # kept as the page fetched them

@@ -1,12 +1,14 @@
 """The Pyodide distribution: only verified files, only the closure our wheel needs."""
 
 import hashlib
+import importlib.util
 import json
 import zipfile
 
 import pytest
 
-from build_scripts import pyodide_dist
+from build_scripts import pyodide_dist, trim
+from build_scripts.paths import NPM_PYODIDE
 from build_scripts.pyodide_dist import SOURCE_PREFIX, VerificationError, closure, extract_verified, sha256_file
 
 from ..support.parity import all_models
@@ -56,8 +58,37 @@ def test_every_shipped_package_matches_the_official_lock(site_dir):
         if name in carried:
             assert entry["sha256"] == carried[name]["sha256"] == sha256_file(site_dir / "pyodide" / entry["file_name"])
             continue
+        if name in trim.PACKAGES:  # trimmed (below): the full copy beside it is the official file
+            assert sha256_file(site_dir / "pyodide" / trim.FULL / entry["file_name"]) == official[name]["sha256"]
+            assert entry["sha256"] == sha256_file(site_dir / "pyodide" / entry["file_name"]) != official[name]["sha256"]
+            continue
         assert entry["sha256"] == official[name]["sha256"]
         assert sha256_file(site_dir / "pyodide" / entry["file_name"]) == official[name]["sha256"], name
+
+
+def test_the_trimmed_runtime_holds_the_official_files_compiled_and_says_what_it_left_out(site_dir):
+    """Each trimmed archive's byte code is compiled from its full copy's source (the hash in each
+    .pyc's header, PEP 552), its other files are the full copy's, and its trimmed.json lists every
+    module of the full copy it does not hold."""
+    pyodide = site_dir / "pyodide"
+    assert sha256_file(pyodide / trim.FULL / trim.STDLIB) == sha256_file(NPM_PYODIDE / trim.STDLIB)
+    lock = json.loads((pyodide / "pyodide-lock.json").read_text())["packages"]
+    for name in (trim.STDLIB, *(lock[p]["file_name"] for p in trim.PACKAGES)):
+        with zipfile.ZipFile(pyodide / name) as trimmed, zipfile.ZipFile(pyodide / trim.FULL / name) as full:
+            (description,) = [n for n in trimmed.namelist() if n.endswith(trim.DESCRIPTION)]
+            left_out = set(json.loads(trimmed.read(description))["left_out"])
+            held = set()
+            for member in trimmed.namelist():
+                if member == description or member.endswith("/"):
+                    continue
+                if member.endswith(".pyc"):
+                    assert trimmed.read(member)[8:16] == importlib.util.source_hash(full.read(member[:-1])), member
+                else:
+                    assert trimmed.read(member) == full.read(member), member
+                held.add(trim.module_of(member))
+            everything = {m for n in full.namelist() if (m := trim.module_of(n))}
+            assert left_out == everything - held and held - {None} <= everything, name
+            assert len(held) < len(everything) / 2, name  # trimmed indeed: the browser imports a third
 
 
 def test_optional_packages_ship_only_when_a_browser_model_needs_them(site_dir):

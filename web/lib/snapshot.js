@@ -109,16 +109,16 @@ export async function makeSnapshot(indexURL) {
   }
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   const skipped = pyodide.runPython(`
-import glob, os, zipfile
-top_level = set()
-for wheel in sorted(glob.glob("/tmp/snapshot-*.whl")):
-    with zipfile.ZipFile(wheel) as archive:
+import os, zipfile
+top_level = {}
+for i, name in enumerate(${JSON.stringify(wheels.map((url) => url.split("/").pop()))}):
+    with zipfile.ZipFile(f"/tmp/snapshot-{i}.whl") as archive:
         archive.extractall(${JSON.stringify(sitePackages)})
-        top_level |= {name.split("/")[0] for name in archive.namelist() if "/" in name and ".dist-info/" not in name}
-    os.remove(wheel)
+        top_level[name] = sorted({n.split("/")[0] for n in archive.namelist() if "/" in n and ".dist-info/" not in n})
+    os.remove(f"/tmp/snapshot-{i}.whl")
 import py_pipeline.snapshot_files
 import pyodide._package_loader, tarfile  # what loadPackage runs: a model's packages install without imports
-"\\n".join(py_pipeline.snapshot_files.prepare(${JSON.stringify(sitePackages)}, sorted(top_level)))`).split("\n").filter(Boolean);
+"\\n".join(py_pipeline.snapshot_files.prepare(${JSON.stringify(sitePackages)}, top_level))`).split("\n").filter(Boolean);
   const libraries = placedLibraries(pyodide._module);
   const bytes = pyodide.makeMemorySnapshot();
   const libraryBytes = libraries.map((library) => pyodide.FS.readFile(library.name));
@@ -192,7 +192,7 @@ export async function restoreSnapshot(indexURL, loadPyodide, saved) {
   // a library placed wrong fails here (a normal start then), not in the first prediction
   pyodide.runPython("import numpy as np\nassert abs(float(np.linalg.det(np.eye(3) * 2)) - 8) < 1e-9 and float(np.sqrt(np.arange(5.)).sum()) > 6");
   const files = pyodide.pyimport("py_pipeline.snapshot_files");
-  files.serve(saved.meta.wheels);
+  files.serve(indexURL);
   files.destroy();
   return pyodide;
 }

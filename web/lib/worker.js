@@ -75,7 +75,14 @@ async function startRuntime({ assets, snapshot: snapshots }) {
   // py-pipeline with numpy, all a portable model needs; scikit-learn (and pandas) load later,
   // only for a model whose manifest asks for them.
   const { pyodide, snapshot } = await startPython({ site, manifest, enabled: snapshots,
-    normalStart: ({ loadPyodide }, indexURL) => loadPyodide({ indexURL, packages: ["py-pipeline"] }),
+    normalStart: async ({ loadPyodide }, indexURL) => {
+      const pyodide = await loadPyodide({ indexURL, packages: ["py-pipeline"] });
+      // what the site trimmed from the standard library and numpy comes when an import needs it
+      const onDemand = pyodide.pyimport("py_pipeline.on_demand");
+      onDemand.serve(indexURL);
+      onDemand.destroy();
+      return pyodide;
+    },
     onMade: (made) => progress("snapshot", 1, made.message, undefined, made.snapshot),
     quietFor: () => (requests.running ? 0 : performance.now() - requests.endedAt) });
   stopReporting();
