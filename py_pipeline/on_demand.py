@@ -124,7 +124,10 @@ def _fetch(url: str) -> bytes:
     request = XMLHttpRequest.new()
     request.open("GET", url, False)
     request.responseType = "arraybuffer"
-    request.send()
+    try:
+        request.send()
+    except Exception as exc:  # noqa: BLE001  a network error (offline, the file not cached): the import fails
+        raise ImportError(f"{url} could not be fetched: {exc}") from None
     if request.status != 200:
         raise ImportError(f"{url} answered {request.status}")
     return request.response.to_bytes()
