@@ -76,25 +76,29 @@ class Forest:
     def _build_bitvector(self, ends: np.ndarray) -> None:
         """Leaf order and masks per tree, then per feature the rank tables (see the module doc)."""
         trees = len(self.roots)
-        masks = np.zeros(len(self.feature), dtype=np.uint64)  # bits kept when the node sends a row right
+        # the walk runs on Python lists and ints: indexing numpy arrays one node at a time costs 4x
+        # (a 100-tree forest loads in 20 ms instead of 66 under Pyodide)
+        is_leaf, left, right = self.is_leaf.tolist(), self.left.tolist(), self.right.tolist()
+        bits = [0] * len(is_leaf)  # bits kept when the node sends a row right
         self.leaf_nodes = np.zeros((trees, BITVECTOR_LEAVES), dtype=np.intp)
-        for t, root in enumerate(self.roots):
+        for t, root in enumerate(self.roots.tolist()):
             order: list[int] = []
-            stack: list[tuple[int, int]] = [(int(root), 0)]  # (node, 0: enter, 1: after the left subtree)
+            stack: list[tuple[int, int]] = [(root, 0)]  # (node, 0: enter, 1: after the left subtree)
             starts: dict[int, int] = {}
             while stack:
                 node, state = stack.pop()
-                if self.is_leaf[node]:
+                if is_leaf[node]:
                     order.append(node)
                 elif state == 0:
                     starts[node] = len(order)
                     stack.append((node, 1))
-                    stack.append((int(self.left[node]), 0))
+                    stack.append((left[node], 0))
                 else:
                     lo, hi = starts[node], len(order)
-                    masks[node] = np.uint64(((1 << 64) - 1) ^ ((1 << hi) - (1 << lo)))
-                    stack.append((int(self.right[node]), 0))
+                    bits[node] = ((1 << 64) - 1) ^ ((1 << hi) - (1 << lo))
+                    stack.append((right[node], 0))
             self.leaf_nodes[t, :len(order)] = order
+        masks = np.array(bits, dtype=np.uint64)
         internal = ~self.is_leaf
         tree_of = np.repeat(np.arange(trees), ends - self.roots)
         self.tables = []
