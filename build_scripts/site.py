@@ -87,8 +87,9 @@ def _assemble(out: Path, pages: bool, models: Path) -> str:
     precache = json.loads((out / offline.PRECACHE).read_text())
     squeezed = compress.compress_site(out)  # after the precache: the copies are not part of it
     plain = precache["total_bytes"] - squeezed["bytes"]  # files sent as they are
-    return (f"{len(files)} files (the runtime trimmed to what {len(traced)} models import: "
-            + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in trimmed.items()) + f"), {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; build {build_id}, "
+    kept = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in trimmed.items())
+    return (f"{len(files)} files (the runtime trimmed to what {len(traced)} models import: {kept}), "
+            f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB; build {build_id}, "
             f"precache {len(precache['files'])} files, {precache['total_bytes'] / 1e6:.1f} MB, "
             f"{precache['on_demand_bytes'] / 1e6:.1f} MB more on demand "
             f"(over the wire: brotli {(squeezed['br'] + plain) / 1e6:.1f} MB, gzip {(squeezed['gz'] + plain) / 1e6:.1f} MB)")

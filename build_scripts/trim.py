@@ -75,7 +75,8 @@ def byte_code(source: bytes, path: str) -> bytes:
     unchecked): the same source gives the same bytes. Compiling on the device costs most of a
     first visit's start-up (1.35 -> 0.5 s for Python's start under Node)."""
     code = compile(source, path, "exec", dont_inherit=True)
-    return importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(source) + marshal.dumps(code)
+    unchecked_hash = (1).to_bytes(4, "little")
+    return importlib.util.MAGIC_NUMBER + unchecked_hash + importlib.util.source_hash(source) + marshal.dumps(code)
 
 
 def _entry(name: str, attributes: int = 0o644 << 16) -> zipfile.ZipInfo:

@@ -27,7 +27,8 @@ def _zip(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-WHEEL = _zip({"snapfake/__init__.py": "ANSWER = 42\n", "snapfake/lazy.py": "from . import ANSWER\nDOUBLE = ANSWER * 2\n",
+WHEEL = _zip({"snapfake/__init__.py": "ANSWER = 42\n",
+              "snapfake/lazy.py": "from . import ANSWER\nDOUBLE = ANSWER * 2\n",
               "snapfake-1.0.dist-info/METADATA": "Name: snapfake\nVersion: 1.0\n"})
 #: A "standard library" of three modules; the trimmed copy keeps the package and ``kept``.
 FULL_LIBRARY = {"fakelib/__init__.py": "", "fakelib/kept.py": "X = 1\n",
@@ -80,8 +81,8 @@ def test_a_trimmed_archive_keeps_what_was_asked_for_compiled_and_the_rest_comes_
     full.write_bytes(_zip(FULL_LIBRARY))
     trimmed = tmp_path / "lib" / "fakelib.zip"
     trimmed.parent.mkdir()
-    left_out = trim.trim_archive(full, trimmed, trim.kept_modules({"modules": ["fakelib.kept"]}), "full/fakelib.zip",
-                                 str(trimmed))
+    keep = trim.kept_modules({"modules": ["fakelib.kept"]})
+    left_out = trim.trim_archive(full, trimmed, keep, "full/fakelib.zip", str(trimmed))
     assert left_out == ["fakelib.rare"]
     with zipfile.ZipFile(trimmed) as archive:
         assert sorted(archive.namelist()) == ["fakelib/__init__.pyc", "fakelib/kept.pyc", "trimmed.json"]
@@ -89,27 +90,29 @@ def test_a_trimmed_archive_keeps_what_was_asked_for_compiled_and_the_rest_comes_
         assert json.loads(archive.read("trimmed.json")) == {"full": "full/fakelib.zip", "left_out": ["fakelib.rare"]}
     # the same modules give the same bytes (one compressed copy, one build id)
     again = tmp_path / "again.zip"
-    trim.trim_archive(full, again, trim.kept_modules({"modules": ["fakelib.kept"]}), "full/fakelib.zip", str(trimmed))
+    trim.trim_archive(full, again, keep, "full/fakelib.zip", str(trimmed))
     assert again.read_bytes() == trimmed.read_bytes()
 
     isolated.syspath_prepend(str(trimmed))
     (tmp_path / "site-packages").mkdir()
     assert on_demand.serve("https://example.test/", str(tmp_path / "site-packages")) == 1
+    unpacked = tmp_path / "lib" / "python{}.{}".format(*sys.version_info[:2])  # beside the zip
     (source,) = on_demand.FINDER.sources
-    assert source.url == "https://example.test/full/fakelib.zip" and source.folder == str(tmp_path / "lib" / "python{}.{}".format(*sys.version_info[:2]))
+    assert source.url == "https://example.test/full/fakelib.zip" and source.folder == str(unpacked)
     import fakelib.kept  # noqa: PLC0415  from the trimmed zip, byte code without its source
 
     assert fakelib.kept.__file__.endswith("kept.pyc") and fetched == []
     import fakelib.rare  # noqa: PLC0415  left out: the full archive is fetched, unpacked beside, imported
 
     assert fakelib.rare.Y == 2 and fetched == ["https://example.test/full/fakelib.zip"]
-    assert fakelib.rare.__file__ == str(tmp_path / "lib" / "python{}.{}".format(*sys.version_info[:2]) / "fakelib" / "rare.py")
+    assert fakelib.rare.__file__ == str(unpacked / "fakelib" / "rare.py")
 
 
 def test_module_of_names_modules_not_data():
     assert trim.module_of("email/__init__.py") == "email"
     assert trim.module_of("email/mime/text.py") == "email.mime.text"
-    assert trim.module_of("numpy/_core/_multiarray_umath.cpython-312-wasm32-emscripten.so") == "numpy._core._multiarray_umath"
+    extension = "numpy/_core/_multiarray_umath.cpython-312-wasm32-emscripten.so"
+    assert trim.module_of(extension) == "numpy._core._multiarray_umath"
     assert trim.module_of("numpy/_core/include/numpy/ndarraytypes.h") is None
     assert trim.module_of("numpy/__init__.pyi") is None
 
