@@ -56,9 +56,14 @@ def serve(index_url: str) -> None:
     """After a restore: where the files are (the runtime's folder ``index_url``); site-packages
     listed afresh. A wheel that was trimmed is fetched whole (its full copy)."""
     site_packages = _made["site_packages"]
-    full = {os.path.basename(url): url for url, source in _made["trimmed"] if source.folder == site_packages}
+    # a trimmed wheel's full copy, by distribution (a wheel file name's first part)
+    full = {_distribution(url): url for url, source in _made["trimmed"] if source.folder == site_packages}
     FINDER.sources = [Source(urljoin(index_url, url), source.folder, source.names)
                       for url, source in _made["trimmed"] if source.folder != site_packages]
-    FINDER.sources += [Source(urljoin(index_url, full.get(name, name)), site_packages, packages=frozenset(packages))
-                       for name, packages in _made["wheels"].items()]
+    FINDER.sources += [Source(urljoin(index_url, full.get(_distribution(name), name)), site_packages,
+                              packages=frozenset(packages)) for name, packages in _made["wheels"].items()]
     forget_listings(site_packages)
+
+
+def _distribution(wheel: str) -> str:
+    return os.path.basename(wheel).split("-")[0]

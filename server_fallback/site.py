@@ -19,7 +19,8 @@ SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-sr
 ENCODED_COPIES = (("br", ".br"), ("gzip", ".gz"))
 
 #: Files whose URL names their content: Pyodide's official package wheels carry their version in
-#: the name and are pinned by sha256 in the lock. Our own wheel keeps its version across builds.
+#: the name and are pinned by sha256 in the lock (a trimmed one, the sha256 of its content:
+#: build_scripts/trim.py). Our own wheel keeps its version across builds.
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: Everything else is revalidated on each use (a 304 when unchanged), so builds never mix.
 REVALIDATE = "no-cache"

@@ -134,7 +134,7 @@ def test_switching_models_reuses_the_running_runtime(browser, live_server):
     visit.close()
     assert out["starts"] == 1
     assert sum(u.endswith("pyodide.asm.wasm") for u in visit.requests) == 1
-    assert sum(u.endswith("/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl") for u in visit.requests) == 1
+    assert sum("/pyodide/numpy-2.0.2-" in u and u.endswith(".whl") for u in visit.requests) == 1
     assert sum("/pyodide/machine_physics-" in u for u in visit.requests) == 1  # for the first machine model only
     by_key = {f"{m.name}@{m.version}": m for m in all_models()}
     for answer, key, row in zip(out["answers"], ["iris@1.0.0", "machine_failure@1.0.0", "machine_failure@1.1.0",

@@ -34,8 +34,8 @@ def test_large_assets_have_compressed_copies_outside_the_precache(site_dir, prec
     # a deflated archive gains nothing: no copy is kept (the full files kept beside for what was
     # trimmed away); the trimmed standard library and wheels are stored, and brotli takes a third
     assert not (site_dir / "pyodide" / "full" / "python_stdlib.zip.br").exists()
-    for name in ("python_stdlib.zip", "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"):
-        assert (site_dir / "pyodide" / f"{name}.br").stat().st_size < (site_dir / "pyodide" / name).stat().st_size * 0.4
+    for path in (site_dir / "pyodide" / "python_stdlib.zip", *(site_dir / "pyodide").glob("numpy-*.whl")):
+        assert path.with_name(f"{path.name}.br").stat().st_size < path.stat().st_size * 0.4, path.name
     wasm = (site_dir / "pyodide" / "pyodide.asm.wasm").stat().st_size
     assert (site_dir / "pyodide" / "pyodide.asm.wasm.br").stat().st_size < wasm * 0.3
 

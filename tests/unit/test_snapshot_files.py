@@ -117,6 +117,14 @@ def test_module_of_names_modules_not_data():
     assert trim.module_of("numpy/__init__.pyi") is None
 
 
+def test_a_trimmed_wheel_is_named_by_its_content():
+    official = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+    one, other = trim.content_name(official, "ab" * 32), trim.content_name(official, "cd" * 32)
+    assert one == "numpy-2.0.2-0trimmedabababababab-cp312-cp312-pyodide_2024_0_wasm32.whl" and one != other
+    with pytest.raises(SystemExit, match="build tag"):
+        trim.content_name("numpy-2.0.2-1-cp312-cp312-pyodide_2024_0_wasm32.whl", "ab" * 32)
+
+
 def test_prepare_imports_the_package_and_keeps_one_importer_per_zip(isolated, tmp_path):
     skipped = snapshot_files.prepare(str(tmp_path), {"py_pipeline-0.1.0-py3-none-any.whl": ["py_pipeline"]})
     assert "py_pipeline.bridge" in sys.modules and "py_pipeline.bridge" not in skipped
@@ -127,3 +135,16 @@ def test_prepare_imports_the_package_and_keeps_one_importer_per_zip(isolated, tm
     (source,) = on_demand.FINDER.sources
     assert source.url == "https://example.test/pyodide/py_pipeline-0.1.0-py3-none-any.whl"
     assert source.packages == {"py_pipeline"} and source.folder == str(tmp_path)
+
+
+def test_a_restored_interpreter_fetches_a_trimmed_wheel_whole(isolated, tmp_path):
+    info = tmp_path / "snapfake-1.0.dist-info"
+    info.mkdir()
+    (info / on_demand.DESCRIPTION).write_text(json.dumps({"full": "full/snapfake-1.0-py3-none-any.whl",
+                                                          "left_out": ["snapfake.lazy"]}))
+    trimmed_name = "snapfake-1.0-0trimmed0123456789ab-py3-none-any.whl"
+    snapshot_files.prepare(str(tmp_path), {trimmed_name: ["snapfake"]})
+    snapshot_files.serve("https://example.test/pyodide/")
+    (source,) = on_demand.FINDER.sources
+    assert source.url == "https://example.test/pyodide/full/snapfake-1.0-py3-none-any.whl"
+    assert source.packages == {"snapfake"}
