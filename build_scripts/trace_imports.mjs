@@ -4,7 +4,8 @@
 //
 // Usage: node build_scripts/trace_imports.mjs < job.json > traced.json
 //   job.json: {"pyodide": "<the site's pyodide folder: its lock names our wheel and the feature packages>",
-//              "bundles": ["<a browser bundle's folder>", ...]}   (models on numpy and our wheel alone)
+//              "bundles": ["<a browser bundle's folder>", ...],   (models on numpy and our wheel alone)
+//              "rows": [[valid rows of the first bundle, in feature order], ...]}
 //   traced:   {"modules": [every module name asked for, found or not], "files": [their files], "seconds": n}
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -45,12 +46,6 @@ for m in pkgutil.walk_packages(py_pipeline.__path__, "py_pipeline."):
         pass
 `);
 const bridge = pyodide.pyimport("py_pipeline.bridge");
-
-/** A valid row for a manifest without an example: each feature's first category, or a number within its limits. */
-function made(features) {
-  return features.map((f) => f.categories?.[0] ?? f.values?.[0]
-    ?? Math.min(f.maximum ?? Infinity, Math.max(f.minimum ?? -Infinity, f.typical_minimum ?? 0)));
-}
 const call = (answer) => JSON.parse(answer);
 
 for (const [i, dir] of job.bundles.entries()) {
@@ -61,7 +56,7 @@ for (const [i, dir] of job.bundles.entries()) {
   for (const pkg of manifest.feature_packages ?? []) for (const module of pkg.imports) pyodide.pyimport(module);
   call(bridge.load(target, true));
   const names = manifest.features.map((f) => f.name);
-  const examples = [manifest.example ?? made(manifest.features), ...(manifest.examples ?? []).map((e) => e.row)];
+  const examples = job.rows[i];
   const objects = examples.map((row) => Object.fromEntries(names.map((n, j) => [n, row[j]])));
   // faulty rows too: every kind of problem a page can send, so their messages' imports are traced
   const faulty = [{ ...objects[0], [names[0]]: "not a value" }, { nope: 1 }, names.map(() => null), 5,

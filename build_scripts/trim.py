@@ -24,6 +24,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from py_pipeline.schema import Schema
+
 from .paths import CACHE, ROOT
 from .pyodide_dist import sha256_file
 
@@ -36,6 +38,8 @@ STDLIB = "python_stdlib.zip"
 PACKAGES = ("numpy",)
 TRACER = ROOT / "build_scripts" / "trace_imports.mjs"
 EXTENSION = ".cpython-312-wasm32-emscripten.so"
+#: Rows drawn from each model's schema for the trace (values in range, each category, limits, nulls).
+TRACED_ROWS = 20
 #: A fixed time for every entry, so the same modules give the same bytes (and one compressed copy).
 STAMP = (2024, 1, 1, 0, 0, 0)
 
@@ -139,8 +143,13 @@ def content_name(wheel: str, sha256: str) -> str:
 def trace(pyodide: Path, bundles: list[Path]) -> dict:
     """Run ``trace_imports.mjs``: the modules Python looks for while ``bundles`` run every path
     (cached in .cache/traced by the sha256 of everything that decides them)."""
-    job = {"pyodide": str(pyodide), "bundles": [str(b) for b in bundles]}
-    h = hashlib.sha256(TRACER.read_bytes() + (pyodide / "pyodide-lock.json").read_bytes())
+    from .golden import sampled_rows  # noqa: PLC0415  (it imports joblib: only when tracing)
+
+    schemas = [Schema.from_list(json.loads((b / "manifest.json").read_text())["features"]) for b in bundles]
+    job = {"pyodide": str(pyodide), "bundles": [str(b) for b in bundles],
+           "rows": [sampled_rows(schema, TRACED_ROWS, seed=0) for schema in schemas]}
+    h = hashlib.sha256(TRACER.read_bytes() + (pyodide / "pyodide-lock.json").read_bytes()
+                       + json.dumps(job["rows"]).encode())
     for bundle in bundles:
         for path in sorted(bundle.iterdir()):
             h.update(path.name.encode() + b"\0" + path.read_bytes())

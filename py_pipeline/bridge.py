@@ -186,11 +186,11 @@ def csv_finish(handle: int, preview: int = 10) -> str:
     histogram of the probability of the positive (else predicted) class. Its files follow, from
     :func:`csv_files` (plain strings: a large result is not wrapped in JSON too)."""
 
+    from . import csv_io
+
     def run() -> dict[str, Any]:
         scoring = _scorings[handle]
         s = scoring.scored
-        from . import csv_io
-
         header = [csv_io.result_header(scoring.table, s)]
         answer: dict[str, Any] = {"problems": [p.to_dict() for p in s.problems], "scored": scoring.rows_scored,
                                   "invalid_rows": s.invalid_rows, "preview": header + scoring.preview[:preview]}
@@ -216,9 +216,9 @@ def csv_take(handle: int) -> str:
 
 def csv_files(handle: int) -> tuple[str, str]:
     """Close a scored file: the rest of its result file, and its error file, as text."""
-    scoring = _scorings.pop(handle)
     from . import csv_io
 
+    scoring = _scorings.pop(handle)
     return scoring.result_csv(), csv_io.errors_csv(scoring.scored, scoring.raw)
 
 

@@ -124,7 +124,7 @@ import pyodide._package_loader, tarfile  # what loadPackage runs: a model's pack
   const libraryBytes = libraries.map((library) => pyodide.FS.readFile(library.name));
   const digests = await Promise.all(libraryBytes.map(sha256));
   return {
-    meta: { key: "", sha256: "", size: bytes.length, pages: [], wheels, packages: PACKAGES, sitePackages, // (the store's)
+    meta: { key: "", sha256: "", size: bytes.length, pages: [], packages: PACKAGES, // (the store's)
       libraries: libraries.map((library, i) => ({ ...library, sha256: digests[i] })) },
     bytes, libraries: libraryBytes, skipped,
   };

@@ -1,7 +1,7 @@
 // Where this device keeps its snapshot of the ready interpreter (snapshot.js): Cache Storage,
 // cache "snapshot-py-pipeline" (outside the service worker's "py-pipeline-<build>" caches, which
 // it deletes on every update), three kinds of entry under one URL:
-//   <url>.json     what the snapshot is: its key, sizes, sha256s, the libraries and the wheels
+//   <url>.json     what the snapshot is: its key, sizes, sha256s, the libraries and the packages
 //   <url>          Python's memory, its non-zero 64 KiB pages (26 of 41 MB, Pyodide 0.27.7)
 //   <url>.lib/<i>  each shared library the snapshot had loaded (numpy's three, 4.6 MB)
 // One snapshot per site: writing one deletes any other. A snapshot is keyed by the site's build
@@ -19,8 +19,8 @@ const DEPENDS_ON = /^pyodide\/(pyodide\.(asm\.wasm|asm\.js|mjs)|python_stdlib\.z
 /**
  * @typedef {{name: string, handles: number[], memoryBase: number, memorySize: number, tableBase: number,
  *   tableSize: number, sha256: string}} Library a shared library loaded before the snapshot, where it was loaded
- * @typedef {{key: string, sha256: string, size: number, pages: number[], libraries: Library[], wheels: string[],
- *   packages: string[], sitePackages: string}} SnapshotMeta `size`: the memory's bytes; `pages`: which of its
+ * @typedef {{key: string, sha256: string, size: number, pages: number[], libraries: Library[],
+ *   packages: string[]}} SnapshotMeta `size`: the memory's bytes; `pages`: which of its
  *   64 KiB pages are kept (the others are zeros); `sha256`: of the kept pages, as stored
  * @typedef {{meta: SnapshotMeta, bytes: Uint8Array, libraries: Uint8Array[]}} Snapshot as made
  * @typedef {{meta: SnapshotMeta, bytes: Promise<Uint8Array>, compiled: Promise<WebAssembly.Module[]>,
